@@ -1,0 +1,230 @@
+//! Codec knowledge: parsing codec configurations, preparing samples for PIFF
+//! (4-byte NAL lengths), and the facts the muxer asks for (FourCC, CodecPrivateData,
+//! picture size, audio format). Nothing here knows about boxes or manifests.
+
+pub mod aac;
+pub mod avc;
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use aac::AudioSpecificConfig;
+use avc::{AvcDecoderConfig, NalFormat, Sps};
+
+/// Video or audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    /// A video stream.
+    Video,
+    /// An audio stream.
+    Audio,
+}
+
+/// Picture facts of a video stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoFormat {
+    /// Coded width after cropping, in pixels.
+    pub width: u32,
+    /// Coded height after cropping, in pixels.
+    pub height: u32,
+    /// Display width (width scaled by the sample aspect ratio).
+    pub display_width: u32,
+    /// Display height.
+    pub display_height: u32,
+    /// Sample (pixel) aspect ratio.
+    pub pixel_aspect: (u32, u32),
+}
+
+/// Sound facts of an audio stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioFormat {
+    /// Output sampling rate in Hz.
+    pub sampling_rate: u32,
+    /// Channel count.
+    pub channels: u16,
+    /// Bits per sample as the manifest states it.
+    pub bits_per_sample: u16,
+    /// Block alignment (`PacketSize` in the manifest).
+    pub packet_size: u16,
+    /// WAVEFORMATEX format tag (`AudioTag`).
+    pub audio_tag: u16,
+}
+
+/// The codec of one stream and its configuration.
+#[derive(Debug, Clone)]
+pub enum Codec {
+    /// H.264 / AVC.
+    Avc(AvcCodec),
+    /// AAC (LC, HE-AAC v1/v2).
+    Aac(AacCodec),
+}
+
+/// H.264 configuration and the framing the caller's samples use.
+#[derive(Debug, Clone)]
+pub struct AvcCodec {
+    input: NalFormat,
+    config: Option<(AvcDecoderConfig, Sps)>,
+}
+
+impl AvcCodec {
+    /// From an `avcC` payload; samples are length-prefixed with the avcC's length size.
+    pub fn from_avcc(avcc: &[u8]) -> Result<Self> {
+        let config = AvcDecoderConfig::parse(avcc)?;
+        let input = NalFormat::LengthPrefixed(config.length_size);
+        Self::configured(config, input)
+    }
+
+    /// From one SPS and one PPS NAL unit (with their NAL header bytes).
+    pub fn from_parameter_sets(sps: Bytes, pps: Bytes, input: NalFormat) -> Result<Self> {
+        Self::configured(AvcDecoderConfig::from_parameter_sets(sps, pps)?, input)
+    }
+
+    /// Without a configuration: the SPS and PPS are taken from the first IDR sample.
+    pub fn in_band(input: NalFormat) -> Result<Self> {
+        check_format(input)?;
+        Ok(Self {
+            input,
+            config: None,
+        })
+    }
+
+    fn configured(config: AvcDecoderConfig, input: NalFormat) -> Result<Self> {
+        check_format(input)?;
+        let sps = config.sps_info()?;
+        Ok(Self {
+            input,
+            config: Some((config, sps)),
+        })
+    }
+
+    /// The decoder configuration, once known.
+    pub fn config(&self) -> Option<&AvcDecoderConfig> {
+        self.config.as_ref().map(|(c, _)| c)
+    }
+
+    /// The parsed first SPS, once known.
+    pub fn sps(&self) -> Option<&Sps> {
+        self.config.as_ref().map(|(_, s)| s)
+    }
+
+    fn prepare(&mut self, data: Bytes, sync: bool) -> Result<Bytes> {
+        if self.config.is_none()
+            && sync
+            && let Some(config) = AvcDecoderConfig::from_access_unit(&data, self.input)?
+        {
+            let sps = config.sps_info()?;
+            self.config = Some((config, sps));
+        }
+        avc::to_length_prefixed4(&data, self.input)
+    }
+}
+
+fn check_format(input: NalFormat) -> Result<()> {
+    match input {
+        NalFormat::AnnexB | NalFormat::LengthPrefixed(1 | 2 | 4) => Ok(()),
+        NalFormat::LengthPrefixed(n) => Err(Error::config(
+            "NAL length size",
+            format!("{n} bytes; H.264 allows 1, 2 or 4"),
+        )),
+    }
+}
+
+/// AAC configuration.
+#[derive(Debug, Clone)]
+pub struct AacCodec {
+    asc: AudioSpecificConfig,
+    raw: Vec<u8>,
+}
+
+impl AacCodec {
+    /// From an AudioSpecificConfig.
+    pub fn from_asc(asc: &[u8]) -> Result<Self> {
+        Ok(Self {
+            asc: AudioSpecificConfig::parse(asc)?,
+            raw: asc.to_vec(),
+        })
+    }
+
+    /// The parsed AudioSpecificConfig.
+    pub fn asc(&self) -> &AudioSpecificConfig {
+        &self.asc
+    }
+
+    /// The AudioSpecificConfig bytes as given.
+    pub fn asc_bytes(&self) -> &[u8] {
+        &self.raw
+    }
+}
+
+impl Codec {
+    /// Video or audio.
+    pub fn kind(&self) -> MediaKind {
+        match self {
+            Codec::Avc(_) => MediaKind::Video,
+            Codec::Aac(_) => MediaKind::Audio,
+        }
+    }
+
+    /// True once everything needed for the header and manifests is known.
+    pub fn is_configured(&self) -> bool {
+        match self {
+            Codec::Avc(c) => c.config.is_some(),
+            Codec::Aac(_) => true,
+        }
+    }
+
+    /// The manifest FourCC.
+    pub fn fourcc(&self) -> &'static str {
+        match self {
+            Codec::Avc(_) => "H264",
+            Codec::Aac(c) => c.asc.fourcc(),
+        }
+    }
+
+    /// The manifest CodecPrivateData, once known.
+    pub fn codec_private_data(&self) -> Option<Vec<u8>> {
+        match self {
+            Codec::Avc(c) => c.config().map(AvcDecoderConfig::codec_private_data),
+            Codec::Aac(c) => Some(c.raw.clone()),
+        }
+    }
+
+    /// Picture facts (video, once configured).
+    pub fn video_format(&self) -> Option<VideoFormat> {
+        let Codec::Avc(c) = self else { return None };
+        let sps = c.sps()?;
+        let (display_width, display_height) = sps.display_size();
+        Some(VideoFormat {
+            width: sps.width,
+            height: sps.height,
+            display_width,
+            display_height,
+            pixel_aspect: (
+                u32::from(sps.sample_aspect_ratio.0),
+                u32::from(sps.sample_aspect_ratio.1),
+            ),
+        })
+    }
+
+    /// Sound facts (audio).
+    pub fn audio_format(&self) -> Option<AudioFormat> {
+        let Codec::Aac(c) = self else { return None };
+        Some(AudioFormat {
+            sampling_rate: c.asc.output_sampling_rate(),
+            channels: c.asc.channels(),
+            bits_per_sample: 16,
+            packet_size: 4,
+            audio_tag: 255,
+        })
+    }
+
+    /// Turns a caller's sample into the bytes stored in the fragment: H.264 gets 4-byte
+    /// NAL lengths (zero copy when it already has them); a first IDR may configure the
+    /// stream. Errors describe the sample's problem; the muxer adds where it happened.
+    pub fn prepare_sample(&mut self, data: Bytes, sync: bool) -> Result<Bytes> {
+        match self {
+            Codec::Avc(c) => c.prepare(data, sync),
+            Codec::Aac(_) => Ok(data),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The one error type of the crate.
+//!
+//! Every variant says what was wrong and where (stream, sample index, byte offset), so a
+//! caller can act on it and a C caller gets a useful last-error message.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `ssf`. Bad input always ends here, never in a panic.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A codec configuration (avcC, SPS/PPS, AudioSpecificConfig, …) does not parse or is
+    /// not supported.
+    #[error("invalid {what}: {reason}")]
+    InvalidConfig {
+        /// What was being parsed, e.g. "SPS" or "AudioSpecificConfig".
+        what: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Bytes that do not follow their format (bitstream, ADTS frame, box).
+    #[error("malformed {what} at byte {offset}: {reason}")]
+    Malformed {
+        /// What was being read, e.g. "ADTS header" or "box".
+        what: &'static str,
+        /// Byte offset of the problem from the start of the buffer given.
+        offset: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A stream handle that this muxer never returned.
+    #[error("unknown stream {0}")]
+    UnknownStream(usize),
+    /// A sample whose decode time is before the previous sample's.
+    #[error(
+        "stream {stream}, sample {sample}: decode time {dts} is before the previous decode time {previous}"
+    )]
+    DecreasingTime {
+        /// Stream index.
+        stream: usize,
+        /// Index of the offending sample within the stream.
+        sample: u64,
+        /// Its decode time (caller's timescale).
+        dts: u64,
+        /// The previous sample's decode time.
+        previous: u64,
+    },
+    /// A fragment would begin with a sample that is not a sync sample.
+    #[error(
+        "stream {stream}, sample {sample}: a fragment must start with a sync sample (keyframe)"
+    )]
+    NonSyncFragmentStart {
+        /// Stream index.
+        stream: usize,
+        /// Index of the offending sample within the stream.
+        sample: u64,
+    },
+    /// A sample with no bytes.
+    #[error("stream {stream}, sample {sample}: empty sample")]
+    EmptySample {
+        /// Stream index.
+        stream: usize,
+        /// Index of the offending sample within the stream.
+        sample: u64,
+    },
+    /// A sample larger than the 64 MiB limit.
+    #[error("stream {stream}, sample {sample}: {size} bytes is over the {limit}-byte sample limit")]
+    SampleTooLarge {
+        /// Stream index.
+        stream: usize,
+        /// Index of the offending sample within the stream.
+        sample: u64,
+        /// Its size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A timestamp that does not fit once rescaled or added to.
+    #[error("stream {stream}, sample {sample}: timestamp overflows ({detail})")]
+    TimestampOverflow {
+        /// Stream index.
+        stream: usize,
+        /// Index of the offending sample within the stream.
+        sample: u64,
+        /// Which computation overflowed.
+        detail: String,
+    },
+    /// A sample whose content does not match its stream (bad NAL framing, …).
+    #[error("stream {stream}, sample {sample}: {reason}")]
+    InvalidSample {
+        /// Stream index.
+        stream: usize,
+        /// Index of the offending sample within the stream.
+        sample: u64,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A sample duration that cannot be known (the last sample of a fragment has none).
+    #[error(
+        "stream {stream}, sample {sample}: duration unknown (give the sample a duration or the fragment an end time)"
+    )]
+    MissingDuration {
+        /// Stream index.
+        stream: usize,
+        /// Index of the sample within the stream.
+        sample: u64,
+    },
+    /// The bit rates of one StreamIndex do not share fragment boundaries.
+    #[error(
+        "StreamIndex \"{stream_index}\": fragment {fragment} differs between bit rates: {detail}"
+    )]
+    MisalignedFragments {
+        /// Name of the StreamIndex.
+        stream_index: String,
+        /// Index (from 0) of the first fragment that differs.
+        fragment: usize,
+        /// The two differing values.
+        detail: String,
+    },
+    /// A call that does not fit the current state (e.g. a header before the stream's
+    /// parameter sets are known, or a stream added after output started).
+    #[error("invalid state: {0}")]
+    InvalidState(String),
+    /// An option or argument outside its range.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A file could not be read or written.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What was being done ("create", "write", "rename", …).
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Shorthand for [`Error::InvalidConfig`].
+    pub(crate) fn config(what: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidConfig {
+            what,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Malformed`].
+    pub(crate) fn malformed(what: &'static str, offset: usize, reason: impl Into<String>) -> Self {
+        Error::Malformed {
+            what,
+            offset,
+            reason: reason.into(),
+        }
+    }
+}
