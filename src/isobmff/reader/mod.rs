@@ -1,0 +1,460 @@
+//! A bounds-checked ISO BMFF (MP4) box reader, for tests, tools and crash recovery.
+//!
+//! The writer side of the crate never needs to parse boxes, but everything that checks its
+//! output does: unit and integration tests, the dump tool, and recovery of a file whose
+//! writer died before the `mfra` was written. All of them may be handed truncated or
+//! corrupt bytes, so every read here is bounds-checked and reports the absolute byte
+//! offset of the problem instead of panicking.
+//!
+//! ```
+//! # use ssf::isobmff::reader;
+//! # fn demo(file: &[u8]) -> ssf::Result<()> {
+//! for moof in reader::find_all(file, "moof")? {
+//!     let traf = moof.find("traf")?;
+//!     let tfhd = moof.find("traf/tfhd")?.map(|b| reader::Tfhd::parse(&b)).transpose()?;
+//!     # let _ = (traf, tfhd);
+//! }
+//! println!("{}", reader::dump(file));
+//! # Ok(()) }
+//! ```
+
+mod boxes;
+mod dump;
+#[cfg(test)]
+mod tests;
+
+pub use boxes::{
+    Ftyp, Hdlr, Mdhd, Mfhd, Mfro, Mvhd, Tfhd, Tfra, TfraEntry, Tfrf, Tfxd, Tkhd, Trex, Trun,
+    TrunSample,
+};
+pub use dump::dump;
+
+use crate::error::{Error, Result};
+
+/// Converts a file offset to the `usize` that [`Error::Malformed`] carries, saturating on
+/// 32-bit targets rather than wrapping to a misleading small number.
+fn err_offset(offset: u64) -> usize {
+    usize::try_from(offset).unwrap_or(usize::MAX)
+}
+
+/// Bounds-checked big-endian field reader over a byte slice.
+///
+/// Every read either returns the value and advances, or returns [`Error::Malformed`] with the
+/// absolute offset of the field (the cursor knows where its slice sits in the file) and
+/// leaves the position unchanged.
+#[derive(Debug, Clone)]
+pub struct ByteCursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// Absolute offset of `data[0]`, so errors point into the caller's whole buffer.
+    base: u64,
+    /// Named in errors ("trun", "box header", …).
+    what: &'static str,
+}
+
+impl<'a> ByteCursor<'a> {
+    /// A cursor at the start of `data`, which is itself at offset 0 of the caller's buffer.
+    pub fn new(data: &'a [u8]) -> Self {
+        Self::at(data, 0, "field")
+    }
+
+    /// A cursor over `data`, which starts at absolute offset `base` in the caller's buffer;
+    /// errors name `what`.
+    pub fn at(data: &'a [u8], base: u64, what: &'static str) -> Self {
+        ByteCursor {
+            data,
+            pos: 0,
+            base,
+            what,
+        }
+    }
+
+    /// Bytes left to read.
+    pub fn remaining(&self) -> usize {
+        self.data.len().saturating_sub(self.pos)
+    }
+
+    /// Position relative to the start of the cursor's slice.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Absolute offset of the next byte in the caller's buffer.
+    pub fn offset(&self) -> u64 {
+        self.base.saturating_add(self.pos as u64)
+    }
+
+    /// Reads `n` bytes as a borrowed slice.
+    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
+        let end = self.pos.checked_add(n);
+        match end.and_then(|end| self.data.get(self.pos..end)) {
+            Some(slice) => {
+                self.pos += n;
+                Ok(slice)
+            }
+            None => Err(Error::malformed(
+                self.what,
+                err_offset(self.offset()),
+                format!("needs {n} more bytes, only {} left", self.remaining()),
+            )),
+        }
+    }
+
+    /// Reads exactly `N` bytes into an array (four-character codes, UUIDs, KIDs).
+    pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.bytes(N)?);
+        Ok(out)
+    }
+
+    /// Skips `n` bytes (reserved fields).
+    pub fn skip(&mut self, n: usize) -> Result<()> {
+        self.bytes(n).map(|_| ())
+    }
+
+    /// Takes everything that is left.
+    pub fn rest(&mut self) -> &'a [u8] {
+        let rest = self.data.get(self.pos..).unwrap_or(&[]);
+        self.pos = self.data.len();
+        rest
+    }
+
+    /// Reads an unsigned byte.
+    pub fn u8(&mut self) -> Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    /// Reads a big-endian u16.
+    pub fn u16(&mut self) -> Result<u16> {
+        self.array().map(u16::from_be_bytes)
+    }
+
+    /// Reads a big-endian 24-bit unsigned integer (FullBox flags).
+    pub fn u24(&mut self) -> Result<u32> {
+        let [a, b, c] = self.array()?;
+        Ok(u32::from_be_bytes([0, a, b, c]))
+    }
+
+    /// Reads a big-endian u32.
+    pub fn u32(&mut self) -> Result<u32> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    /// Reads a big-endian u64.
+    pub fn u64(&mut self) -> Result<u64> {
+        self.array().map(u64::from_be_bytes)
+    }
+
+    /// Reads a big-endian two's-complement i32 (trun data_offset, v1 composition offsets).
+    pub fn i32(&mut self) -> Result<i32> {
+        self.array().map(i32::from_be_bytes)
+    }
+
+    /// Reads a big-endian unsigned integer of `len` bytes (1 to 8; tfra's variable-width
+    /// traf/trun/sample numbers).
+    pub fn uint(&mut self, len: usize) -> Result<u64> {
+        if !(1..=8).contains(&len) {
+            return Err(Error::malformed(
+                self.what,
+                err_offset(self.offset()),
+                format!("integer width {len} is not 1 to 8 bytes"),
+            ));
+        }
+        Ok(self
+            .bytes(len)?
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+    }
+}
+
+/// One box in a buffer: where it is and its bytes. Cheap to copy; borrows the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BoxRef<'a> {
+    /// The four-character type, e.g. `*b"moof"`; `*b"uuid"` for extended types.
+    pub box_type: [u8; 4],
+    /// The extended type of a `uuid` box, `None` for every other type.
+    pub uuid: Option<[u8; 16]>,
+    /// Absolute offset of the box start in the buffer given to the top-level call.
+    pub offset: u64,
+    /// Header bytes: 8, plus 8 for a 64-bit largesize, plus 16 for a `uuid` extended type.
+    pub header_len: usize,
+    /// The whole box, header included.
+    pub data: &'a [u8],
+}
+
+impl<'a> BoxRef<'a> {
+    /// The box body after the header.
+    pub fn payload(&self) -> &'a [u8] {
+        // `get` because the fields are public and could be built inconsistent by hand.
+        self.data.get(self.header_len..).unwrap_or(&[])
+    }
+
+    /// Total box size in bytes, header included.
+    pub fn size(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Absolute offset of the payload's first byte.
+    pub fn payload_offset(&self) -> u64 {
+        self.offset.saturating_add(self.header_len as u64)
+    }
+
+    /// The type as text; bytes that are not UTF-8 become U+FFFD, so it is always printable.
+    pub fn type_str(&self) -> String {
+        String::from_utf8_lossy(&self.box_type).into_owned()
+    }
+
+    /// Whether this is a box of type `t` (for `uuid` boxes any extended type matches).
+    pub fn is(&self, t: &[u8; 4]) -> bool {
+        &self.box_type == t
+    }
+
+    /// Whether this is a `uuid` box with extended type `uuid`.
+    pub fn is_uuid(&self, uuid: &[u8; 16]) -> bool {
+        self.uuid.as_ref() == Some(uuid)
+    }
+
+    /// The child boxes of a container box, which start right after the header.
+    pub fn children(&self) -> BoxIter<'a> {
+        self.children_at(0)
+    }
+
+    /// The child boxes that follow `skip` payload bytes of fixed fields: 4 for a FullBox
+    /// container such as `meta`, 8 for the entries of `stsd`/`dref`, 78 for the children of a
+    /// visual sample entry, 28 for an audio sample entry. If the payload is shorter than
+    /// `skip` the iterator yields one error.
+    pub fn children_at(&self, skip: usize) -> BoxIter<'a> {
+        let payload = self.payload();
+        let base = self.payload_offset().saturating_add(skip as u64);
+        match payload.get(skip..) {
+            Some(rest) => BoxIter::new(rest, base),
+            None => BoxIter::failed(Error::malformed(
+                "box",
+                err_offset(self.payload_offset()),
+                format!(
+                    "'{}' payload is {} bytes, shorter than the {skip} bytes of fixed fields",
+                    self.type_str(),
+                    payload.len()
+                ),
+            )),
+        }
+    }
+
+    /// Splits a FullBox payload into version, flags and the bytes after them.
+    pub fn full_box(&self) -> Result<(u8, u32, &'a [u8])> {
+        let mut c = ByteCursor::at(self.payload(), self.payload_offset(), "FullBox header");
+        let version = c.u8()?;
+        let flags = c.u24()?;
+        Ok((version, flags, c.rest()))
+    }
+
+    /// The first box at `path` below this box, e.g. `"trak/mdia/minf/stbl/stsd"`, searching
+    /// depth-first in file order. Each component is a four-character code; `uuid` boxes are
+    /// matched by the literal `uuid` (filter the result on [`BoxRef::uuid`]).
+    ///
+    /// Only the boxes named in the path are opened as containers. A structural error met on
+    /// the way is returned rather than skipped, so a corrupt file does not look like a file
+    /// without the box.
+    pub fn find(&self, path: &str) -> Result<Option<BoxRef<'a>>> {
+        let parts = parse_path(path)?;
+        let mut out = Vec::new();
+        collect(self.children(), &parts, &mut out, true)?;
+        Ok(out.into_iter().next())
+    }
+
+    /// Every box at `path` below this box, in file order (e.g. `"traf"` on a moof, or
+    /// `"trak/mdia/hdlr"` on a moov with several tracks).
+    pub fn find_all(&self, path: &str) -> Result<Vec<BoxRef<'a>>> {
+        let parts = parse_path(path)?;
+        let mut out = Vec::new();
+        collect(self.children(), &parts, &mut out, false)?;
+        Ok(out)
+    }
+
+    /// The first direct child that is a `uuid` box with extended type `uuid` (tfxd, tfrf,
+    /// senc, … inside a traf).
+    pub fn find_uuid(&self, uuid: &[u8; 16]) -> Result<Option<BoxRef<'a>>> {
+        for child in self.children() {
+            let child = child?;
+            if child.is_uuid(uuid) {
+                return Ok(Some(child));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// Iterator over consecutive boxes in a byte range, yielding `Result<BoxRef>`.
+///
+/// After the first error it stops (yields `None`), because once a size field is wrong the
+/// position of the next box is unknown; this also makes every walk terminate.
+#[derive(Debug)]
+pub struct BoxIter<'a> {
+    data: &'a [u8],
+    pos: usize,
+    base: u64,
+    done: bool,
+    /// An error to report before anything else (children of a box too short for `skip`).
+    pending: Option<Error>,
+}
+
+impl<'a> BoxIter<'a> {
+    /// Boxes in `data`, which starts at absolute offset `base`.
+    fn new(data: &'a [u8], base: u64) -> Self {
+        BoxIter {
+            data,
+            pos: 0,
+            base,
+            done: false,
+            pending: None,
+        }
+    }
+
+    /// An iterator that yields `err` once and then ends.
+    fn failed(err: Error) -> Self {
+        BoxIter {
+            data: &[],
+            pos: 0,
+            base: 0,
+            done: false,
+            pending: Some(err),
+        }
+    }
+
+    /// Parses the box header at `self.pos`; returns the box or the reason it is invalid.
+    fn parse_next(&self) -> Result<BoxRef<'a>> {
+        let rest = self.data.get(self.pos..).unwrap_or(&[]);
+        let start = self.base.saturating_add(self.pos as u64);
+        let mut c = ByteCursor::at(rest, start, "box header");
+        let size32 = c.u32()?;
+        let box_type: [u8; 4] = c.array()?;
+        let size = match size32 {
+            // Size 0: the box runs to the end of the enclosing range (a last mdat, typically).
+            0 => rest.len() as u64,
+            // Size 1: the real size follows as a 64-bit largesize.
+            1 => c.u64()?,
+            n => u64::from(n),
+        };
+        let uuid = if &box_type == b"uuid" {
+            Some(c.array::<16>()?)
+        } else {
+            None
+        };
+        let header_len = c.position();
+        let type_text = String::from_utf8_lossy(&box_type);
+        if size < header_len as u64 {
+            return Err(Error::malformed(
+                "box",
+                err_offset(start),
+                format!("'{type_text}' size {size} is smaller than its {header_len}-byte header"),
+            ));
+        }
+        let data = usize::try_from(size)
+            .ok()
+            .and_then(|size| rest.get(..size))
+            .ok_or_else(|| {
+                Error::malformed(
+                    "box",
+                    err_offset(start),
+                    format!(
+                        "'{type_text}' size {size} runs past the end of its range ({} bytes left)",
+                        rest.len()
+                    ),
+                )
+            })?;
+        Ok(BoxRef {
+            box_type,
+            uuid,
+            offset: start,
+            header_len,
+            data,
+        })
+    }
+}
+
+impl<'a> Iterator for BoxIter<'a> {
+    type Item = Result<BoxRef<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(err) = self.pending.take() {
+            self.done = true;
+            return Some(Err(err));
+        }
+        if self.done || self.pos >= self.data.len() {
+            return None;
+        }
+        match self.parse_next() {
+            Ok(b) => {
+                // Every valid box is at least 8 bytes, so the position always advances.
+                self.pos = self.pos.saturating_add(b.data.len());
+                Some(Ok(b))
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Iterates over the top-level boxes of `data` (offsets are relative to `data`).
+pub fn boxes(data: &[u8]) -> BoxIter<'_> {
+    BoxIter::new(data, 0)
+}
+
+/// The first box at `path` from the top level of `data`, e.g. `"moov/trak/tkhd"`.
+pub fn find<'a>(data: &'a [u8], path: &str) -> Result<Option<BoxRef<'a>>> {
+    let parts = parse_path(path)?;
+    let mut out = Vec::new();
+    collect(boxes(data), &parts, &mut out, true)?;
+    Ok(out.into_iter().next())
+}
+
+/// Every box at `path` from the top level of `data`, in file order, e.g. `"moof/traf/trun"`.
+pub fn find_all<'a>(data: &'a [u8], path: &str) -> Result<Vec<BoxRef<'a>>> {
+    let parts = parse_path(path)?;
+    let mut out = Vec::new();
+    collect(boxes(data), &parts, &mut out, false)?;
+    Ok(out)
+}
+
+/// Splits a `/`-separated path into four-character codes.
+fn parse_path(path: &str) -> Result<Vec<[u8; 4]>> {
+    path.split('/')
+        .map(|part| {
+            <[u8; 4]>::try_from(part.as_bytes()).map_err(|_| {
+                Error::InvalidArgument(format!(
+                    "box path \"{path}\": component \"{part}\" is not a four-character code"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Depth-first search for `parts` among `iter`'s boxes; stops at the first hit if `first`.
+/// Recursion depth is bounded by the path length, not by the input.
+fn collect<'a>(
+    iter: BoxIter<'a>,
+    parts: &[[u8; 4]],
+    out: &mut Vec<BoxRef<'a>>,
+    first: bool,
+) -> Result<()> {
+    let Some((head, tail)) = parts.split_first() else {
+        return Ok(());
+    };
+    for b in iter {
+        let b = b?;
+        if &b.box_type != head {
+            continue;
+        }
+        if tail.is_empty() {
+            out.push(b);
+        } else {
+            collect(b.children(), tail, out, first)?;
+        }
+        if first && !out.is_empty() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
