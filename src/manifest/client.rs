@@ -1,0 +1,157 @@
+//! The client manifest `.ismc` (format.md §6).
+//!
+//! One private function per element, so that later elements (the PlayReady `Protection`
+//! element, the last child of the root) slot in without reshaping the writer.
+
+use std::io;
+
+use quick_xml::Writer;
+
+use super::{
+    MediaAttributes, Presentation, StreamGroup, TrackKind, finish, group_tracks, new_writer,
+    xml_error,
+};
+use crate::error::Result;
+
+/// Writes the client manifest (`SmoothStreamingMedia`) of `p`.
+///
+/// Fails with [`crate::Error::InvalidArgument`] for an empty presentation, a zero timescale,
+/// a duplicate bit rate within a StreamIndex, a bit rate over `i32::MAX` or attributes of
+/// the wrong kind, and with [`crate::Error::MisalignedFragments`] when the QualityLevels of a
+/// StreamIndex do not share their fragment times.
+pub fn client_manifest(p: &Presentation) -> Result<String> {
+    let groups = group_tracks(p)?;
+    let mut duration = 0;
+    for g in &groups {
+        duration = duration.max(g.duration()?);
+    }
+    let mut w = new_writer()?;
+    write_root(&mut w, p.timescale, duration, &groups).map_err(xml_error)?;
+    finish(w)
+}
+
+/// `<SmoothStreamingMedia>` with its StreamIndex children (format.md §6.1).
+fn write_root(
+    w: &mut Writer<Vec<u8>>,
+    timescale: u64,
+    duration: u64,
+    groups: &[StreamGroup<'_>],
+) -> io::Result<()> {
+    let duration = duration.to_string();
+    let timescale = timescale.to_string();
+    w.create_element("SmoothStreamingMedia")
+        .with_attribute(("MajorVersion", "2"))
+        .with_attribute(("MinorVersion", "0"))
+        .with_attribute(("Duration", duration.as_str()))
+        .with_attribute(("TimeScale", timescale.as_str()))
+        .write_inner_content(|w| {
+            for g in groups {
+                write_stream_index(w, g)?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// `<StreamIndex>` with its QualityLevels and `c` list (format.md §6.2).
+fn write_stream_index(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Result<()> {
+    let mut attrs: Vec<(&str, String)> = vec![
+        ("Type", g.kind.as_str().to_string()),
+        ("Name", g.name.to_string()),
+    ];
+    if g.kind == TrackKind::Audio
+        && let Some(lang) = g.tracks.iter().find_map(|t| t.language.as_deref())
+    {
+        attrs.push(("Language", lang.to_string()));
+    }
+    attrs.push(("Chunks", g.fragments().len().to_string()));
+    attrs.push(("QualityLevels", g.tracks.len().to_string()));
+    if g.kind == TrackKind::Video {
+        let videos = g.tracks.iter().filter_map(|t| match &t.attributes {
+            MediaAttributes::Video(v) => Some(v),
+            MediaAttributes::Audio(_) => None,
+        });
+        let max_width = videos.clone().map(|v| v.width).max().unwrap_or(0);
+        let max_height = videos.clone().map(|v| v.height).max().unwrap_or(0);
+        // The display size belongs to the largest level (first one on a tie).
+        let largest = videos.fold(None, |best: Option<&super::VideoAttributes>, v| {
+            let area = |v: &super::VideoAttributes| u64::from(v.width) * u64::from(v.height);
+            match best {
+                Some(b) if area(b) >= area(v) => Some(b),
+                _ => Some(v),
+            }
+        });
+        attrs.push(("MaxWidth", max_width.to_string()));
+        attrs.push(("MaxHeight", max_height.to_string()));
+        if let Some(v) = largest {
+            attrs.push(("DisplayWidth", v.display_width.to_string()));
+            attrs.push(("DisplayHeight", v.display_height.to_string()));
+        }
+    }
+    attrs.push((
+        "Url",
+        format!(
+            "QualityLevels({{bitrate}})/Fragments({}={{start time}})",
+            g.name
+        ),
+    ));
+    w.create_element("StreamIndex")
+        .with_attributes(attrs.iter().map(|(k, v)| (*k, v.as_str())))
+        .write_inner_content(|w| {
+            for (position, track) in g.tracks.iter().enumerate() {
+                let index = track
+                    .quality_index
+                    .map_or_else(|| position.to_string(), |i| i.to_string());
+                write_quality_level(w, track, &index)?;
+            }
+            write_chunks(w, g)
+        })?;
+    Ok(())
+}
+
+/// `<QualityLevel>` (format.md §6.3).
+fn write_quality_level(
+    w: &mut Writer<Vec<u8>>,
+    t: &super::ManifestTrack,
+    index: &str,
+) -> io::Result<()> {
+    let mut attrs: Vec<(&str, String)> = vec![
+        ("Index", index.to_string()),
+        ("Bitrate", t.bitrate.to_string()),
+        ("FourCC", t.fourcc.clone()),
+    ];
+    match &t.attributes {
+        MediaAttributes::Video(v) => {
+            attrs.push(("MaxWidth", v.width.to_string()));
+            attrs.push(("MaxHeight", v.height.to_string()));
+        }
+        MediaAttributes::Audio(a) => {
+            attrs.push(("SamplingRate", a.sampling_rate.to_string()));
+            attrs.push(("Channels", a.channels.to_string()));
+            attrs.push(("BitsPerSample", a.bits_per_sample.to_string()));
+            attrs.push(("PacketSize", a.packet_size.to_string()));
+            attrs.push(("AudioTag", a.audio_tag.to_string()));
+        }
+    }
+    attrs.push(("CodecPrivateData", hex::encode_upper(&t.codec_private_data)));
+    w.create_element("QualityLevel")
+        .with_attributes(attrs.iter().map(|(k, v)| (*k, v.as_str())))
+        .write_empty()?;
+    Ok(())
+}
+
+/// The `c` elements (format.md §6.4): `t` on the first and after any gap or overlap, `d`
+/// always, so that a reader's `t = previous t + previous d` rule gives every start time.
+fn write_chunks(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Result<()> {
+    let mut expected: Option<u64> = None;
+    for f in g.fragments() {
+        let duration = f.duration.to_string();
+        let mut c = w.create_element("c");
+        if expected != Some(f.time) {
+            c = c.with_attribute(("t", f.time.to_string().as_str()));
+        }
+        c.with_attribute(("d", duration.as_str())).write_empty()?;
+        expected = f.time.checked_add(f.duration);
+    }
+    Ok(())
+}
