@@ -1,0 +1,33 @@
+//! `ssf` packages encoded H.264 and AAC samples into Microsoft Smooth Streaming: PIFF
+//! fragmented MP4 (`.ismv` / `.isma`) with the `mfra` index, the server manifest (`.ism`)
+//! and the client manifest (`.ismc`). It replaces the IIS Smooth Streaming Format SDK.
+//!
+//! Layers, each using only those below it:
+//! - [`vod`]: [`VodWriter`] writes a presentation to files;
+//! - [`mux`]: the sans-IO [`Muxer`], samples in, byte chunks and manifests out;
+//! - [`manifest`]: `.ism` and `.ismc` writers;
+//! - [`isobmff`]: box writer, the Smooth boxes, and a box reader;
+//! - [`codec`]: H.264 and AAC configuration parsing and sample preparation.
+//!
+//! ```no_run
+//! # fn main() -> ssf::Result<()> {
+//! # let (avcc, asc, frame, audio) = (vec![0u8], vec![0x11, 0x90], vec![0u8], vec![0u8]);
+//! let mut vod = ssf::VodWriter::create("out", "movie", ssf::Options::default())?;
+//! let v = vod.add_stream(ssf::StreamConfig::h264(&avcc)?.bitrate(2_500_000).timescale(90_000))?;
+//! let a = vod.add_stream(ssf::StreamConfig::aac(&asc)?.bitrate(128_000).timescale(48_000))?;
+//! vod.push(v, ssf::Sample::new(frame, 0).cts_offset(6000).duration(3600).sync(true))?;
+//! vod.push(a, ssf::Sample::new(audio, 0).duration(1024))?;
+//! let written = vod.finish()?; // .ism, .ismc, then one .ismv / .isma per stream
+//! # Ok(()) }
+//! ```
+
+pub mod codec;
+pub mod error;
+pub mod isobmff;
+pub mod manifest;
+pub mod mux;
+pub mod vod;
+
+pub use error::{Error, Result};
+pub use mux::{Fragment, Fragmentation, Muxer, Options, Sample, StreamConfig, StreamId};
+pub use vod::VodWriter;

@@ -1,0 +1,205 @@
+//! What a caller configures: muxer options and one stream's description.
+
+use bytes::Bytes;
+
+use crate::codec::avc::NalFormat;
+use crate::codec::{AacCodec, AvcCodec, Codec};
+use crate::error::{Error, Result};
+
+/// The Smooth Streaming timescale: 100 ns ticks.
+pub const SMOOTH_TIMESCALE: u32 = 10_000_000;
+
+/// How fragment boundaries are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fragmentation {
+    /// A fragment closes at the first sync sample at or after each multiple of the target
+    /// duration (measured from the stream's first sample), so aligned GOPs give aligned
+    /// fragments across bit rates.
+    Automatic,
+    /// Fragments close only when the caller asks ([`crate::Muxer::flush`]).
+    Manual,
+}
+
+/// Muxer-wide options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Presentation timescale (ticks per second) of every box and manifest time.
+    pub timescale: u32,
+    /// Target fragment duration in presentation ticks (default 2 s).
+    pub fragment_duration: u64,
+    /// Automatic or caller-driven fragmenting.
+    pub fragmentation: Fragmentation,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            timescale: SMOOTH_TIMESCALE,
+            fragment_duration: 2 * u64::from(SMOOTH_TIMESCALE),
+            fragmentation: Fragmentation::Automatic,
+        }
+    }
+}
+
+impl Options {
+    /// Sets the target fragment duration in seconds.
+    pub fn fragment_seconds(mut self, seconds: f64) -> Result<Self> {
+        let ticks = seconds * f64::from(self.timescale);
+        if !(ticks.is_finite() && (1.0..1e15).contains(&ticks)) {
+            return Err(Error::InvalidArgument(format!(
+                "fragment duration {seconds} s is out of range"
+            )));
+        }
+        self.fragment_duration = ticks.round() as u64;
+        Ok(self)
+    }
+
+    /// Switches to caller-driven fragmenting.
+    pub fn manual(mut self) -> Self {
+        self.fragmentation = Fragmentation::Manual;
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.timescale == 0 {
+            return Err(Error::InvalidArgument("timescale must not be 0".into()));
+        }
+        if self.fragment_duration == 0 {
+            return Err(Error::InvalidArgument(
+                "fragment duration must not be 0".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Handle of a stream added to a muxer (or a writer built on one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamId(pub(crate) usize);
+
+impl StreamId {
+    /// The stream's index in the order streams were added, from 0.
+    pub fn index(self) -> usize {
+        self.0
+    }
+
+    /// The track_ID this stream has in every header and fragment: its index + 1, so a
+    /// stream keeps one identity whichever file it is written to.
+    pub fn track_id(self) -> u32 {
+        u32::try_from(self.0).map_or(u32::MAX, |i| i.saturating_add(1))
+    }
+}
+
+/// Description of one stream: codec configuration plus how it appears in the manifests.
+#[derive(Debug, Clone)]
+pub struct StreamConfig {
+    pub(crate) codec: Codec,
+    pub(crate) bitrate: u32,
+    pub(crate) language: Option<String>,
+    pub(crate) track_name: Option<String>,
+    pub(crate) source_file_name: Option<String>,
+    pub(crate) timescale: u32,
+    pub(crate) quality_index: Option<u32>,
+}
+
+impl StreamConfig {
+    fn new(codec: Codec) -> Self {
+        Self {
+            codec,
+            bitrate: 0,
+            language: None,
+            track_name: None,
+            source_file_name: None,
+            timescale: SMOOTH_TIMESCALE,
+            quality_index: None,
+        }
+    }
+
+    /// H.264 from an `avcC` payload; samples use the avcC's NAL length size.
+    pub fn h264(avcc: &[u8]) -> Result<Self> {
+        Ok(Self::new(Codec::Avc(AvcCodec::from_avcc(avcc)?)))
+    }
+
+    /// H.264 from one SPS and one PPS NAL unit; samples are framed as `input` says.
+    pub fn h264_parameter_sets(sps: Bytes, pps: Bytes, input: NalFormat) -> Result<Self> {
+        Ok(Self::new(Codec::Avc(AvcCodec::from_parameter_sets(
+            sps, pps, input,
+        )?)))
+    }
+
+    /// H.264 whose SPS and PPS travel in-band: they are taken from the first IDR sample.
+    pub fn h264_in_band(input: NalFormat) -> Result<Self> {
+        Ok(Self::new(Codec::Avc(AvcCodec::in_band(input)?)))
+    }
+
+    /// AAC from its AudioSpecificConfig; samples are raw AAC frames (no ADTS header).
+    pub fn aac(asc: &[u8]) -> Result<Self> {
+        Ok(Self::new(Codec::Aac(AacCodec::from_asc(asc)?)))
+    }
+
+    /// Average bit rate in bits per second (0: measured from the samples).
+    pub fn bitrate(mut self, bits_per_second: u32) -> Self {
+        self.bitrate = bits_per_second;
+        self
+    }
+
+    /// ISO 639-2 language code, e.g. "eng".
+    pub fn language(mut self, code: impl Into<String>) -> Self {
+        self.language = Some(code.into());
+        self
+    }
+
+    /// StreamIndex name in the manifests (default "video" / "audio").
+    pub fn track_name(mut self, name: impl Into<String>) -> Self {
+        self.track_name = Some(name.into());
+        self
+    }
+
+    /// File name the server manifest points at for this stream.
+    pub fn source_file_name(mut self, name: impl Into<String>) -> Self {
+        self.source_file_name = Some(name.into());
+        self
+    }
+
+    /// Ticks per second of the timestamps given with this stream's samples
+    /// (default 10 000 000).
+    pub fn timescale(mut self, ticks_per_second: u32) -> Self {
+        self.timescale = ticks_per_second;
+        self
+    }
+
+    /// QualityLevel `Index` in the client manifest (default: position in its StreamIndex).
+    pub fn quality_index(mut self, index: u32) -> Self {
+        self.quality_index = Some(index);
+        self
+    }
+
+    /// The codec configuration.
+    pub fn codec(&self) -> &Codec {
+        &self.codec
+    }
+
+    /// The StreamIndex name this stream appears under.
+    pub fn name(&self) -> &str {
+        match (&self.track_name, self.codec.kind()) {
+            (Some(name), _) => name,
+            (None, crate::codec::MediaKind::Video) => "video",
+            (None, crate::codec::MediaKind::Audio) => "audio",
+        }
+    }
+
+    /// The configured bit rate (0 when it is to be measured).
+    pub fn configured_bitrate(&self) -> u32 {
+        self.bitrate
+    }
+
+    /// The configured language, if any.
+    pub fn configured_language(&self) -> Option<&str> {
+        self.language.as_deref()
+    }
+
+    /// The configured source file name, if any.
+    pub fn configured_source_file_name(&self) -> Option<&str> {
+        self.source_file_name.as_deref()
+    }
+}

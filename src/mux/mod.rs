@@ -1,0 +1,401 @@
+//! The sans-IO muxer: samples in; headers, fragments, the index and manifests out.
+//!
+//! Like the original SDK it does no I/O and owns no threads. A sink (the VOD writer, the
+//! live publisher, or a caller's own code) writes what it returns.
+
+mod config;
+mod fragment;
+mod sample;
+mod stream;
+mod timescale;
+
+pub use config::{Fragmentation, Options, SMOOTH_TIMESCALE, StreamConfig, StreamId};
+pub use fragment::Fragment;
+pub use sample::Sample;
+pub use timescale::rescale;
+
+use bytes::Bytes;
+
+use crate::codec::{Codec, MediaKind};
+use crate::error::{Error, Result};
+use crate::isobmff::boxes::{
+    HandlerKind, MovieTrack, SampleEntry, TrackIndex, pack_language, write_ftyp, write_mfra,
+    write_moov,
+};
+use crate::isobmff::writer::BoxWriter;
+use crate::manifest::{
+    AudioAttributes, ManifestTrack, MediaAttributes, Presentation, TrackKind, VideoAttributes,
+};
+use stream::StreamState;
+
+/// Largest sample accepted, in bytes.
+pub const MAX_SAMPLE_SIZE: usize = 64 << 20;
+
+/// One fragment as the index needs it, in the order fragments were handed out.
+#[derive(Debug, Clone, Copy)]
+struct OutputRecord {
+    stream: u32,
+    time: u64,
+    size: u64,
+}
+
+/// Turns samples into Smooth Streaming byte chunks. See the crate docs for the flow.
+#[derive(Debug)]
+pub struct Muxer {
+    options: Options,
+    streams: Vec<StreamState>,
+    output: Vec<OutputRecord>,
+}
+
+impl Muxer {
+    /// A muxer with no streams.
+    pub fn new(options: Options) -> Result<Self> {
+        options.validate()?;
+        Ok(Self {
+            options,
+            streams: Vec::new(),
+            output: Vec::new(),
+        })
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Adds a stream. Streams can be added until the first header or fragment that
+    /// includes them is written; each gets a fixed track_ID ([`StreamId::track_id`]).
+    pub fn add_stream(&mut self, config: StreamConfig) -> Result<StreamId> {
+        if config.timescale == 0 {
+            return Err(Error::InvalidArgument(
+                "stream timescale must not be 0".into(),
+            ));
+        }
+        if self.streams.len() >= u32::MAX as usize - 1 {
+            return Err(Error::InvalidArgument("too many streams".into()));
+        }
+        let id = StreamId(self.streams.len());
+        self.streams
+            .push(StreamState::new(id, config, self.options.timescale));
+        Ok(id)
+    }
+
+    /// The streams added so far, in order.
+    pub fn streams(&self) -> impl Iterator<Item = StreamId> + '_ {
+        self.streams.iter().map(|s| s.id)
+    }
+
+    /// A stream's configuration (its codec configuration fills in once the first IDR
+    /// arrives for in-band H.264).
+    pub fn stream_config(&self, stream: StreamId) -> Result<&StreamConfig> {
+        Ok(&self.stream(stream)?.config)
+    }
+
+    /// The fragments of a stream so far (time, duration).
+    pub fn fragment_times(&self, stream: StreamId) -> Result<&[crate::manifest::FragmentTime]> {
+        Ok(&self.stream(stream)?.fragments)
+    }
+
+    /// Adds a sample; returns the fragment it closed, if any (automatic fragmenting closes
+    /// a fragment when a sync sample reaches the next target boundary).
+    pub fn push(&mut self, stream: StreamId, sample: Sample) -> Result<Option<Fragment>> {
+        let options = self.options.clone();
+        let state = self.stream_mut(stream)?;
+        let fragment = state.push(sample, options.fragmentation, options.fragment_duration)?;
+        Ok(fragment.map(|f| self.record(f)))
+    }
+
+    /// Closes the stream's open fragment now. The last sample's duration is its own
+    /// (or the previous sample's when it has none). None when no sample is pending.
+    pub fn flush(&mut self, stream: StreamId) -> Result<Option<Fragment>> {
+        self.close(stream, None)
+    }
+
+    /// Closes the stream's open fragment so that it ends at `end_time` (input timescale):
+    /// the last sample lasts until then. This is the SDK's AdjustDuration + ProcessOutput.
+    pub fn flush_at(&mut self, stream: StreamId, end_time: u64) -> Result<Option<Fragment>> {
+        let timescale = self.options.timescale;
+        let state = self.stream(stream)?;
+        let end = rescale(end_time, state.config.timescale, timescale).ok_or_else(|| {
+            Error::TimestampOverflow {
+                stream: stream.0,
+                sample: 0,
+                detail: "fragment end time".into(),
+            }
+        })?;
+        self.close(stream, Some(end))
+    }
+
+    fn close(&mut self, stream: StreamId, end: Option<u64>) -> Result<Option<Fragment>> {
+        let state = self.stream_mut(stream)?;
+        if !state.has_pending() {
+            return Ok(None);
+        }
+        let fragment = state.close(end)?;
+        Ok(Some(self.record(fragment)))
+    }
+
+    /// Closes every stream's open fragment (end of input), in stream order.
+    pub fn finish(&mut self) -> Result<Vec<Fragment>> {
+        let mut out = Vec::new();
+        for i in 0..self.streams.len() {
+            if let Some(f) = self.close(StreamId(i), None)? {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    fn record(&mut self, fragment: Fragment) -> Fragment {
+        self.output.push(OutputRecord {
+            stream: fragment.stream.0 as u32,
+            time: fragment.time,
+            size: fragment.size(),
+        });
+        fragment
+    }
+
+    fn stream(&self, stream: StreamId) -> Result<&StreamState> {
+        self.streams
+            .get(stream.0)
+            .ok_or(Error::UnknownStream(stream.0))
+    }
+
+    fn stream_mut(&mut self, stream: StreamId) -> Result<&mut StreamState> {
+        self.streams
+            .get_mut(stream.0)
+            .ok_or(Error::UnknownStream(stream.0))
+    }
+
+    fn check_subset(&self, streams: &[StreamId]) -> Result<()> {
+        if streams.is_empty() {
+            return Err(Error::InvalidArgument("no streams given".into()));
+        }
+        for (i, s) in streams.iter().enumerate() {
+            self.stream(*s)?;
+            if streams[..i].contains(s) {
+                return Err(Error::InvalidArgument(format!(
+                    "stream {} listed twice",
+                    s.0
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Presentation duration of some streams so far: the longest of them.
+    fn duration_of(&self, streams: &[StreamId]) -> u64 {
+        streams
+            .iter()
+            .filter_map(|s| self.streams.get(s.0))
+            .filter_map(|s| Some(s.end_time()? - s.fragments.first()?.time))
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The measured or configured bit rate of a stream, in bits per second.
+    pub fn bitrate(&self, stream: StreamId) -> Result<u32> {
+        let state = self.stream(stream)?;
+        if state.config.bitrate != 0 {
+            return Ok(state.config.bitrate);
+        }
+        let duration = self.duration_of(&[stream]);
+        if duration == 0 {
+            return Ok(0);
+        }
+        let bits = u128::from(state.payload_bytes) * 8 * u128::from(self.options.timescale);
+        Ok(
+            u32::try_from((bits + u128::from(duration) / 2) / u128::from(duration))
+                .unwrap_or(u32::MAX),
+        )
+    }
+
+    /// `ftyp` + `moov` for a file holding `streams`. Its size is the same on every call,
+    /// so a caller can write it first and overwrite it in place at the end (with the
+    /// final duration).
+    pub fn header(&self, streams: &[StreamId]) -> Result<Bytes> {
+        self.check_subset(streams)?;
+        let mut entries = Vec::with_capacity(streams.len());
+        for &id in streams {
+            entries.push(self.sample_entry(id)?);
+        }
+        let tracks: Vec<MovieTrack<'_>> = streams
+            .iter()
+            .zip(&entries)
+            .map(|(&id, entry)| {
+                let state = &self.streams[id.0];
+                let (kind, width, height) = match state.config.codec.video_format() {
+                    Some(v) => (HandlerKind::Video, v.display_width, v.display_height),
+                    None => (HandlerKind::Audio, 0, 0),
+                };
+                MovieTrack {
+                    track_id: id.track_id(),
+                    kind,
+                    language: pack_language(state.config.language.as_deref().unwrap_or("und")),
+                    width,
+                    height,
+                    duration: self.duration_of(&[id]),
+                    entry,
+                }
+            })
+            .collect();
+        let mut w = BoxWriter::with_capacity(1024);
+        write_ftyp(&mut w);
+        write_moov(
+            &mut w,
+            self.options.timescale,
+            self.duration_of(streams),
+            &tracks,
+            |_| {},
+        );
+        Ok(Bytes::from(w.into_vec()))
+    }
+
+    fn sample_entry(&self, id: StreamId) -> Result<SampleEntry> {
+        let state = self.stream(id)?;
+        let not_ready = || {
+            Error::InvalidState(format!(
+                "stream {}: codec configuration not known yet (no SPS/PPS seen before the first IDR)",
+                id.0
+            ))
+        };
+        match &state.config.codec {
+            Codec::Avc(avc) => {
+                let config = avc.config().ok_or_else(not_ready)?;
+                let format = state.config.codec.video_format().ok_or_else(not_ready)?;
+                let (h, v) = format.pixel_aspect;
+                Ok(SampleEntry::Avc {
+                    width: u16::try_from(format.width).unwrap_or(u16::MAX),
+                    height: u16::try_from(format.height).unwrap_or(u16::MAX),
+                    avcc: config.to_avcc(),
+                    pixel_aspect: (h != v && h != 0 && v != 0).then_some((h, v)),
+                })
+            }
+            Codec::Aac(aac) => {
+                let bitrate = self.bitrate(id)?;
+                Ok(SampleEntry::Aac {
+                    channels: aac.asc().channels(),
+                    sample_rate: aac.asc().output_sampling_rate(),
+                    asc: aac.asc_bytes().to_vec(),
+                    avg_bitrate: bitrate,
+                    max_bitrate: bitrate,
+                    buffer_size: 0,
+                })
+            }
+        }
+    }
+
+    /// `mfra` for a file holding `streams`, whose header came from [`Muxer::header`] with
+    /// the same streams and whose fragments were appended in the order the muxer handed
+    /// them out.
+    pub fn index(&self, streams: &[StreamId]) -> Result<Bytes> {
+        self.check_subset(streams)?;
+        let header_size = self.header(streams)?.len() as u64;
+        let mut entries: Vec<Vec<(u64, u64)>> = vec![Vec::new(); streams.len()];
+        let mut offset = header_size;
+        for record in &self.output {
+            if let Some(slot) = streams.iter().position(|s| s.0 as u32 == record.stream) {
+                entries[slot].push((record.time, offset));
+                offset += record.size;
+            }
+        }
+        let tracks: Vec<TrackIndex<'_>> = streams
+            .iter()
+            .zip(&entries)
+            .map(|(id, entries)| TrackIndex {
+                track_id: id.track_id(),
+                entries,
+            })
+            .collect();
+        let mut w = BoxWriter::with_capacity(64 + 19 * self.output.len());
+        write_mfra(&mut w, &tracks);
+        Ok(Bytes::from(w.into_vec()))
+    }
+
+    /// The presentation as the manifest writers see it: every stream with at least one
+    /// fragment.
+    fn presentation(&self) -> Result<Presentation> {
+        let mut tracks = Vec::new();
+        for state in &self.streams {
+            if state.fragments.is_empty() {
+                continue;
+            }
+            let codec = &state.config.codec;
+            let bitrate = self.bitrate(state.id)?;
+            let (kind, attributes) = match codec.kind() {
+                MediaKind::Video => {
+                    let v = codec.video_format().ok_or_else(|| {
+                        Error::InvalidState(format!("stream {}: no SPS known", state.id.0))
+                    })?;
+                    (
+                        TrackKind::Video,
+                        MediaAttributes::Video(VideoAttributes {
+                            width: v.width,
+                            height: v.height,
+                            display_width: v.display_width,
+                            display_height: v.display_height,
+                        }),
+                    )
+                }
+                MediaKind::Audio => {
+                    let a = codec.audio_format().ok_or_else(|| {
+                        Error::InvalidState(format!("stream {}: no audio format", state.id.0))
+                    })?;
+                    (
+                        TrackKind::Audio,
+                        MediaAttributes::Audio(AudioAttributes {
+                            sampling_rate: a.sampling_rate,
+                            channels: a.channels,
+                            bits_per_sample: a.bits_per_sample,
+                            packet_size: a.packet_size,
+                            audio_tag: a.audio_tag,
+                        }),
+                    )
+                }
+            };
+            tracks.push(ManifestTrack {
+                kind,
+                name: state.config.name().to_string(),
+                name_is_default: state.config.track_name.is_none(),
+                language: state.config.language.clone(),
+                bitrate,
+                quality_index: state.config.quality_index,
+                fourcc: codec.fourcc().to_string(),
+                codec_private_data: codec.codec_private_data().unwrap_or_default(),
+                attributes,
+                source: state
+                    .config
+                    .source_file_name
+                    .clone()
+                    .unwrap_or_else(|| default_source_file_name(&state.config, bitrate)),
+                track_id: state.id.track_id(),
+                fragments: state.fragments.clone(),
+            });
+        }
+        Ok(Presentation {
+            timescale: u64::from(self.options.timescale),
+            tracks,
+        })
+    }
+
+    /// The client manifest (`.ismc`). Fails if the bit rates of one StreamIndex do not
+    /// share fragment boundaries, naming the first fragment that differs.
+    pub fn client_manifest(&self) -> Result<String> {
+        crate::manifest::client_manifest(&self.presentation()?)
+    }
+
+    /// The server manifest (`.ism`), pointing at the client manifest by the relative path
+    /// given.
+    pub fn server_manifest(&self, client_manifest_relative_path: &str) -> Result<String> {
+        crate::manifest::server_manifest(&self.presentation()?, client_manifest_relative_path)
+    }
+}
+
+/// `NAME_BITRATE.ismv` for video, `.isma` for audio, when the caller names no file.
+pub(crate) fn default_source_file_name(config: &StreamConfig, bitrate: u32) -> String {
+    let ext = match config.codec.kind() {
+        MediaKind::Video => "ismv",
+        MediaKind::Audio => "isma",
+    };
+    format!("{}_{bitrate}.{ext}", config.name())
+}

@@ -1,0 +1,279 @@
+//! Per-stream state: the open fragment's samples, the fragment boundaries so far, and
+//! the conversion of caller timestamps to presentation time.
+
+use bytes::Bytes;
+
+use super::config::{Fragmentation, StreamConfig};
+use super::fragment::Fragment;
+use super::sample::Sample;
+use super::timescale::rescale;
+use super::{MAX_SAMPLE_SIZE, StreamId};
+use crate::codec::MediaKind;
+use crate::error::{Error, Result};
+use crate::isobmff::boxes::{FragmentHeader, FragmentSample, HandlerKind, write_fragment_header};
+use crate::isobmff::writer::BoxWriter;
+use crate::manifest::FragmentTime;
+
+/// A sample of the open fragment, in presentation ticks.
+#[derive(Debug)]
+struct Pending {
+    data: Bytes,
+    dts: u64,
+    cts_offset: u32,
+    /// Duration the caller gave, converted; used only when no later sample follows.
+    duration_hint: Option<u64>,
+    sync: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct StreamState {
+    pub(crate) id: StreamId,
+    pub(crate) config: StreamConfig,
+    timescale: u32,
+    samples_seen: u64,
+    last_input_dts: Option<u64>,
+    pending: Vec<Pending>,
+    /// Reused between fragments: the trun rows of the open fragment.
+    rows: Vec<FragmentSample>,
+    /// Presentation time of the stream's first sample (the fragment grid's origin).
+    first_dts: Option<u64>,
+    /// In automatic mode, the next grid point a sync sample may cut at.
+    next_boundary: u64,
+    sequence: u32,
+    pub(crate) fragments: Vec<FragmentTime>,
+    pub(crate) payload_bytes: u64,
+}
+
+impl StreamState {
+    pub(crate) fn new(id: StreamId, config: StreamConfig, timescale: u32) -> Self {
+        Self {
+            id,
+            config,
+            timescale,
+            samples_seen: 0,
+            last_input_dts: None,
+            pending: Vec::new(),
+            rows: Vec::new(),
+            first_dts: None,
+            next_boundary: 0,
+            sequence: 0,
+            fragments: Vec::new(),
+            payload_bytes: 0,
+        }
+    }
+
+    pub(crate) fn kind(&self) -> MediaKind {
+        self.config.codec.kind()
+    }
+
+    /// End of the last closed fragment, in presentation ticks.
+    pub(crate) fn end_time(&self) -> Option<u64> {
+        self.fragments.last().map(|f| f.time + f.duration)
+    }
+
+    /// Accepts one sample; returns the fragment it closed, if any.
+    pub(crate) fn push(
+        &mut self,
+        sample: Sample,
+        fragmentation: Fragmentation,
+        fragment_duration: u64,
+    ) -> Result<Option<Fragment>> {
+        let index = self.samples_seen;
+        let stream = self.id.0;
+        let size = sample.data.len();
+        if size == 0 {
+            return Err(Error::EmptySample {
+                stream,
+                sample: index,
+            });
+        }
+        if size > MAX_SAMPLE_SIZE {
+            return Err(Error::SampleTooLarge {
+                stream,
+                sample: index,
+                size,
+                limit: MAX_SAMPLE_SIZE,
+            });
+        }
+        if let Some(previous) = self.last_input_dts
+            && sample.dts < previous
+        {
+            return Err(Error::DecreasingTime {
+                stream,
+                sample: index,
+                dts: sample.dts,
+                previous,
+            });
+        }
+        let overflow = |detail: &str| Error::TimestampOverflow {
+            stream,
+            sample: index,
+            detail: detail.to_string(),
+        };
+        let from = self.config.timescale;
+        let dts =
+            rescale(sample.dts, from, self.timescale).ok_or_else(|| overflow("decode time"))?;
+        let pts_input = sample
+            .dts
+            .checked_add(sample.cts_offset)
+            .ok_or_else(|| overflow("decode time + composition offset"))?;
+        let pts = rescale(pts_input, from, self.timescale)
+            .ok_or_else(|| overflow("presentation time"))?;
+        let cts_offset =
+            u32::try_from(pts - dts).map_err(|_| overflow("composition offset over 32 bits"))?;
+        let duration_hint = match sample.duration {
+            Some(d) => {
+                let end = sample
+                    .dts
+                    .checked_add(d)
+                    .and_then(|end| rescale(end, from, self.timescale))
+                    .ok_or_else(|| overflow("decode time + duration"))?;
+                Some(end - dts)
+            }
+            None => None,
+        };
+
+        let starts_fragment = match self.pending.first() {
+            None => true,
+            Some(first) => {
+                fragmentation == Fragmentation::Automatic
+                    && sample.sync
+                    && dts >= self.next_boundary
+                    && dts > first.dts
+            }
+        };
+        if self.pending.is_empty() && !sample.sync {
+            return Err(Error::NonSyncFragmentStart {
+                stream,
+                sample: index,
+            });
+        }
+
+        let data = self
+            .config
+            .codec
+            .prepare_sample(sample.data, sample.sync)
+            .map_err(|e| Error::InvalidSample {
+                stream,
+                sample: index,
+                reason: e.to_string(),
+            })?;
+        if data.len() > MAX_SAMPLE_SIZE {
+            return Err(Error::SampleTooLarge {
+                stream,
+                sample: index,
+                size: data.len(),
+                limit: MAX_SAMPLE_SIZE,
+            });
+        }
+
+        let closed = if starts_fragment && !self.pending.is_empty() {
+            Some(self.close(Some(dts))?)
+        } else {
+            None
+        };
+        if self.pending.is_empty() {
+            let origin = *self.first_dts.get_or_insert(dts);
+            // The first grid point after this fragment's start.
+            let steps = (dts - origin) / fragment_duration + 1;
+            self.next_boundary = origin.saturating_add(steps.saturating_mul(fragment_duration));
+        }
+        self.pending.push(Pending {
+            data,
+            dts,
+            cts_offset,
+            duration_hint,
+            sync: sample.sync,
+        });
+        self.samples_seen += 1;
+        self.last_input_dts = Some(sample.dts);
+        Ok(closed)
+    }
+
+    /// Closes the open fragment, if any. `end` (presentation ticks) is where it ends: the
+    /// next sample's decode time, or a caller-given end time; without it the last sample's
+    /// own duration is used, or the one before it.
+    pub(crate) fn close(&mut self, end: Option<u64>) -> Result<Fragment> {
+        let stream = self.id.0;
+        let first_index = self.samples_seen - self.pending.len() as u64;
+        let count = self.pending.len();
+        let Some(first) = self.pending.first() else {
+            return Err(Error::InvalidState(format!(
+                "stream {stream}: no samples to put in a fragment"
+            )));
+        };
+        let time = first.dts;
+        self.rows.clear();
+        for i in 0..count {
+            let sample = &self.pending[i];
+            let next_dts = self.pending.get(i + 1).map(|n| n.dts);
+            let duration = match (next_dts, end, sample.duration_hint) {
+                (Some(next), _, _) => next - sample.dts,
+                (None, Some(end), _) => end.checked_sub(sample.dts).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "stream {stream}: fragment end {end} is before its last sample at {}",
+                        sample.dts
+                    ))
+                })?,
+                (None, None, Some(hint)) => hint,
+                (None, None, None) => match self.rows.last() {
+                    Some(previous) => u64::from(previous.duration),
+                    None => {
+                        return Err(Error::MissingDuration {
+                            stream,
+                            sample: first_index + i as u64,
+                        });
+                    }
+                },
+            };
+            let duration = u32::try_from(duration).map_err(|_| Error::TimestampOverflow {
+                stream,
+                sample: first_index + i as u64,
+                detail: "sample duration over 32 bits".into(),
+            })?;
+            self.rows.push(FragmentSample {
+                duration,
+                size: sample.data.len() as u32,
+                sync: sample.sync,
+                cts_offset: sample.cts_offset,
+            });
+        }
+        let duration: u64 = self.rows.iter().map(|r| u64::from(r.duration)).sum();
+        self.sequence = self.sequence.wrapping_add(1);
+        let kind = match self.kind() {
+            MediaKind::Video => HandlerKind::Video,
+            MediaKind::Audio => HandlerKind::Audio,
+        };
+        let mut w = BoxWriter::with_capacity(256 + 16 * count);
+        write_fragment_header(
+            &mut w,
+            &FragmentHeader {
+                sequence: self.sequence,
+                track_id: self.id.track_id(),
+                kind,
+                time,
+                duration,
+            },
+            &self.rows,
+            |_| {},
+        );
+        let mut chunks = Vec::with_capacity(count + 1);
+        chunks.push(Bytes::from(w.into_vec()));
+        for sample in self.pending.drain(..) {
+            self.payload_bytes += sample.data.len() as u64;
+            chunks.push(sample.data);
+        }
+        self.fragments.push(FragmentTime { time, duration });
+        Ok(Fragment {
+            stream: self.id,
+            sequence_number: self.sequence,
+            time,
+            duration,
+            chunks,
+        })
+    }
+
+    pub(crate) fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+}
