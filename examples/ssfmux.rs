@@ -1,0 +1,601 @@
+//! `ssfmux`: packages raw H.264 (Annex B) and ADTS AAC files, or MP4 files holding
+//! H.264/AAC, into a Smooth Streaming presentation (`.ism`, `.ismc`, one `.ismv` per
+//! video bit rate and `.isma` per audio stream).
+//!
+//! Run with no arguments to package the bundled sample into `out/sample/`.
+//!
+//! Flow: a pre-scan measures every input (bit rates go into file names, so they must be
+//! known before the streams are added), then samples are pushed to the writer merged
+//! across inputs by decode time, so all files grow together and memory stays bounded.
+
+#[path = "ssfmux/mp4file.rs"]
+mod mp4file;
+#[path = "ssfmux/source.rs"]
+mod source;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ssf::{Options, Sample, StreamId, VodWriter};
+
+use source::{Fps, Scanned};
+
+/// Package H.264 and AAC into Smooth Streaming (PIFF .ismv/.isma, .ism and .ismc).
+///
+/// With no INPUTS, packages the bundled sample (three H.264 bit rates and one AAC
+/// stream) into out/sample/.
+#[derive(Parser, Debug)]
+#[command(name = "ssfmux", version)]
+struct Cli {
+    /// Output directory [default: out/NAME]
+    #[arg(short, long, value_name = "DIR")]
+    out: Option<PathBuf>,
+
+    /// Presentation name, used for NAME.ism, NAME.ismc and NAME_BITRATE.ismv
+    /// [default: the first input's file stem]
+    #[arg(short, long)]
+    name: Option<String>,
+
+    /// Target fragment duration; fragments close at the first keyframe from there
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    fragment_duration: f64,
+
+    /// Frame rate of raw H.264 whose SPS has no VUI timing (e.g. 25, 29.97, 30000/1001)
+    #[arg(long)]
+    fps: Option<Fps>,
+
+    /// No progress bar
+    #[arg(short, long)]
+    quiet: bool,
+
+    /// Raw Annex B .h264 (one per bit rate, aligned GOPs), ADTS .aac, or .mp4 with
+    /// H.264/AAC tracks. FILE@BITRATE (e.g. a.h264@1500000, @1500k, @1.5M) sets the bit
+    /// rate instead of measuring it (for an .mp4: of its video track). The audio tracks
+    /// of an .mp4 are skipped when an earlier input already gave audio.
+    #[arg(value_name = "INPUTS")]
+    inputs: Vec<InputArg>,
+}
+
+/// One input file with the bit rate given for it, if any.
+#[derive(Debug, Clone)]
+struct InputArg {
+    /// The file.
+    path: PathBuf,
+    /// Bits per second from `FILE@BITRATE`.
+    bitrate: Option<u32>,
+}
+
+impl std::str::FromStr for InputArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        // Split at the last '@' only when what follows reads as a bit rate, so paths
+        // that contain '@' still work.
+        if let Some((path, rate)) = s.rsplit_once('@')
+            && rate.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        {
+            return Ok(InputArg {
+                path: path.into(),
+                bitrate: Some(parse_bitrate(rate)?),
+            });
+        }
+        Ok(InputArg {
+            path: s.into(),
+            bitrate: None,
+        })
+    }
+}
+
+/// "1500000", "1500k", "1.5M" (case-insensitive, optional "bps") → bits per second.
+fn parse_bitrate(s: &str) -> Result<u32, String> {
+    let lower = s.to_ascii_lowercase();
+    let t = lower.strip_suffix("bps").unwrap_or(&lower);
+    let (number, scale) = match t.strip_suffix('k') {
+        Some(n) => (n, 1e3),
+        None => match t.strip_suffix('m') {
+            Some(n) => (n, 1e6),
+            None => (t, 1.0),
+        },
+    };
+    let value = number.parse::<f64>().ok().map(|v| (v * scale).round());
+    match value {
+        Some(v) if v >= 1.0 && v <= f64::from(u32::MAX) => Ok(v as u32),
+        _ => Err(format!(
+            "{s:?} is not a bit rate (e.g. 1500000, 1500k or 1.5M)"
+        )),
+    }
+}
+
+/// What kind of file an input is, from its extension or else its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Raw H.264 Annex B elementary stream.
+    H264,
+    /// AAC in ADTS frames.
+    Aac,
+    /// ISO BMFF / QuickTime file with H.264 and/or AAC tracks.
+    Mp4,
+}
+
+/// The kind of an input: from its extension, else sniffed from its first bytes.
+fn kind_of(path: &Path) -> Result<Kind, String> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("h264" | "264" | "avc" | "jsv" | "h26l") => return Ok(Kind::H264),
+        Some("aac" | "adts") => return Ok(Kind::Aac),
+        Some("mp4" | "m4v" | "m4a" | "mov" | "ismv" | "isma" | "cmfv" | "cmfa") => {
+            return Ok(Kind::Mp4);
+        }
+        _ => {}
+    }
+    let mut head = [0u8; 8];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let head = &head[..n];
+    if head.get(4..8) == Some(b"ftyp") {
+        Ok(Kind::Mp4)
+    } else if head.starts_with(&[0, 0, 1]) || head.starts_with(&[0, 0, 0, 1]) {
+        Ok(Kind::H264)
+    } else if head.len() >= 2 && head[0] == 0xFF && head[1] & 0xF6 == 0xF0 {
+        Ok(Kind::Aac)
+    } else {
+        Err(format!(
+            "{}: not a raw H.264 (.h264), ADTS (.aac) or MP4 (.mp4) file",
+            path.display()
+        ))
+    }
+}
+
+/// A progress bar that appears only once a run has taken a couple of seconds, so short
+/// runs print nothing but the summary.
+struct Progress {
+    /// Hidden until [`Progress::DELAY`] has passed.
+    bar: ProgressBar,
+    /// When the run started.
+    start: Instant,
+    /// Whether the bar has been made visible.
+    shown: bool,
+    /// False with `--quiet`.
+    enabled: bool,
+}
+
+impl Progress {
+    /// How long a run goes before the bar appears.
+    const DELAY: Duration = Duration::from_secs(2);
+
+    /// A hidden bar; `enabled` false keeps it hidden.
+    fn new(enabled: bool) -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg:>8} [{bar:40}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Self {
+            bar,
+            start: Instant::now(),
+            shown: false,
+            enabled,
+        }
+    }
+
+    /// Starts a phase ("scanning", "muxing") of `total` bytes.
+    fn phase(&self, message: &'static str, total: u64) {
+        self.bar.set_message(message);
+        self.bar.set_length(total);
+        self.bar.set_position(0);
+    }
+
+    /// Moves the bar, showing it once the run has lasted [`Progress::DELAY`].
+    fn set(&mut self, position: u64) {
+        if !self.shown && self.enabled && self.start.elapsed() >= Self::DELAY {
+            // indicatif draws nothing when stderr is not a terminal.
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.shown = true;
+        }
+        self.bar.set_position(position);
+    }
+
+    /// Removes the bar before the summary is printed.
+    fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// One stream being packaged.
+struct Stream {
+    /// The input and its source.
+    scanned: Scanned,
+    /// The writer's handle.
+    id: StreamId,
+    /// Bit rate given or measured by the pre-scan (it names the file).
+    bitrate: u32,
+    /// Added to the source's decode times so that all streams start presenting together.
+    shift: u64,
+    /// The next sample, read ahead so streams can be merged by decode time.
+    next: Option<source::Next>,
+    /// Samples pushed.
+    samples: u64,
+    /// Payload bytes pushed.
+    payload: u64,
+}
+
+/// Runs the CLI; any error is printed as `ssfmux: <error>` with exit status 1.
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version are not errors; clap prints them as usual.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let message = e.to_string();
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            eprint!("ssfmux: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ssfmux: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The whole run: pre-scan, add streams, merge-push samples, finish, summarise.
+fn run(mut cli: Cli) -> Result<(), String> {
+    let started = Instant::now();
+    if cli.inputs.is_empty() {
+        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sample/"));
+        cli.inputs = [
+            "sample_360p.h264",
+            "sample_540p.h264",
+            "sample_720p.h264",
+            "sample.aac",
+        ]
+        .iter()
+        .map(|f| InputArg {
+            path: dir.join(f),
+            bitrate: None,
+        })
+        .collect();
+        cli.name.get_or_insert_with(|| "sample".into());
+    }
+    let name = match &cli.name {
+        Some(n) => n.clone(),
+        None => cli.inputs[0]
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .ok_or("cannot derive a presentation name from the first input; give --name")?,
+    };
+    let out = cli
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&name));
+    let options = Options::default()
+        .fragment_seconds(cli.fragment_duration)
+        .map_err(|e| e.to_string())?;
+
+    // Pre-scan: configuration, duration and bit rate of every stream.
+    let mut progress = Progress::new(!cli.quiet);
+    let mut input_bytes = 0;
+    let mut raw_bytes = 0;
+    let mut kinds = Vec::new();
+    for input in &cli.inputs {
+        let kind = kind_of(&input.path)?;
+        let size = source::file_size(&input.path)?;
+        input_bytes += size;
+        if kind != Kind::Mp4 {
+            raw_bytes += size;
+        }
+        kinds.push(kind);
+    }
+    progress.phase("scanning", raw_bytes);
+    let mut scanned: Vec<(Scanned, Option<u32>)> = Vec::new();
+    let mut scanned_bytes = 0;
+    for (input, kind) in cli.inputs.iter().zip(kinds) {
+        let mut tick = |n: u64| progress.set(scanned_bytes + n);
+        let streams = match kind {
+            Kind::H264 => vec![source::scan_h264(&input.path, cli.fps, &mut tick)?],
+            Kind::Aac => vec![source::scan_aac(&input.path, &mut tick)?],
+            Kind::Mp4 => {
+                let have_audio = scanned.iter().any(|(s, _)| !s.video);
+                source::scan_mp4(&input.path, !have_audio)?
+            }
+        };
+        if kind != Kind::Mp4 {
+            scanned_bytes += source::file_size(&input.path)?;
+        }
+        let video_tracks = streams.iter().filter(|s| s.video).count();
+        if input.bitrate.is_some() && kind == Kind::Mp4 && video_tracks != 1 {
+            return Err(format!(
+                "{}: @BITRATE needs exactly one video track, the file has {video_tracks}",
+                input.path.display()
+            ));
+        }
+        for s in streams {
+            // For an .mp4 the given bit rate is its video track's; audio is measured.
+            let given = if s.video || kind != Kind::Mp4 {
+                input.bitrate
+            } else {
+                None
+            };
+            scanned.push((s, given));
+        }
+    }
+    // Video first: the manifests list streams in the order they are added.
+    scanned.sort_by_key(|(s, _)| !s.video);
+
+    let mut vod = VodWriter::create(&out, &name, options).map_err(|e| e.to_string())?;
+    let mut streams = Vec::new();
+    for (s, given) in scanned {
+        let bitrate = match given {
+            Some(b) => b,
+            None => measured_bitrate(&s)?,
+        };
+        let config = s.config.clone().bitrate(bitrate).timescale(s.timescale);
+        let id = vod
+            .add_stream(config)
+            .map_err(|e| format!("{}: {e}", s.label))?;
+        streams.push(Stream {
+            scanned: s,
+            id,
+            bitrate,
+            shift: 0,
+            next: None,
+            samples: 0,
+            payload: 0,
+        });
+    }
+
+    align_starts(&mut streams)?;
+
+    // Mux: always push the stream whose next sample decodes first, so that every file
+    // grows at the same pace and the muxer holds about one fragment per stream.
+    let total: u64 = streams.iter().map(|s| s.scanned.bytes).sum();
+    progress.phase("muxing", total);
+    let mut pushed = 0u64;
+    let mut count = 0u64;
+    while let Some(i) = earliest(&streams) {
+        let s = &mut streams[i];
+        let Some(next) = s.next.take() else { break };
+        let dts = next
+            .dts
+            .checked_add(s.shift)
+            .ok_or_else(|| format!("{}: decode time overflows", s.scanned.label))?;
+        let len = next.data.len() as u64;
+        let sample = Sample::new(next.data, dts)
+            .cts_offset(next.cts_offset)
+            .duration(next.duration)
+            .sync(next.sync);
+        vod.push(s.id, sample)
+            .map_err(|e| format!("{}: {e}", s.scanned.label))?;
+        s.samples += 1;
+        s.payload += len;
+        s.next = s.scanned.source.next()?;
+        pushed += len;
+        count += 1;
+        if count.is_multiple_of(64) {
+            progress.set(pushed);
+        }
+    }
+    progress.clear();
+
+    // Close every fragment now rather than in finish(), so the fragment counts can be
+    // read back for the summary before the writer is consumed.
+    for s in &streams {
+        vod.flush(s.id)
+            .map_err(|e| format!("{}: {e}", s.scanned.label))?;
+    }
+    let mut rows = Vec::new();
+    let mut duration = 0u64;
+    for s in &streams {
+        let fragments = vod
+            .muxer()
+            .fragment_times(s.id)
+            .map_err(|e| e.to_string())?;
+        let d: u64 = fragments.iter().map(|f| f.duration).sum();
+        duration = duration.max(d);
+        let file = vod
+            .muxer()
+            .stream_config(s.id)
+            .ok()
+            .and_then(|c| c.configured_source_file_name())
+            .unwrap_or_default()
+            .to_string();
+        rows.push((file, fragments.len()));
+    }
+    let written = vod.finish().map_err(|e| e.to_string())?;
+    let elapsed = started.elapsed();
+
+    print_summary(
+        &out,
+        &streams,
+        &rows,
+        &written,
+        duration,
+        input_bytes,
+        elapsed,
+    );
+    Ok(())
+}
+
+/// Bits per second from the pre-scan: size over media duration.
+fn measured_bitrate(s: &Scanned) -> Result<u32, String> {
+    if s.duration == 0 {
+        return Err(format!(
+            "{}: zero duration, cannot measure the bit rate (give FILE@BITRATE)",
+            s.label
+        ));
+    }
+    let bits = u128::from(s.rate_bytes) * 8 * u128::from(s.timescale);
+    let rate = (bits + u128::from(s.duration) / 2) / u128::from(s.duration);
+    Ok(u32::try_from(rate.max(1)).unwrap_or(u32::MAX))
+}
+
+/// Reads each stream's first sample and shifts streams so that all start presenting at
+/// the same instant. With B-frames a video stream's first picture is shown a reorder
+/// delay after it is decoded; audio that started at 0 would play that much early.
+fn align_starts(streams: &mut [Stream]) -> Result<(), String> {
+    for s in streams.iter_mut() {
+        s.next = s.scanned.source.next()?;
+        if s.next.is_none() {
+            eprintln!("ssfmux: {}: no samples", s.scanned.label);
+        }
+    }
+    // The latest first presentation time, as (ticks, timescale).
+    let lead = |s: &Stream| s.next.as_ref().map_or(0, |n| n.dts + n.cts_offset);
+    let Some(latest) = streams.iter().max_by(|a, b| {
+        (u128::from(lead(a)) * u128::from(b.scanned.timescale))
+            .cmp(&(u128::from(lead(b)) * u128::from(a.scanned.timescale)))
+    }) else {
+        return Ok(());
+    };
+    let (ticks, scale) = (
+        u128::from(lead(latest)),
+        u128::from(latest.scanned.timescale),
+    );
+    for s in streams.iter_mut() {
+        let target = (ticks * u128::from(s.scanned.timescale) + scale / 2) / scale;
+        let shift = target.saturating_sub(u128::from(lead(s)));
+        s.shift = u64::try_from(shift)
+            .map_err(|_| format!("{}: start offset overflows", s.scanned.label))?;
+    }
+    Ok(())
+}
+
+/// The stream whose pending sample has the earliest decode time (exact comparison of
+/// `dts / timescale` across timescales); ties go to the earlier stream.
+fn earliest(streams: &[Stream]) -> Option<usize> {
+    let mut best: Option<(usize, u128, u128)> = None;
+    for (i, s) in streams.iter().enumerate() {
+        let Some(next) = &s.next else { continue };
+        let t = u128::from(next.dts) + u128::from(s.shift);
+        let scale = u128::from(s.scanned.timescale);
+        match best {
+            Some((_, bt, bscale)) if bt * scale <= t * bscale => {}
+            _ => best = Some((i, t, scale)),
+        }
+    }
+    best.map(|(i, _, _)| i)
+}
+
+/// A byte count for people: 1.5 MiB.
+fn human(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// Prints the files written with their sizes, each stream's bit rate, fragment and
+/// sample counts, the duration and the throughput.
+fn print_summary(
+    out: &Path,
+    streams: &[Stream],
+    rows: &[(String, usize)],
+    written: &[PathBuf],
+    duration: u64,
+    input_bytes: u64,
+    elapsed: Duration,
+) {
+    let mut output_bytes = 0;
+    let mut lines = Vec::new();
+    for path in written {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        output_bytes += size;
+        let file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let detail = streams
+            .iter()
+            .zip(rows)
+            .find(|(_, (f, _))| *f == file)
+            .map(|(s, (_, fragments))| {
+                format!(
+                    "  {} {:>9} bit/s {fragments:>5} fragments {:>7} samples  from {}",
+                    if s.scanned.video { "video" } else { "audio" },
+                    s.bitrate,
+                    s.samples,
+                    s.scanned.label
+                )
+            })
+            .unwrap_or_default();
+        lines.push(format!("  {file:<32} {:>10}{detail}", human(size)));
+    }
+    println!(
+        "Wrote {} ({:.3} s, {}):",
+        out.display(),
+        duration as f64 / f64::from(ssf::mux::SMOOTH_TIMESCALE),
+        human(output_bytes)
+    );
+    for line in lines {
+        println!("{line}");
+    }
+    let secs = elapsed.as_secs_f64().max(1e-6);
+    println!(
+        "Packaged {} of input in {:.2} s ({:.1} MB/s)",
+        human(input_bytes),
+        secs,
+        input_bytes as f64 / 1e6 / secs
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bit_rates_parse_with_suffixes() {
+        assert_eq!(parse_bitrate("1500000"), Ok(1_500_000));
+        assert_eq!(parse_bitrate("1500k"), Ok(1_500_000));
+        assert_eq!(parse_bitrate("1.5M"), Ok(1_500_000));
+        assert_eq!(parse_bitrate("128kbps"), Ok(128_000));
+        assert!(parse_bitrate("0").is_err());
+        assert!(parse_bitrate("5G").is_err());
+        assert!(parse_bitrate("9999M").is_err());
+    }
+
+    #[test]
+    fn inputs_split_at_a_trailing_bit_rate_only() {
+        let a: InputArg = "a.h264@1.5M".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((a.path, a.bitrate), ("a.h264".into(), Some(1_500_000)));
+        let b: InputArg = "me@host/a.h264".parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((b.path, b.bitrate), ("me@host/a.h264".into(), None));
+        assert!("a.h264@1x".parse::<InputArg>().is_err());
+    }
+
+    #[test]
+    fn frame_rates_parse_exactly() {
+        let fps = |s: &str| s.parse::<Fps>().map(|f| (f.num, f.den));
+        assert_eq!(fps("25"), Ok((25, 1)));
+        assert_eq!(fps("29.97"), Ok((30000, 1001)));
+        assert_eq!(fps("23.976"), Ok((24000, 1001)));
+        assert_eq!(fps("59.94"), Ok((60000, 1001)));
+        assert_eq!(fps("12.5"), Ok((25, 2)));
+        assert_eq!(fps("30000/1001"), Ok((30000, 1001)));
+        assert!(fps("0").is_err());
+        assert!(fps("25/0").is_err());
+    }
+}
