@@ -28,6 +28,9 @@ pub mod manifest;
 pub mod mux;
 pub mod vod;
 
+#[cfg(test)]
+mod test_rng;
+
 pub use error::{Error, Result};
 pub use mux::{Fragment, Fragmentation, Muxer, Options, Sample, StreamConfig, StreamId};
 pub use vod::VodWriter;

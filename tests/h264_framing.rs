@@ -14,9 +14,11 @@ use ssf::{Options, Sample, StreamConfig, VodWriter};
 
 const SOURCE: &str = "tests/data/avc/small_bframes.h264";
 
-/// (data with 4-byte lengths, dts, cts offset, is_idr) for every access unit, plus the
-/// frame duration and timescale from the SPS.
-fn access_units() -> (Vec<(Bytes, u64, u32, bool)>, u64, u32) {
+/// One access unit with 4-byte lengths: (data, dts, cts offset, is_idr).
+type Frame = (Bytes, u64, u32, bool);
+
+/// Every access unit of the source, plus the frame duration and timescale from its SPS.
+fn access_units() -> (Vec<Frame>, u64, u32) {
     let path = support::root().join(SOURCE);
     let mut reader = AccessUnitReader::new(File::open(&path).unwrap());
     let mut units = Vec::new();
@@ -126,17 +128,18 @@ fn every_framing_decodes_like_the_source() {
     }
 }
 
+/// A muxer with one H.264 stream whose parameter sets come in-band.
+fn in_band_muxer(timescale: u32) -> (ssf::Muxer, ssf::StreamId) {
+    let mut mux = ssf::Muxer::new(Options::default()).unwrap();
+    let config = StreamConfig::h264_in_band(NalFormat::LengthPrefixed(4)).unwrap();
+    let v = mux.add_stream(config.timescale(timescale)).unwrap();
+    (mux, v)
+}
+
 #[test]
 fn a_video_fragment_cannot_start_on_a_non_idr_picture() {
     let (frames, duration, timescale) = access_units();
-    let mut mux = ssf::Muxer::new(Options::default()).unwrap();
-    let v = mux
-        .add_stream(
-            StreamConfig::h264_in_band(NalFormat::LengthPrefixed(4))
-                .unwrap()
-                .timescale(timescale),
-        )
-        .unwrap();
+    let (mut mux, v) = in_band_muxer(timescale);
     let (data, dts, _, idr) = &frames[1];
     assert!(!idr);
     let err = mux
@@ -158,14 +161,7 @@ fn a_video_fragment_cannot_start_on_a_non_idr_picture() {
 #[test]
 fn broken_nal_framing_is_an_invalid_sample() {
     let (frames, duration, timescale) = access_units();
-    let mut mux = ssf::Muxer::new(Options::default()).unwrap();
-    let v = mux
-        .add_stream(
-            StreamConfig::h264_in_band(NalFormat::LengthPrefixed(4))
-                .unwrap()
-                .timescale(timescale),
-        )
-        .unwrap();
+    let (mut mux, v) = in_band_muxer(timescale);
     let (data, dts, _, _) = &frames[0];
     let truncated = data.slice(..data.len() - 1);
     let err = mux

@@ -299,17 +299,7 @@ fn output_parses_back() {
     assert_eq!((media, params), (3, 4));
 }
 
-/// Tiny deterministic PRNG for the no-panic test.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use crate::test_rng::XorShift;
 
 #[test]
 fn random_presentations_never_panic() {

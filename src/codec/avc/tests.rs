@@ -465,41 +465,7 @@ fn pts_with_given_depth() {
     );
 }
 
-/// xorshift64: enough randomness to shake parsers, with no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
-
-    /// `base` truncated, with a few bytes replaced, or random bytes.
-    fn damage(&mut self, base: &[u8]) -> Vec<u8> {
-        if self.below(4) == 0 {
-            let len = self.below(64);
-            return self.bytes(len);
-        }
-        let mut out = base[..self.below(base.len() + 1)].to_vec();
-        for _ in 0..self.below(4) {
-            if !out.is_empty() {
-                let i = self.below(out.len());
-                out[i] = self.next() as u8;
-            }
-        }
-        out
-    }
-}
+use crate::test_rng::XorShift as Rng;
 
 #[test]
 fn parsers_survive_random_and_damaged_input() {

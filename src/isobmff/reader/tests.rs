@@ -816,23 +816,7 @@ fn check_smooth_file(file: &[u8], tracks: usize) {
 
 // ---- robustness ----
 
-/// Deterministic xorshift64 so failures reproduce without a rand dependency.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+use crate::test_rng::XorShift;
 
 /// Walks everything reachable, running every parser on every box. Asserts each level ends
 /// within the number of 8-byte boxes that could fit (no infinite iteration).
