@@ -244,3 +244,56 @@ fn misaligned_bitrates_name_the_first_differing_fragment() {
     );
     assert!(err.to_string().contains("fragment 0"), "{err}");
 }
+
+#[test]
+fn one_file_can_hold_any_subset_of_streams() {
+    use ssf::isobmff::reader::{self, Tfhd, Tfra};
+    let mut mux = Muxer::new(Options::default()).unwrap();
+    let config = |bitrate| {
+        StreamConfig::aac(&ASC_48K)
+            .unwrap()
+            .timescale(48_000)
+            .bitrate(bitrate)
+    };
+    let a = mux.add_stream(config(128_000)).unwrap();
+    let b = mux.add_stream(config(64_000)).unwrap();
+    let c = mux.add_stream(config(32_000)).unwrap();
+    // The file holds a and c, in the order the muxer hands their fragments out.
+    let mut file = mux.header(&[c, a]).unwrap().to_vec();
+    let header_len = file.len();
+    for n in 0..500 {
+        for s in [a, b, c] {
+            if let Some(f) = mux.push(s, frame(n)).unwrap()
+                && s != b
+            {
+                file.extend_from_slice(&f.to_vec());
+            }
+        }
+    }
+    for f in mux.finish().unwrap() {
+        if f.stream != b {
+            file.extend_from_slice(&f.to_vec());
+        }
+    }
+    let header = mux.header(&[c, a]).unwrap();
+    assert_eq!(header.len(), header_len);
+    file[..header_len].copy_from_slice(&header);
+    file.extend_from_slice(&mux.index(&[c, a]).unwrap());
+
+    let moov = reader::find(&file, "moov").unwrap().unwrap();
+    assert_eq!(moov.find_all("trak").unwrap().len(), 2);
+    let mfra = reader::find(&file, "mfra").unwrap().unwrap();
+    let tfras = mfra.find_all("tfra").unwrap();
+    assert_eq!(tfras.len(), 2);
+    for tfra in tfras {
+        let tfra = Tfra::parse(&tfra).unwrap();
+        assert_eq!(tfra.entries.len(), 6, "10.7 s of audio in 2 s fragments");
+        for entry in &tfra.entries {
+            let at = usize::try_from(entry.moof_offset).unwrap();
+            let moof = reader::boxes(&file[at..]).next().unwrap().unwrap();
+            assert_eq!(moof.type_str(), "moof");
+            let tfhd = Tfhd::parse(&moof.find("traf/tfhd").unwrap().unwrap()).unwrap();
+            assert_eq!(tfhd.track_id, tfra.track_id);
+        }
+    }
+}
