@@ -459,19 +459,11 @@ pub fn scan_mp4(path: &Path, want_audio: bool) -> Result<Vec<Scanned>, String> {
 fn mp4a_asc(mp4a: &re_mp4::Mp4aBox) -> Result<Vec<u8>, String> {
     let esds = mp4a.esds.as_ref().ok_or("AAC sample entry without esds")?;
     let dsi = &esds.es_desc.dec_config.dec_specific;
-    if !(1..=4).contains(&dsi.profile) || dsi.freq_index > 12 || dsi.chan_conf > 7 {
-        return Err(format!(
-            "AAC object type {} / rate index {} / channels {} is not supported from MP4 \
-             (plain AAC only: the demuxer does not expose HE-AAC's full config)",
-            dsi.profile, dsi.freq_index, dsi.chan_conf
-        ));
-    }
-    // audioObjectType(5) samplingFrequencyIndex(4) channelConfiguration(4) and a
-    // GASpecificConfig of three zero bits.
-    let bits = (u16::from(dsi.profile) << 11)
-        | (u16::from(dsi.freq_index) << 7)
-        | (u16::from(dsi.chan_conf) << 3);
-    Ok(bits.to_be_bytes().to_vec())
+    ssf::codec::aac::AudioSpecificConfig::from_indexes(dsi.profile, dsi.freq_index, dsi.chan_conf)
+        .map(|asc| asc.to_bytes())
+        .map_err(|e| {
+            format!("{e} (from MP4 only plain AAC works: the demuxer drops HE-AAC's full config)")
+        })
 }
 
 /// One track of an MP4, read sample by sample from its table.

@@ -322,6 +322,50 @@ impl AudioSpecificConfig {
         })
     }
 
+    /// A plain (no SBR/PS) config from the three fields ADTS headers and MP4 demuxers
+    /// carry: object type, sampling-frequency index and channel configuration.
+    /// Channel configuration 0 (an in-band program_config_element) is refused.
+    pub fn from_indexes(
+        object_type: u8,
+        sampling_frequency_index: u8,
+        channel_config: u8,
+    ) -> Result<Self> {
+        if !(1..=4).contains(&object_type) {
+            return Err(Error::config(
+                ASC,
+                format!("audio object type {object_type} is not supported"),
+            ));
+        }
+        if channel_config == 0 || channel_config > 7 {
+            return Err(Error::config(
+                ASC,
+                format!(
+                    "channel_configuration {channel_config} is not supported (0 needs an in-band \
+                     program_config_element)"
+                ),
+            ));
+        }
+        let sampling_rate = SAMPLING_RATES
+            .get(usize::from(sampling_frequency_index))
+            .copied()
+            .ok_or_else(|| {
+                Error::config(
+                    ASC,
+                    format!("sampling_frequency_index {sampling_frequency_index} is reserved"),
+                )
+            })?;
+        Ok(AudioSpecificConfig {
+            object_type,
+            sampling_frequency_index: Some(sampling_frequency_index),
+            sampling_rate,
+            channel_config,
+            extension: None,
+            sbr: false,
+            ps: false,
+            frame_length: 1024,
+        })
+    }
+
     /// An AAC-LC config for `sampling_rate` Hz and `channels` channels (1–6, or 8 for 7.1).
     /// Rates outside the table are written explicitly (index 15).
     pub fn lc(sampling_rate: u32, channels: u16) -> Result<Self> {
@@ -562,34 +606,11 @@ impl AdtsHeader {
     /// ADTS cannot signal SBR, so HE-AAC in ADTS yields the core config (implicit
     /// signalling). Channel configuration 0 is refused, as in [`AudioSpecificConfig::parse`].
     pub fn audio_specific_config(&self) -> Result<AudioSpecificConfig> {
-        if self.channel_config == 0 {
-            return Err(Error::config(
-                ASC,
-                "ADTS channel_configuration 0 (in-band program_config_element) is not supported",
-            ));
-        }
-        let sampling_rate = SAMPLING_RATES
-            .get(usize::from(self.sampling_frequency_index))
-            .copied()
-            .ok_or_else(|| {
-                Error::config(
-                    ASC,
-                    format!(
-                        "ADTS sampling_frequency_index {} is reserved",
-                        self.sampling_frequency_index
-                    ),
-                )
-            })?;
-        Ok(AudioSpecificConfig {
-            object_type: self.profile,
-            sampling_frequency_index: Some(self.sampling_frequency_index),
-            sampling_rate,
-            channel_config: self.channel_config,
-            extension: None,
-            sbr: false,
-            ps: false,
-            frame_length: 1024,
-        })
+        AudioSpecificConfig::from_indexes(
+            self.profile,
+            self.sampling_frequency_index,
+            self.channel_config,
+        )
     }
 
     /// Refuses frames with more than one raw data block: their block boundaries (and
