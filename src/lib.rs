@@ -21,6 +21,8 @@
 //! # Ok(()) }
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod codec;
 pub mod error;
 pub mod isobmff;

@@ -343,3 +343,49 @@ fn structure_index_and_manifests_agree() {
         }
     }
 }
+
+#[test]
+fn mp4_input_packages_frame_exactly() {
+    if !support::require_tool("ffmpeg", "mp4_input_packages_frame_exactly") {
+        return;
+    }
+    // An MP4 with correct B-frame timing: our 360p output remuxed with the source AAC
+    // (FFmpeg 5.1 cannot time raw B-frame H.264 itself, so it cannot make this from the
+    // .h264 directly).
+    let work = tempfile::tempdir().unwrap();
+    let mp4 = work.path().join("in.mp4");
+    let lowest = outputs("ismv").into_iter().next().unwrap();
+    support::run(
+        Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-i"])
+            .arg(&lowest)
+            .arg("-i")
+            .arg(sample_path(AUDIO_SOURCE))
+            .args(["-map", "0:v", "-map", "1:a", "-c", "copy", "-f", "mp4"])
+            .arg(&mp4),
+    );
+    let out = work.path().join("out");
+    support::run(
+        Command::new(support::ssfmux())
+            .args(["-q", "-n", "m", "-o"])
+            .arg(&out)
+            .arg(&mp4),
+    );
+    let file = |ext: &str| {
+        fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == ext))
+            .unwrap_or_else(|| panic!("no .{ext} written from the MP4"))
+    };
+    assert_eq!(
+        support::frame_hashes(&file("ismv"), "v"),
+        support::frame_hashes(&sample_path(VIDEO_SOURCES[0]), "v")
+    );
+    assert_eq!(
+        support::pcm_md5(&file("isma")),
+        support::pcm_md5(&sample_path(AUDIO_SOURCE))
+    );
+    check_file(&file("ismv"));
+    check_file(&file("isma"));
+}
