@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""Writes seed corpora for the fuzz targets into fuzz/corpus/<target>/ from the crate's
+real test files: tests/data/avc/*.h264, tests/data/aac/*.aac, sample/*, and a packaged
+.ismv/.isma directory (default /tmp/fz, made with
+`cargo run --release --example ssfmux -- -q -o /tmp/fz -n s`).
+
+Large files are cut to a prefix so libFuzzer's input length limit (the largest seed)
+stays small enough for fast runs. Usage: fuzz/seed-corpora.py [PACKAGED_DIR]
+"""
+
+import glob
+import hashlib
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PACKAGED = sys.argv[1] if len(sys.argv) > 1 else "/tmp/fz"
+PREFIX = 32 * 1024
+
+
+def put(target, data):
+    d = os.path.join(HERE, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    name = hashlib.sha1(data).hexdigest()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def annexb_nals(data):
+    """NAL units of an Annex B buffer, start codes and trailing zeros removed."""
+    starts = []
+    i = data.find(b"\x00\x00\x01")
+    while i >= 0:
+        starts.append(i + 3)
+        i = data.find(b"\x00\x00\x01", i + 3)
+    nals = []
+    for n, s in enumerate(starts):
+        end = starts[n + 1] - 3 if n + 1 < len(starts) else len(data)
+        nal = data[s:end].rstrip(b"\x00")
+        if nal:
+            nals.append(nal)
+    return nals
+
+
+def access_units(nals):
+    """Groups NAL units into access units: a slice with first_mb_in_slice 0 (its first
+    payload bit set) after a slice starts a new one."""
+    aus, cur, seen_slice = [], [], False
+    for nal in nals:
+        t = nal[0] & 0x1F
+        new_pic = t in (1, 5) and len(nal) > 1 and nal[1] & 0x80
+        if seen_slice and (new_pic or t in (6, 7, 8, 9)):
+            aus.append(cur)
+            cur, seen_slice = [], False
+        cur.append(nal)
+        seen_slice |= t in (1, 5)
+    if cur:
+        aus.append(cur)
+    return aus
+
+
+def annexb(nals):
+    return b"".join(b"\x00\x00\x00\x01" + n for n in nals)
+
+
+def prefixed(nals, size=4):
+    return b"".join(len(n).to_bytes(size, "big") + n for n in nals)
+
+
+def boxes(data, base=0):
+    """(type, start, end, header_len) of the boxes in data."""
+    out, pos = [], 0
+    while pos + 8 <= len(data):
+        size, typ = struct.unpack(">I4s", data[pos : pos + 8])
+        hdr = 8
+        if size == 1:
+            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
+            hdr = 16
+        elif size == 0:
+            size = len(data) - pos
+        if typ == b"uuid":
+            hdr += 16
+        if size < hdr or pos + size > len(data):
+            break
+        out.append((typ, base + pos, base + pos + size, hdr))
+        pos += size
+    return out
+
+
+def find(data, path):
+    """Payloads of the boxes at path (list of types; stsd skips 8, avc1 78, mp4a 28)."""
+    skip = {b"stsd": 8, b"avc1": 78, b"mp4a": 28}
+    found = [(None, 0, len(data), 0)]
+    for typ in path:
+        nxt = []
+        for parent, s, e, h in found:
+            start = s + h + skip.get(parent, 0)
+            nxt += [b for b in boxes(data[start:e], start) if b[0] == typ]
+        found = nxt
+    return [data[s + h : e] for _, s, e, h in found]
+
+
+def adts_frames(data):
+    pos, out = 0, []
+    while pos + 7 <= len(data):
+        length = ((data[pos + 3] & 3) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
+        if length < 7 or pos + length > len(data):
+            break
+        out.append(data[pos : pos + length])
+        pos += length
+    return out
+
+
+h264 = sorted(glob.glob(os.path.join(ROOT, "tests/data/avc/*.h264")))
+h264 += sorted(glob.glob(os.path.join(ROOT, "sample/*.h264")))
+aac = sorted(glob.glob(os.path.join(ROOT, "tests/data/aac/*.aac")))
+aac += sorted(glob.glob(os.path.join(ROOT, "sample/*.aac")))
+packaged = sorted(glob.glob(os.path.join(PACKAGED, "*.ism[va]")))
+
+# H.264: parameter sets, access units, streams.
+first_aus = []
+for path in h264:
+    data = read(path)
+    nals = annexb_nals(data)
+    put("avc_stream", data[:PREFIX])
+    aus = access_units(nals)
+    first_aus.append(aus[0])
+    for nal in nals:
+        if nal[0] & 0x1F in (7, 8):
+            put("avc_parameter_sets", nal)
+    for au in aus[:3]:
+        put("avc_parameter_sets", annexb(au))
+        put("avc_framing", annexb(au)[:4096])
+        put("avc_framing", prefixed(au)[:4096])
+        put("avc_framing", prefixed(au, 2)[:4096])
+for path in packaged:
+    data = read(path)
+    for avcc in find(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"avc1", b"avcC"]):
+        put("avc_parameter_sets", avcc)
+
+# AAC: ADTS streams, single headers, AudioSpecificConfigs.
+for path in aac:
+    data = read(path)
+    put("aac", data[:PREFIX])
+    for frame in adts_frames(data)[:2]:
+        put("aac", frame)
+for asc in [
+    b"\x11\x90",  # LC 48 kHz stereo
+    b"\x12\x10",  # LC 44.1 kHz stereo
+    b"\x13\x88",  # LC 22.05 kHz mono
+    b"\x2b\x92\x08\x00",  # HE-AAC v1, hierarchical (22.05 / 44.1 kHz)
+    b"\xeb\x09\x88\x00",  # HE-AAC v2, hierarchical (24 / 48 kHz mono)
+    b"\x13\x10\x56\xe5\x98",  # LC + sync extension SBR
+    b"\x13\x10\x56\xe5\x9d\x48\x80",  # LC + sync extension SBR + PS
+    b"\x17\x80\x00\xbb\x80",  # LC with an explicit 24-bit rate
+]:
+    put("aac", asc)
+
+# Boxes: whole-file outlines with the media cut short, and single top-level boxes.
+for path in packaged:
+    data = read(path)
+    top = boxes(data)
+    outline = b""
+    moofs = 0
+    for typ, s, e, h in top:
+        if typ == b"moof":
+            moofs += 1
+            put("box_reader", data[s:e])
+        if typ in (b"ftyp", b"moov", b"mfra") or (typ in (b"moof", b"mdat") and moofs <= 1):
+            chunk = data[s:e]
+            if typ == b"mdat":
+                chunk = struct.pack(">I4s", 64, b"mdat") + data[s + 8 : s + 64]
+            outline += chunk
+        if typ in (b"moov", b"mfra"):
+            put("box_reader", data[s:e])
+    put("box_reader", outline)
+
+
+# Muxer scripts (see fuzz_targets/muxer.rs for the layout).
+def push(track, data, delta, sync=True, duration=None, cts=None):
+    flags = (1 if sync else 0) | (2 if duration is not None else 0) | (8 if cts is not None else 0)
+    out = bytes([0x80 if track else 0x00, flags]) + struct.pack(">H", delta)
+    if cts is not None:
+        out += struct.pack(">H", cts)
+    if duration is not None:
+        out += struct.pack(">I", duration)
+    return out + struct.pack(">H", len(data)) + data
+
+
+video = access_units(annexb_nals(read(h264[0])))
+audio = adts_frames(read(aac[0]))
+for mode in (8, 9):  # 90 kHz input; automatic, then manual fragmentation
+    script = bytes([mode]) + struct.pack(">H", 20000)  # 2 s fragments
+    for i, au in enumerate(video[:8]):
+        script += push(1, prefixed(au), 0 if i == 0 else 3600, sync=i == 0, cts=7200)
+        a = audio[i % len(audio)]
+        script += push(0, a[7:], 0 if i == 0 else 1920, duration=1920)
+        if mode == 9 and i == 4:
+            script += bytes([0x06, 0x86])  # flush both
+    script += bytes([0x08, 0x09, 0x0A, 0x0B, 0x0C])
+    put("muxer", script)
