@@ -16,10 +16,10 @@ const WINDOW: usize = 1 << 20;
 /// Windows kept for lookups. Tracks interleave in chunks that rarely arrive exactly in
 /// decode order, so the last few windows usually still hold the next sample of every
 /// track.
-const MAX_WINDOWS: usize = 4;
+const MAX_WINDOWS: usize = 3;
 
 /// Evicted windows kept for reuse once the muxer has dropped every slice of them.
-const MAX_POOL: usize = 16;
+const MAX_POOL: usize = 4;
 
 /// Parses an MP4's boxes (not its media data) with `re_mp4`.
 ///
