@@ -149,6 +149,23 @@ impl Error {
         }
     }
 
+    /// Moves the offset of a [`Error::Malformed`] by `by` bytes, so that an error found in
+    /// a slice (a header, a NAL unit) points into the whole buffer or stream.
+    pub(crate) fn offset_by(self, by: usize) -> Self {
+        match self {
+            Error::Malformed {
+                what,
+                offset,
+                reason,
+            } => Error::Malformed {
+                what,
+                offset: offset.saturating_add(by),
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::Malformed`].
     pub(crate) fn malformed(what: &'static str, offset: usize, reason: impl Into<String>) -> Self {
         Error::Malformed {

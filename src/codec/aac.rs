@@ -666,7 +666,7 @@ impl<'a> AdtsFrames<'a> {
     fn next_frame(&mut self) -> Result<AdtsFrame> {
         let start = self.pos;
         let rest = self.data.get(start..).unwrap_or_default();
-        let header = AdtsHeader::parse(rest).map_err(|e| shift_offset(e, start))?;
+        let header = AdtsHeader::parse(rest).map_err(|e| e.offset_by(start))?;
         header.check_single_block(start)?;
         if rest.len() < header.frame_length {
             return Err(Error::malformed(
@@ -697,23 +697,6 @@ impl Iterator for AdtsFrames<'_> {
         let frame = self.next_frame();
         self.failed = frame.is_err();
         Some(frame)
-    }
-}
-
-/// Adds `by` to the offset of a [`Error::Malformed`], so that header errors point into the
-/// whole stream rather than into the header slice.
-fn shift_offset(e: Error, by: usize) -> Error {
-    match e {
-        Error::Malformed {
-            what,
-            offset,
-            reason,
-        } => Error::Malformed {
-            what,
-            offset: offset.saturating_add(by),
-            reason,
-        },
-        other => other,
     }
 }
 
@@ -792,7 +775,7 @@ impl<R: Read> AdtsReader<R> {
             ADTS_HEADER_CRC_LEN
         };
         let header = AdtsHeader::parse(head.get(..header_length).unwrap_or_default())
-            .map_err(|e| shift_offset(e, start))?;
+            .map_err(|e| e.offset_by(start))?;
         header.check_single_block(start)?;
         let mut payload = BytesMut::zeroed(header.frame_length - header.header_length);
         let got = self.fill(&mut payload)?;

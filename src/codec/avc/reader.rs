@@ -233,7 +233,7 @@ impl Assembler {
                     return Ok(None);
                 }
                 let h = SliceHeader::parse(nal, |id| self.sps.get(&id), |id| self.pps.get(&id))
-                    .map_err(|e| at_offset(e, offset))?;
+                    .map_err(|e| e.offset_by(offset))?;
                 let done = if self.new_picture(&h) {
                     self.finish_pending()?
                 } else {
@@ -269,14 +269,14 @@ impl Assembler {
         };
         match nal_type {
             NAL_SPS => {
-                let sps = Sps::parse(nal).map_err(|e| at_offset(e, offset))?;
+                let sps = Sps::parse(nal).map_err(|e| e.offset_by(offset))?;
                 self.sps.insert(sps.seq_parameter_set_id, sps);
                 self.pending
                     .sps
                     .get_or_insert_with(|| Bytes::copy_from_slice(nal));
             }
             NAL_PPS => {
-                let pps = Pps::parse(nal).map_err(|e| at_offset(e, offset))?;
+                let pps = Pps::parse(nal).map_err(|e| e.offset_by(offset))?;
                 self.pps.insert(pps.pic_parameter_set_id, pps);
                 self.pending
                     .pps
@@ -355,21 +355,5 @@ impl Assembler {
             sps: p.sps,
             pps: p.pps,
         }))
-    }
-}
-
-/// Moves a NAL-relative error offset to the stream offset of the NAL unit.
-fn at_offset(e: Error, nal_offset: usize) -> Error {
-    match e {
-        Error::Malformed {
-            what,
-            offset,
-            reason,
-        } => Error::Malformed {
-            what,
-            offset: offset.saturating_add(nal_offset),
-            reason,
-        },
-        other => other,
     }
 }

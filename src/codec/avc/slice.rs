@@ -16,7 +16,7 @@ const SLICE_SP: u8 = 3;
 const SLICE_SI: u8 = 4;
 
 /// The slice header fields that picture boundaries and picture order count depend on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SliceHeader {
     /// nal_ref_idc of the NAL unit: 0 for a non-reference picture.
     pub nal_ref_idc: u8,
@@ -77,15 +77,7 @@ impl SliceHeader {
             first_mb_in_slice: r.ue()?,
             slice_type: r.ue_max(9, "slice_type")? as u8,
             pic_parameter_set_id: r.ue_max(255, "pic_parameter_set_id")? as u8,
-            frame_num: 0,
-            field_pic: false,
-            bottom_field: false,
-            idr_pic_id: 0,
-            pic_order_cnt_lsb: 0,
-            delta_pic_order_cnt_bottom: 0,
-            delta_pic_order_cnt: [0; 2],
-            redundant_pic_cnt: 0,
-            has_mmco5: false,
+            ..SliceHeader::default()
         };
         let pps = pps(h.pic_parameter_set_id).ok_or_else(|| {
             Error::malformed(

@@ -335,18 +335,8 @@ fn slice(frame_num: u32, nal_ref_idc: u8, is_idr: bool) -> SliceHeader {
     SliceHeader {
         nal_ref_idc,
         is_idr,
-        first_mb_in_slice: 0,
-        slice_type: 0,
-        pic_parameter_set_id: 0,
         frame_num,
-        field_pic: false,
-        bottom_field: false,
-        idr_pic_id: 0,
-        pic_order_cnt_lsb: 0,
-        delta_pic_order_cnt_bottom: 0,
-        delta_pic_order_cnt: [0; 2],
-        redundant_pic_cnt: 0,
-        has_mmco5: false,
+        ..SliceHeader::default()
     }
 }
 
