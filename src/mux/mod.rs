@@ -63,8 +63,8 @@ impl Muxer {
         &self.options
     }
 
-    /// Adds a stream. Streams can be added until the first header or fragment that
-    /// includes them is written; each gets a fixed track_ID ([`StreamId::track_id`]).
+    /// Adds a stream; it gets a fixed track_ID ([`StreamId::track_id`]). Streams can be
+    /// added at any time: a header only describes the streams it is asked for.
     pub fn add_stream(&mut self, config: StreamConfig) -> Result<StreamId> {
         if config.timescale == 0 {
             return Err(Error::InvalidArgument(
