@@ -6,6 +6,7 @@
 //! - [`vod`]: [`VodWriter`] writes a presentation to files;
 //! - [`mux`]: the sans-IO [`Muxer`], samples in, byte chunks and manifests out;
 //! - [`manifest`]: `.ism` and `.ismc` writers;
+//! - [`drm`]: AES-128-CTR sample encryption and the PlayReady header;
 //! - [`isobmff`]: box writer, the Smooth boxes, and a box reader;
 //! - [`codec`]: H.264 and AAC configuration parsing and sample preparation.
 //!
@@ -24,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod drm;
 pub mod error;
 pub mod isobmff;
 pub mod manifest;
@@ -33,6 +35,7 @@ pub mod vod;
 #[cfg(test)]
 mod test_rng;
 
+pub use drm::{ContentKey, KeySeed, Kid, Protection};
 pub use error::{Error, Result};
 pub use mux::{Fragment, Fragmentation, Muxer, Options, Sample, StreamConfig, StreamId};
 pub use vod::VodWriter;

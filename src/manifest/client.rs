@@ -8,8 +8,8 @@ use std::io;
 use quick_xml::Writer;
 
 use super::{
-    MediaAttributes, Presentation, StreamGroup, TrackKind, finish, group_tracks, new_writer,
-    xml_error,
+    MediaAttributes, Presentation, ProtectionHeader, StreamGroup, TrackKind, finish, group_tracks,
+    new_writer, xml_error,
 };
 use crate::error::Result;
 
@@ -26,19 +26,19 @@ pub fn client_manifest(p: &Presentation) -> Result<String> {
         duration = duration.max(g.duration()?);
     }
     let mut w = new_writer()?;
-    write_root(&mut w, p.timescale, duration, &groups).map_err(xml_error)?;
+    write_root(&mut w, p, duration, &groups).map_err(xml_error)?;
     finish(w)
 }
 
 /// `<SmoothStreamingMedia>` with its StreamIndex children (format.md §6.1).
 fn write_root(
     w: &mut Writer<Vec<u8>>,
-    timescale: u64,
+    p: &Presentation,
     duration: u64,
     groups: &[StreamGroup<'_>],
 ) -> io::Result<()> {
     let duration = duration.to_string();
-    let timescale = timescale.to_string();
+    let timescale = p.timescale.to_string();
     w.create_element("SmoothStreamingMedia")
         .with_attribute(("MajorVersion", "2"))
         .with_attribute(("MinorVersion", "0"))
@@ -48,8 +48,32 @@ fn write_root(
             for g in groups {
                 write_stream_index(w, g)?;
             }
+            if !p.protection.is_empty() {
+                write_protection(w, &p.protection)?;
+            }
             Ok(())
         })?;
+    Ok(())
+}
+
+/// `<Protection>` after the StreamIndexes, as IIS, Azure and USP write it (format.md
+/// §6.6). The SystemID is a plain uppercase GUID without braces; the base64 text has no
+/// surrounding whitespace because dash.js decodes the first text node as it is.
+fn write_protection(w: &mut Writer<Vec<u8>>, headers: &[ProtectionHeader]) -> io::Result<()> {
+    use base64::Engine as _;
+    w.create_element("Protection").write_inner_content(|w| {
+        for h in headers {
+            let id = uuid::Uuid::from_bytes(h.system_id)
+                .hyphenated()
+                .to_string()
+                .to_uppercase();
+            let data = base64::engine::general_purpose::STANDARD.encode(&h.data);
+            w.create_element("ProtectionHeader")
+                .with_attribute(("SystemID", id.as_str()))
+                .write_text_content(quick_xml::events::BytesText::new(&data))?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -122,6 +122,18 @@ pub struct Presentation {
     pub timescale: u64,
     /// The tracks, in the order their StreamIndexes should appear.
     pub tracks: Vec<ManifestTrack>,
+    /// Content protection headers, written as the last child of the client manifest.
+    pub protection: Vec<ProtectionHeader>,
+}
+
+/// One `<ProtectionHeader>` of the client manifest (format.md §6.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtectionHeader {
+    /// The DRM system ID in canonical (big-endian) byte order.
+    pub system_id: [u8; 16],
+    /// The header payload (for PlayReady: the whole PlayReady Object), base64-encoded
+    /// in the manifest with no surrounding whitespace.
+    pub data: Vec<u8>,
 }
 
 /// The tracks of one StreamIndex, in first-appearance order.

@@ -71,6 +71,7 @@ fn presentation() -> Presentation {
             video(1_000_000, 852, 480),
             audio(),
         ],
+        protection: Vec::new(),
     }
 }
 
@@ -211,6 +212,7 @@ fn duplicate_bitrate_and_bad_input_refused() {
     let p = Presentation {
         timescale: 10_000_000,
         tracks: Vec::new(),
+        protection: Vec::new(),
     };
     assert!(matches!(
         server_manifest(&p, "x"),
@@ -321,4 +323,25 @@ fn random_presentations_never_panic() {
         let _ = client_manifest(&p);
         let _ = server_manifest(&p, "x.ismc");
     }
+}
+
+#[test]
+fn protection_is_the_last_child_with_plain_base64() {
+    let mut p = presentation();
+    p.protection.push(super::ProtectionHeader {
+        system_id: [
+            0x9a, 0x04, 0xf0, 0x79, 0x98, 0x40, 0x42, 0x86, 0xab, 0x92, 0xe6, 0x5b, 0xe0, 0x88,
+            0x5f, 0x95,
+        ],
+        data: vec![0xa6, 0x02, 0, 0, 1, 0, 1, 0],
+    });
+    let ismc = client_manifest(&p).unwrap();
+    let tail = "  <Protection>\n    <ProtectionHeader SystemID=\"9A04F079-9840-4286-AB92-E65BE0885F95\">pgIAAAEAAQA=</ProtectionHeader>\n  </Protection>\n</SmoothStreamingMedia>";
+    assert!(ismc.trim_end().ends_with(tail), "{ismc}");
+    // The server manifest does not carry protection.
+    assert!(
+        !server_manifest(&p, "m.ismc")
+            .unwrap()
+            .contains("Protection")
+    );
 }

@@ -4,6 +4,7 @@ use bytes::Bytes;
 
 use crate::codec::avc::NalFormat;
 use crate::codec::{AacCodec, AvcCodec, Codec};
+use crate::drm::Protection;
 use crate::error::{Error, Result};
 
 /// The Smooth Streaming timescale: 100 ns ticks.
@@ -21,7 +22,7 @@ pub enum Fragmentation {
 }
 
 /// Muxer-wide options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Presentation timescale (ticks per second) of every box and manifest time.
     pub timescale: u32,
@@ -29,6 +30,8 @@ pub struct Options {
     pub fragment_duration: u64,
     /// Automatic or caller-driven fragmenting.
     pub fragmentation: Fragmentation,
+    /// Encryption of every stream, if any.
+    pub protection: Option<Protection>,
 }
 
 impl Default for Options {
@@ -37,6 +40,7 @@ impl Default for Options {
             timescale: SMOOTH_TIMESCALE,
             fragment_duration: 2 * u64::from(SMOOTH_TIMESCALE),
             fragmentation: Fragmentation::Automatic,
+            protection: None,
         }
     }
 }
@@ -54,6 +58,12 @@ impl Options {
         Ok(self)
     }
 
+    /// Encrypts every stream with `protection` and signals it with its PlayReady header.
+    pub fn protection(mut self, protection: Protection) -> Self {
+        self.protection = Some(protection);
+        self
+    }
+
     /// Switches to caller-driven fragmenting.
     pub fn manual(mut self) -> Self {
         self.fragmentation = Fragmentation::Manual;
@@ -68,6 +78,9 @@ impl Options {
             return Err(Error::InvalidArgument(
                 "fragment duration must not be 0".into(),
             ));
+        }
+        if let Some(p) = &self.protection {
+            p.validate()?;
         }
         Ok(())
     }

@@ -17,16 +17,18 @@ pub use timescale::rescale;
 use bytes::Bytes;
 
 use crate::codec::{Codec, MediaKind};
+use crate::drm::PLAYREADY_SYSTEM_ID;
 use crate::error::{Error, Result};
 use crate::isobmff::boxes::{
-    HandlerKind, MovieTrack, SampleEntry, TrackIndex, pack_language, write_ftyp, write_mfra,
-    write_moov,
+    HandlerKind, MovieTrack, SampleEntry, TrackIndex, TrackProtection, pack_language, write_ftyp,
+    write_mfra, write_moov, write_pssh,
 };
 use crate::isobmff::writer::BoxWriter;
 use crate::manifest::{
-    AudioAttributes, ManifestTrack, MediaAttributes, Presentation, TrackKind, VideoAttributes,
+    AudioAttributes, ManifestTrack, MediaAttributes, Presentation, ProtectionHeader, TrackKind,
+    VideoAttributes,
 };
-use stream::StreamState;
+use stream::{StreamEncryption, StreamState};
 
 /// Largest sample accepted, in bytes.
 pub const MAX_SAMPLE_SIZE: usize = 64 << 20;
@@ -75,8 +77,20 @@ impl Muxer {
             return Err(Error::InvalidArgument("too many streams".into()));
         }
         let id = StreamId(self.streams.len());
-        self.streams
-            .push(StreamState::new(id, config, self.options.timescale));
+        let encryption = match &self.options.protection {
+            Some(p) => Some(StreamEncryption::new(
+                p.key().as_bytes(),
+                p.stream_iv(id.0)?,
+                p.is_cenc_compatible(),
+            )),
+            None => None,
+        };
+        self.streams.push(StreamState::new(
+            id,
+            config,
+            self.options.timescale,
+            encryption,
+        ));
         Ok(id)
     }
 
@@ -99,9 +113,9 @@ impl Muxer {
     /// Adds a sample; returns the fragment it closed, if any (automatic fragmenting closes
     /// a fragment when a sync sample reaches the next target boundary).
     pub fn push(&mut self, stream: StreamId, sample: Sample) -> Result<Option<Fragment>> {
-        let options = self.options.clone();
+        let (fragmentation, target) = (self.options.fragmentation, self.options.fragment_duration);
         let state = self.stream_mut(stream)?;
-        let fragment = state.push(sample, options.fragmentation, options.fragment_duration)?;
+        let fragment = state.push(sample, fragmentation, target)?;
         Ok(fragment.map(|f| self.record(f)))
     }
 
@@ -219,6 +233,10 @@ impl Muxer {
         for &id in streams {
             entries.push(self.sample_entry(id)?);
         }
+        let protection = self.options.protection.as_ref().map(|p| TrackProtection {
+            kid: p.kid().to_bytes_be(),
+            cenc: p.is_cenc_compatible(),
+        });
         let tracks: Vec<MovieTrack<'_>> = streams
             .iter()
             .zip(&entries)
@@ -236,6 +254,7 @@ impl Muxer {
                     height,
                     duration: self.duration_of(&[id]),
                     entry,
+                    protection: protection.as_ref(),
                 }
             })
             .collect();
@@ -246,7 +265,12 @@ impl Muxer {
             self.options.timescale,
             self.duration_of(streams),
             &tracks,
-            |_| {},
+            |w| {
+                if let Some(p) = &self.options.protection {
+                    let pro = p.playready_header().to_pro();
+                    write_pssh(w, &PLAYREADY_SYSTEM_ID, &pro, p.is_cenc_compatible());
+                }
+            },
         );
         Ok(Bytes::from(w.into_vec()))
     }
@@ -372,9 +396,19 @@ impl Muxer {
                 fragments: state.fragments.clone(),
             });
         }
+        let protection = self
+            .options
+            .protection
+            .iter()
+            .map(|p| ProtectionHeader {
+                system_id: PLAYREADY_SYSTEM_ID,
+                data: p.playready_header().to_pro(),
+            })
+            .collect();
         Ok(Presentation {
             timescale: u64::from(self.options.timescale),
             tracks,
+            protection,
         })
     }
 

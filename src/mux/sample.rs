@@ -11,6 +11,7 @@ pub struct Sample {
     pub(crate) cts_offset: u64,
     pub(crate) duration: Option<u64>,
     pub(crate) sync: bool,
+    pub(crate) protected_ranges: Option<Vec<(u32, u32)>>,
 }
 
 impl Sample {
@@ -23,6 +24,7 @@ impl Sample {
             cts_offset: 0,
             duration: None,
             sync: true,
+            protected_ranges: None,
         }
     }
 
@@ -42,6 +44,15 @@ impl Sample {
     /// Whether this is a random access point (IDR / keyframe).
     pub fn sync(mut self, sync: bool) -> Self {
         self.sync = sync;
+        self
+    }
+
+    /// The byte ranges `(offset, length)` to encrypt when the muxer encrypts, instead of
+    /// the codec's own choice (the SDK's `SSF_RANGE` list). The bytes outside them stay
+    /// clear. Offsets refer to the payload as given, so the framing must not need
+    /// rewriting (4-byte NAL lengths or 4-byte start codes for H.264).
+    pub fn protected_ranges(mut self, ranges: impl Into<Vec<(u32, u32)>>) -> Self {
+        self.protected_ranges = Some(ranges.into());
         self
     }
 

@@ -9,8 +9,13 @@ use super::sample::Sample;
 use super::timescale::rescale;
 use super::{MAX_SAMPLE_SIZE, StreamId};
 use crate::codec::MediaKind;
+use crate::drm::subsample::{avc_subsamples, range_subsamples};
+use crate::drm::{SampleEncryptor, Subsample};
 use crate::error::{Error, Result};
-use crate::isobmff::boxes::{FragmentHeader, FragmentSample, HandlerKind, write_fragment_header};
+use crate::isobmff::boxes::{
+    FragmentHeader, FragmentSample, HandlerKind, SencSample, write_fragment_header,
+    write_sample_encryption,
+};
 use crate::isobmff::writer::BoxWriter;
 use crate::manifest::FragmentTime;
 
@@ -23,6 +28,33 @@ struct Pending {
     /// Duration the caller gave, converted; used only when no later sample follows.
     duration_hint: Option<u64>,
     sync: bool,
+    /// Caller-chosen encrypted ranges, already checked against the payload.
+    protected_ranges: Option<Vec<(u32, u32)>>,
+}
+
+/// Encryption state of a protected stream.
+#[derive(Debug)]
+pub(crate) struct StreamEncryption {
+    encryptor: SampleEncryptor,
+    cenc: bool,
+    /// Scratch for one sample's subsample map.
+    map: Vec<Subsample>,
+    /// The open fragment's `(clear, encrypted)` entries, all samples back to back.
+    entries: Vec<(u16, u32)>,
+    /// Per sample of the open fragment: its IV and its slice of `entries`.
+    samples: Vec<([u8; 8], std::ops::Range<usize>)>,
+}
+
+impl StreamEncryption {
+    pub(crate) fn new(key: &[u8; 16], first_iv: u64, cenc: bool) -> Self {
+        Self {
+            encryptor: SampleEncryptor::new(key, first_iv),
+            cenc,
+            map: Vec::new(),
+            entries: Vec::new(),
+            samples: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -42,10 +74,16 @@ pub(crate) struct StreamState {
     sequence: u32,
     pub(crate) fragments: Vec<FragmentTime>,
     pub(crate) payload_bytes: u64,
+    encryption: Option<StreamEncryption>,
 }
 
 impl StreamState {
-    pub(crate) fn new(id: StreamId, config: StreamConfig, timescale: u32) -> Self {
+    pub(crate) fn new(
+        id: StreamId,
+        config: StreamConfig,
+        timescale: u32,
+        encryption: Option<StreamEncryption>,
+    ) -> Self {
         Self {
             id,
             config,
@@ -59,6 +97,7 @@ impl StreamState {
             sequence: 0,
             fragments: Vec::new(),
             payload_bytes: 0,
+            encryption,
         }
     }
 
@@ -149,6 +188,7 @@ impl StreamState {
             });
         }
 
+        let given_len = sample.data.len();
         let data = self
             .config
             .codec
@@ -165,6 +205,23 @@ impl StreamState {
                 size: data.len(),
                 limit: MAX_SAMPLE_SIZE,
             });
+        }
+
+        if let Some(ranges) = &sample.protected_ranges {
+            let invalid = |reason: String| Error::InvalidSample {
+                stream,
+                sample: index,
+                reason,
+            };
+            if data.len() != given_len {
+                return Err(invalid(
+                    "protected ranges need 4-byte NAL lengths or start codes: the payload's \
+                     framing was rewritten, so its offsets would no longer match"
+                        .into(),
+                ));
+            }
+            let mut check = Vec::new();
+            range_subsamples(data.len(), ranges, &mut check).map_err(|e| invalid(e.to_string()))?;
         }
 
         let closed = if starts_fragment && !self.pending.is_empty() {
@@ -184,6 +241,7 @@ impl StreamState {
             cts_offset,
             duration_hint,
             sync: sample.sync,
+            protected_ranges: sample.protected_ranges,
         });
         self.samples_seen += 1;
         self.last_input_dts = Some(sample.dts);
@@ -239,11 +297,21 @@ impl StreamState {
             });
         }
         let duration: u64 = self.rows.iter().map(|r| u64::from(r.duration)).sum();
-        self.sequence = self.sequence.wrapping_add(1);
         let kind = match self.kind() {
             MediaKind::Video => HandlerKind::Video,
             MediaKind::Audio => HandlerKind::Audio,
         };
+        let encrypted = match self.encryption.as_mut() {
+            Some(enc) => Some(encrypt_fragment(
+                enc,
+                &self.pending,
+                kind,
+                stream,
+                first_index,
+            )?),
+            None => None,
+        };
+        self.sequence = self.sequence.wrapping_add(1);
         let mut w = BoxWriter::with_capacity(256 + 16 * count);
         write_fragment_header(
             &mut w,
@@ -255,13 +323,31 @@ impl StreamState {
                 duration,
             },
             &self.rows,
-            |_| {},
+            |w, moof_start| {
+                if let Some(enc) = &self.encryption {
+                    let samples: Vec<SencSample<'_>> = enc
+                        .samples
+                        .iter()
+                        .map(|(iv, range)| SencSample {
+                            iv: *iv,
+                            subsamples: enc.entries.get(range.clone()).unwrap_or_default(),
+                        })
+                        .collect();
+                    let with_subsamples = !enc.entries.is_empty();
+                    write_sample_encryption(w, moof_start, &samples, with_subsamples, enc.cenc);
+                }
+            },
         );
         let mut chunks = Vec::with_capacity(count + 1);
         chunks.push(Bytes::from(w.into_vec()));
         for sample in self.pending.drain(..) {
             self.payload_bytes += sample.data.len() as u64;
-            chunks.push(sample.data);
+            if encrypted.is_none() {
+                chunks.push(sample.data);
+            }
+        }
+        if let Some(payload) = encrypted {
+            chunks.push(payload);
         }
         self.fragments.push(FragmentTime { time, duration });
         Ok(Fragment {
@@ -276,4 +362,61 @@ impl StreamState {
     pub(crate) fn has_pending(&self) -> bool {
         !self.pending.is_empty()
     }
+}
+
+/// Encrypts the open fragment's samples into one new buffer (the caller's payloads stay
+/// untouched) and records each sample's IV and subsample map in `enc` for the sample
+/// encryption box. H.264 gets NAL-aware subsamples; audio is encrypted whole; caller
+/// ranges replace either. When any sample of the fragment has a map, every sample gets
+/// one, as the box's flags apply to all of them.
+fn encrypt_fragment(
+    enc: &mut StreamEncryption,
+    pending: &[Pending],
+    kind: HandlerKind,
+    stream: usize,
+    first_index: u64,
+) -> Result<Bytes> {
+    let total: usize = pending.iter().map(|s| s.data.len()).sum();
+    let with_subsamples =
+        kind == HandlerKind::Video || pending.iter().any(|s| s.protected_ranges.is_some());
+    let mut out = Vec::with_capacity(total);
+    enc.entries.clear();
+    enc.samples.clear();
+    for (i, sample) in pending.iter().enumerate() {
+        let failed = |e: Error| Error::InvalidSample {
+            stream,
+            sample: first_index + i as u64,
+            reason: e.to_string(),
+        };
+        let start = out.len();
+        out.extend_from_slice(&sample.data);
+        let Some(payload) = out.get_mut(start..) else {
+            continue;
+        };
+        enc.map.clear();
+        match &sample.protected_ranges {
+            Some(ranges) => range_subsamples(payload.len(), ranges, &mut enc.map),
+            None if kind == HandlerKind::Video => avc_subsamples(payload, &mut enc.map),
+            None => Ok(()),
+        }
+        .map_err(failed)?;
+        if with_subsamples && enc.map.is_empty() {
+            enc.map.push(Subsample {
+                clear: 0,
+                encrypted: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+            });
+        }
+        let iv = if enc.map.is_empty() {
+            enc.encryptor.encrypt_whole(payload)
+        } else {
+            enc.encryptor
+                .encrypt_subsamples(payload, &enc.map)
+                .map_err(failed)?
+        };
+        let first = enc.entries.len();
+        enc.entries
+            .extend(enc.map.iter().map(|s| (s.clear, s.encrypted)));
+        enc.samples.push((iv, first..enc.entries.len()));
+    }
+    Ok(Bytes::from(out))
 }

@@ -19,8 +19,10 @@ pub fn in_ci() -> bool {
 /// Whether `tool` runs. Outside CI a missing tool prints one line and the test returns;
 /// in CI it panics.
 pub fn require_tool(tool: &str, test: &str) -> bool {
+    // openssl takes `version`; the FFmpeg tools take `-version`.
+    let probe = if tool == "openssl" { "version" } else { "-version" };
     let ok = Command::new(tool)
-        .arg("-version")
+        .arg(probe)
         .output()
         .is_ok_and(|o| o.status.success());
     if ok {

@@ -35,12 +35,13 @@ pub struct FragmentHeader {
 }
 
 /// Writes `moof` and the `mdat` header for `samples`. `extra_traf` writes boxes that go
-/// after `trun` inside the `traf` (the sample encryption box).
+/// after `trun` inside the `traf` (the sample encryption boxes); it is given the moof's
+/// start position, which CENC `saio` offsets are relative to.
 pub fn write_fragment_header(
     w: &mut BoxWriter,
     header: &FragmentHeader,
     samples: &[FragmentSample],
-    extra_traf: impl FnOnce(&mut BoxWriter),
+    extra_traf: impl FnOnce(&mut BoxWriter, usize),
 ) {
     let moof_start = w.len();
     let mut data_offset_pos = 0;
@@ -83,7 +84,7 @@ pub fn write_fragment_header(
                     }
                 }
             });
-            extra_traf(w);
+            extra_traf(w, moof_start);
             w.uuid_full_box(&TFXD_UUID, 1, 0, |w| {
                 w.u64(header.time);
                 w.u64(header.duration);
@@ -170,7 +171,7 @@ mod tests {
             },
         ];
         let mut w = BoxWriter::new();
-        write_fragment_header(&mut w, &header(HandlerKind::Video), &samples, |_| {});
+        write_fragment_header(&mut w, &header(HandlerKind::Video), &samples, |_, _| {});
         let b = w.as_slice();
         let moof_size = u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize;
         assert_eq!(b.len(), moof_size + 8);
@@ -210,7 +211,7 @@ mod tests {
             cts_offset: 0,
         }; 3];
         let mut w = BoxWriter::new();
-        write_fragment_header(&mut w, &header(HandlerKind::Audio), &samples, |_| {});
+        write_fragment_header(&mut w, &header(HandlerKind::Audio), &samples, |_, _| {});
         let b = w.as_slice();
         let trun = &b[8 + 16 + 8 + 20..];
         assert_eq!(&trun[8..12], &[0, 0, 0x03, 0x01]);
@@ -250,7 +251,7 @@ mod tests {
                 duration: samples.iter().map(|s| u64::from(s.duration)).sum(),
             };
             let mut w = BoxWriter::new();
-            write_fragment_header(&mut w, &header, &samples, |_| {});
+            write_fragment_header(&mut w, &header, &samples, |_, _| {});
             let bytes = w.as_slice();
             let moof = reader::find(bytes, "moof").unwrap().unwrap();
             let mfhd = Mfhd::parse(&moof.find("mfhd").unwrap().unwrap()).unwrap();

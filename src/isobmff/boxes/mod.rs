@@ -6,12 +6,16 @@ mod fragment;
 mod ftyp;
 mod index;
 mod movie;
+mod protection;
 mod sample_entry;
 
 pub use fragment::{FragmentHeader, FragmentSample, write_fragment_header};
 pub use ftyp::write_ftyp;
 pub use index::{TrackIndex, write_mfra};
 pub use movie::{HandlerKind, MovieTrack, pack_language, write_moov};
+pub use protection::{
+    IV_SIZE, SencSample, TrackProtection, write_pssh, write_sample_encryption, write_sinf,
+};
 pub use sample_entry::SampleEntry;
 
 /// Sample flags of a sync video sample or any audio sample: depends on nothing.

@@ -4,6 +4,7 @@
 //! Every duration field is 64-bit (version 1 boxes) so that the final duration can be
 //! written over the first header in place without changing its size.
 
+use super::protection::TrackProtection;
 use super::sample_entry::SampleEntry;
 use crate::isobmff::writer::BoxWriter;
 
@@ -33,6 +34,8 @@ pub struct MovieTrack<'a> {
     pub duration: u64,
     /// The one sample description.
     pub entry: &'a SampleEntry,
+    /// How the track is encrypted, if it is.
+    pub protection: Option<&'a TrackProtection>,
 }
 
 const IDENTITY_MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
@@ -141,7 +144,7 @@ fn write_trak(w: &mut BoxWriter, timescale: u32, track: &MovieTrack<'_>) {
                 w.boxed(b"stbl", |w| {
                     w.full_box(b"stsd", 0, 0, |w| {
                         w.u32(1);
-                        track.entry.write(w);
+                        track.entry.write(w, track.protection);
                     });
                     w.full_box(b"stts", 0, 0, |w| w.u32(0));
                     w.full_box(b"stsc", 0, 0, |w| w.u32(0));
@@ -196,6 +199,7 @@ mod tests {
             height: 0,
             duration,
             entry: &entry,
+            protection: None,
         };
         let mut a = BoxWriter::new();
         write_moov(&mut a, 10_000_000, 0, &[track(0)], |_| {});

@@ -1,5 +1,6 @@
 //! Sample descriptions (`stsd` entries) per codec, format.md §2.3.
 
+use super::protection::{TrackProtection, write_sinf};
 use crate::isobmff::writer::BoxWriter;
 
 /// One sample description, with what its box needs.
@@ -42,15 +43,26 @@ impl SampleEntry {
         }
     }
 
-    /// Writes the entry box.
-    pub fn write(&self, w: &mut BoxWriter) {
+    /// Writes the entry box; a protected track's entry becomes `encv`/`enca` with the
+    /// same fields and children plus a `sinf` as its last child.
+    pub fn write(&self, w: &mut BoxWriter, protection: Option<&TrackProtection>) {
+        let box_type = match (self, protection) {
+            (_, None) => self.fourcc(),
+            (SampleEntry::Avc { .. }, Some(_)) => b"encv",
+            (SampleEntry::Aac { .. }, Some(_)) => b"enca",
+        };
+        let sinf = |w: &mut BoxWriter| {
+            if let Some(p) = protection {
+                write_sinf(w, self.fourcc(), p);
+            }
+        };
         match self {
             SampleEntry::Avc {
                 width,
                 height,
                 avcc,
                 pixel_aspect,
-            } => w.boxed(b"avc1", |w| {
+            } => w.boxed(box_type, |w| {
                 write_visual_fields(w, *width, *height);
                 w.boxed(b"avcC", |w| w.bytes(avcc));
                 if let Some((h, v)) = pixel_aspect {
@@ -59,6 +71,7 @@ impl SampleEntry {
                         w.u32(*v);
                     });
                 }
+                sinf(w);
             }),
             SampleEntry::Aac {
                 channels,
@@ -67,11 +80,12 @@ impl SampleEntry {
                 avg_bitrate,
                 max_bitrate,
                 buffer_size,
-            } => w.boxed(b"mp4a", |w| {
+            } => w.boxed(box_type, |w| {
                 write_audio_fields(w, *channels, 16, *sample_rate);
                 w.full_box(b"esds", 0, 0, |w| {
                     write_es_descriptor(w, asc, *avg_bitrate, *max_bitrate, *buffer_size)
                 });
+                sinf(w);
             }),
         }
     }
@@ -166,7 +180,7 @@ mod tests {
             buffer_size: 768,
         };
         let mut w = BoxWriter::new();
-        entry.write(&mut w);
+        entry.write(&mut w, None);
         let b = w.as_slice();
         assert_eq!(&b[4..8], b"mp4a");
         assert_eq!(&b[8 + 16..8 + 18], &[0, 2]);
@@ -198,7 +212,7 @@ mod tests {
             pixel_aspect: None,
         };
         let mut w = BoxWriter::new();
-        entry.write(&mut w);
+        entry.write(&mut w, None);
         let b = w.as_slice();
         assert_eq!(b.len(), 86 + 8 + 7);
         assert_eq!(&b[32..36], &[2, 128, 1, 104]);
