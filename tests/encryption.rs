@@ -409,3 +409,79 @@ fn cenc_compatible_files_decrypt_with_openssl_too() {
         }
     }
 }
+
+/// The SDK's SSF_RANGE list: the caller picks the encrypted bytes. Through the muxer this
+/// reproduces the format.md §11(5) subsample vector exactly.
+#[test]
+fn caller_ranges_choose_what_is_encrypted() {
+    use bytes::Bytes;
+    use ssf::{ContentKey, Kid, Muxer, Options, Protection, Sample, StreamConfig};
+    let protection = Protection::new(
+        Kid::parse(KID).unwrap(),
+        ContentKey::parse_hex(KEY).unwrap(),
+    )
+    .first_iv(FIRST_IV);
+    let mut mux = Muxer::new(Options::default().protection(protection).manual()).unwrap();
+    let a = mux
+        .add_stream(StreamConfig::aac(&[0x11, 0x90]).unwrap().timescale(48_000))
+        .unwrap();
+    let data = Bytes::from((0u8..40).collect::<Vec<_>>());
+    let sample = Sample::new(data.clone(), 0)
+        .duration(1024)
+        .protected_ranges(vec![(28, 12), (5, 20)]);
+    mux.push(a, sample).unwrap();
+    let fragment = mux.flush(a).unwrap().unwrap();
+    assert_eq!(
+        fragment.chunks.len(),
+        2,
+        "one encrypted payload buffer per fragment"
+    );
+    assert_eq!(
+        hex::encode(&fragment.chunks[1]),
+        "0001020304c409211b8daa3816cda0d06d784672abb27ca3e1191a1b8d44deddd0c01113bfd0f0e8"
+    );
+    assert_eq!(
+        data[..],
+        (0u8..40).collect::<Vec<_>>()[..],
+        "the caller's buffer is untouched"
+    );
+    let moof = reader::find(fragment.header(), "moof").unwrap().unwrap();
+    let traf = moof.find("traf").unwrap().unwrap();
+    let senc = &uuid_child(&traf, &PIFF_SENC_UUID)[0];
+    assert_eq!(
+        hex::encode(senc.data),
+        "0000003675756964a2394f525a9b4f14a2446c427c648df400000002000000010102030405060708000200050000001400030000000c"
+    );
+
+    let overlapping = Sample::new(data.clone(), 1024).protected_ranges(vec![(0, 10), (5, 10)]);
+    assert!(matches!(
+        mux.push(a, overlapping),
+        Err(ssf::Error::InvalidSample { .. })
+    ));
+    let beyond = Sample::new(data, 1024).protected_ranges(vec![(30, 11)]);
+    assert!(matches!(
+        mux.push(a, beyond),
+        Err(ssf::Error::InvalidSample { .. })
+    ));
+}
+
+/// Ranges refer to the payload as given, so they cannot be used when the muxer has to
+/// rewrite the NAL framing (here 2-byte lengths become 4-byte ones).
+#[test]
+fn caller_ranges_with_rewritten_framing_are_refused() {
+    use bytes::Bytes;
+    use ssf::codec::avc::NalFormat;
+    use ssf::{ContentKey, Kid, Muxer, Options, Protection, Sample, StreamConfig};
+    let protection = Protection::new(
+        Kid::parse(KID).unwrap(),
+        ContentKey::parse_hex(KEY).unwrap(),
+    );
+    let mut mux = Muxer::new(Options::default().protection(protection)).unwrap();
+    let v = mux
+        .add_stream(StreamConfig::h264_in_band(NalFormat::LengthPrefixed(2)).unwrap())
+        .unwrap();
+    let sample = Sample::new(Bytes::from_static(&[0, 3, 0x65, 0x88, 0x80]), 0)
+        .protected_ranges(vec![(3, 2)]);
+    let err = mux.push(v, sample).unwrap_err();
+    assert!(err.to_string().contains("framing was rewritten"), "{err}");
+}

@@ -20,7 +20,11 @@ pub fn in_ci() -> bool {
 /// in CI it panics.
 pub fn require_tool(tool: &str, test: &str) -> bool {
     // openssl takes `version`; the FFmpeg tools take `-version`.
-    let probe = if tool == "openssl" { "version" } else { "-version" };
+    let probe = if tool == "openssl" {
+        "version"
+    } else {
+        "-version"
+    };
     let ok = Command::new(tool)
         .arg(probe)
         .output()
