@@ -1,7 +1,7 @@
 //! Per-stream state: the open fragment's samples, the fragment boundaries so far, and
 //! the conversion of caller timestamps to presentation time.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::config::{Fragmentation, StreamConfig};
 use super::fragment::Fragment;
@@ -43,6 +43,10 @@ pub(crate) struct StreamEncryption {
     entries: Vec<(u16, u32)>,
     /// Per sample of the open fragment: its IV and its slice of `entries`.
     samples: Vec<([u8; 8], std::ops::Range<usize>)>,
+    /// The previous fragment's encrypted payload. Once the sink has written and dropped
+    /// it, its buffer is reused: fresh memory for every fragment would cost a page fault
+    /// per 4 KiB of output.
+    spare: Option<Bytes>,
 }
 
 impl StreamEncryption {
@@ -53,6 +57,7 @@ impl StreamEncryption {
             map: Vec::new(),
             entries: Vec::new(),
             samples: Vec::new(),
+            spare: None,
         }
     }
 }
@@ -379,7 +384,14 @@ fn encrypt_fragment(
     let total: usize = pending.iter().map(|s| s.data.len()).sum();
     let with_subsamples =
         kind == HandlerKind::Video || pending.iter().any(|s| s.protected_ranges.is_some());
-    let mut out = Vec::with_capacity(total);
+    let mut out = match enc.spare.take().map(Bytes::try_into_mut) {
+        Some(Ok(mut reused)) => {
+            reused.clear();
+            reused
+        }
+        _ => BytesMut::new(),
+    };
+    out.reserve(total);
     enc.entries.clear();
     enc.samples.clear();
     for (i, sample) in pending.iter().enumerate() {
@@ -418,5 +430,7 @@ fn encrypt_fragment(
             .extend(enc.map.iter().map(|s| (s.clear, s.encrypted)));
         enc.samples.push((iv, first..enc.entries.len()));
     }
-    Ok(Bytes::from(out))
+    let payload = out.freeze();
+    enc.spare = Some(payload.clone());
+    Ok(payload)
 }
