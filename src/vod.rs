@@ -33,7 +33,8 @@ struct StreamFile {
 impl VodWriter {
     /// A writer for presentation `name` in `dir` (created if missing). Files are named
     /// `NAME.ism`, `NAME.ismc`, and per stream `NAME_BITRATE.ismv` /
-    /// `NAME_audio[_LANG]_BITRATE.isma` unless the stream names its own file.
+    /// `NAME_audio[_LANG]_BITRATE.isma` / `NAME_TRACKNAME.ismt` (sparse text) unless the
+    /// stream names its own file.
     pub fn create(dir: impl AsRef<Path>, name: &str, options: Options) -> Result<Self> {
         if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(Error::InvalidArgument(format!(
@@ -101,10 +102,12 @@ impl VodWriter {
                 }
                 stem
             }
+            MediaKind::Text => format!("{}_{}", self.name, config.name()),
         };
         let ext = match config.codec().kind() {
             MediaKind::Video => "ismv",
             MediaKind::Audio => "isma",
+            MediaKind::Text => "ismt",
         };
         let taken = |name: &str| {
             self.files

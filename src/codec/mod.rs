@@ -18,6 +18,63 @@ pub enum MediaKind {
     Video,
     /// An audio stream.
     Audio,
+    /// A sparse text stream (captions, metadata).
+    Text,
+}
+
+/// What a sparse text stream carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextFormat {
+    /// TTML (DFXP) caption documents (the SDK's SSF_STREAM_TTML1).
+    Ttml,
+    /// XML timed metadata (SSF_STREAM_XML).
+    Xml {
+        /// The XML namespace(s) of the samples.
+        namespace: String,
+        /// Schema location(s), empty for none.
+        schema_location: String,
+        /// Content encoding such as "gzip", empty for none.
+        content_encoding: String,
+    },
+    /// Text timed metadata (SSF_STREAM_TEXT).
+    Text {
+        /// MIME type of the samples, e.g. "text/plain".
+        mime_format: String,
+        /// Content encoding, empty for none.
+        content_encoding: String,
+    },
+}
+
+impl TextFormat {
+    /// Checks the strings, which the sample entry stores NUL-terminated.
+    pub fn validate(&self) -> Result<()> {
+        let fields: Vec<&str> = match self {
+            TextFormat::Ttml => Vec::new(),
+            TextFormat::Xml {
+                namespace,
+                schema_location,
+                content_encoding,
+            } => {
+                if namespace.is_empty() {
+                    return Err(Error::config("XML metadata", "the namespace is empty"));
+                }
+                vec![namespace, schema_location, content_encoding]
+            }
+            TextFormat::Text {
+                mime_format,
+                content_encoding,
+            } => {
+                if mime_format.is_empty() {
+                    return Err(Error::config("text metadata", "the MIME format is empty"));
+                }
+                vec![mime_format, content_encoding]
+            }
+        };
+        if fields.iter().any(|f| f.contains('\0')) {
+            return Err(Error::config("text stream", "strings must not contain NUL"));
+        }
+        Ok(())
+    }
 }
 
 /// Picture facts of a video stream.
@@ -57,6 +114,8 @@ pub enum Codec {
     Avc(AvcCodec),
     /// AAC (LC, HE-AAC v1/v2).
     Aac(AacCodec),
+    /// Sparse text: TTML captions or XML/text metadata.
+    Text(TextFormat),
 }
 
 /// H.264 configuration and the framing the caller's samples use.
@@ -162,6 +221,7 @@ impl Codec {
         match self {
             Codec::Avc(_) => MediaKind::Video,
             Codec::Aac(_) => MediaKind::Audio,
+            Codec::Text(_) => MediaKind::Text,
         }
     }
 
@@ -169,7 +229,7 @@ impl Codec {
     pub fn is_configured(&self) -> bool {
         match self {
             Codec::Avc(c) => c.config.is_some(),
-            Codec::Aac(_) => true,
+            Codec::Aac(_) | Codec::Text(_) => true,
         }
     }
 
@@ -178,6 +238,9 @@ impl Codec {
         match self {
             Codec::Avc(_) => "H264",
             Codec::Aac(c) => c.asc.fourcc(),
+            Codec::Text(TextFormat::Ttml) => "TTML",
+            Codec::Text(TextFormat::Xml { .. }) => "XML",
+            Codec::Text(TextFormat::Text { .. }) => "TEXT",
         }
     }
 
@@ -186,6 +249,7 @@ impl Codec {
         match self {
             Codec::Avc(c) => c.config().map(AvcDecoderConfig::codec_private_data),
             Codec::Aac(c) => Some(c.raw.clone()),
+            Codec::Text(_) => Some(Vec::new()),
         }
     }
 
@@ -224,7 +288,7 @@ impl Codec {
     pub fn prepare_sample(&mut self, data: Bytes, sync: bool) -> Result<Bytes> {
         match self {
             Codec::Avc(c) => c.prepare(data, sync),
-            Codec::Aac(_) => Ok(data),
+            Codec::Aac(_) | Codec::Text(_) => Ok(data),
         }
     }
 }

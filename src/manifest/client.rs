@@ -83,7 +83,21 @@ fn write_stream_index(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Resul
         ("Type", g.kind.as_str().to_string()),
         ("Name", g.name.to_string()),
     ];
-    if g.kind == TrackKind::Audio
+    let text = g.tracks.iter().find_map(|t| match &t.attributes {
+        MediaAttributes::Text(text) => Some(text),
+        _ => None,
+    });
+    if let Some(text) = text {
+        attrs.push(("Subtype", text.subtype.clone()));
+        attrs.push(("ParentStreamIndex", text.parent.clone()));
+        let output = if text.manifest_output {
+            "TRUE"
+        } else {
+            "FALSE"
+        };
+        attrs.push(("ManifestOutput", output.to_string()));
+    }
+    if g.kind != TrackKind::Video
         && let Some(lang) = g.tracks.iter().find_map(|t| t.language.as_deref())
     {
         attrs.push(("Language", lang.to_string()));
@@ -93,7 +107,7 @@ fn write_stream_index(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Resul
     if g.kind == TrackKind::Video {
         let videos = g.tracks.iter().filter_map(|t| match &t.attributes {
             MediaAttributes::Video(v) => Some(v),
-            MediaAttributes::Audio(_) => None,
+            _ => None,
         });
         let max_width = videos.clone().map(|v| v.width).max().unwrap_or(0);
         let max_height = videos.clone().map(|v| v.height).max().unwrap_or(0);
@@ -156,6 +170,7 @@ fn write_quality_level(
             attrs.push(("PacketSize", a.packet_size.to_string()));
             attrs.push(("AudioTag", a.audio_tag.to_string()));
         }
+        MediaAttributes::Text(_) => {}
     }
     attrs.push(("CodecPrivateData", hex::encode_upper(&t.codec_private_data)));
     w.create_element("QualityLevel")
@@ -166,15 +181,43 @@ fn write_quality_level(
 
 /// The `c` elements (format.md §6.4): `t` on the first and after any gap or overlap, `d`
 /// always, so that a reader's `t = previous t + previous d` rule gives every start time.
+///
+/// A sparse stream with ManifestOutput carries each fragment's samples inline, as the
+/// base64 content of an `f` element per QualityLevel (MS-SSTR TrackFragmentElement).
 fn write_chunks(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Result<()> {
+    use base64::Engine as _;
     let mut expected: Option<u64> = None;
-    for f in g.fragments() {
+    for (i, f) in g.fragments().iter().enumerate() {
         let duration = f.duration.to_string();
         let mut c = w.create_element("c");
         if expected != Some(f.time) {
             c = c.with_attribute(("t", f.time.to_string().as_str()));
         }
-        c.with_attribute(("d", duration.as_str())).write_empty()?;
+        c = c.with_attribute(("d", duration.as_str()));
+        let inline: Vec<(usize, &Vec<u8>)> = g
+            .tracks
+            .iter()
+            .enumerate()
+            .filter_map(|(level, t)| match &t.attributes {
+                MediaAttributes::Text(text) if text.manifest_output => {
+                    text.inline_fragments.get(i).map(|data| (level, data))
+                }
+                _ => None,
+            })
+            .collect();
+        if inline.is_empty() {
+            c.write_empty()?;
+        } else {
+            c.write_inner_content(|w| {
+                for (level, data) in &inline {
+                    let text = base64::engine::general_purpose::STANDARD.encode(data);
+                    w.create_element("f")
+                        .with_attribute(("i", level.to_string().as_str()))
+                        .write_text_content(quick_xml::events::BytesText::new(&text))?;
+                }
+                Ok(())
+            })?;
+        }
         expected = f.time.checked_add(f.duration);
     }
     Ok(())

@@ -27,6 +27,8 @@ pub enum TrackKind {
     Video,
     /// An audio track (`Type="audio"`, `<audio>`).
     Audio,
+    /// A sparse text track: captions or metadata (`Type="text"`, `<textstream>`).
+    Text,
 }
 
 impl TrackKind {
@@ -35,6 +37,16 @@ impl TrackKind {
         match self {
             TrackKind::Video => "video",
             TrackKind::Audio => "audio",
+            TrackKind::Text => "text",
+        }
+    }
+
+    /// The SMIL element of the server manifest.
+    fn smil_element(self) -> &'static str {
+        match self {
+            TrackKind::Video => "video",
+            TrackKind::Audio => "audio",
+            TrackKind::Text => "textstream",
         }
     }
 }
@@ -67,13 +79,29 @@ pub struct AudioAttributes {
     pub audio_tag: u16,
 }
 
+/// Attributes of a sparse text track (format.md §5, §6.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextAttributes {
+    /// StreamIndex `Subtype`, e.g. `CAPT`, `SUBT`, `DATA`.
+    pub subtype: String,
+    /// Name of the parent StreamIndex (`ParentStreamIndex`, `.ism` `parentTrackName`).
+    pub parent: String,
+    /// Whether the samples are carried inline in the client manifest (`ManifestOutput`).
+    pub manifest_output: bool,
+    /// With `manifest_output`, each fragment's sample payloads (one `f` element per
+    /// fragment, base64 of the payloads back to back); empty otherwise.
+    pub inline_fragments: Vec<Vec<u8>>,
+}
+
 /// The media-specific attributes of a track; must match its [`TrackKind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaAttributes {
     /// For [`TrackKind::Video`].
     Video(VideoAttributes),
     /// For [`TrackKind::Audio`].
     Audio(AudioAttributes),
+    /// For [`TrackKind::Text`].
+    Text(TextAttributes),
 }
 
 /// One fragment of a track, in [`Presentation::timescale`] units.
@@ -212,6 +240,7 @@ fn check_track(t: &ManifestTrack) -> Result<()> {
         (t.kind, &t.attributes),
         (TrackKind::Video, MediaAttributes::Video(_))
             | (TrackKind::Audio, MediaAttributes::Audio(_))
+            | (TrackKind::Text, MediaAttributes::Text(_))
     );
     if !matches {
         return Err(Error::InvalidArgument(format!(

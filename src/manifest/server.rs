@@ -5,8 +5,8 @@ use std::io;
 use quick_xml::Writer;
 
 use super::{
-    DEFAULT_TIMESCALE, ManifestTrack, Presentation, StreamGroup, finish, group_tracks, new_writer,
-    xml_error,
+    DEFAULT_TIMESCALE, ManifestTrack, MediaAttributes, Presentation, StreamGroup, finish,
+    group_tracks, new_writer, xml_error,
 };
 use crate::error::Result;
 
@@ -78,7 +78,7 @@ fn write_body(
 fn write_media(w: &mut Writer<Vec<u8>>, timescale: u64, t: &ManifestTrack) -> io::Result<()> {
     let bitrate = t.bitrate.to_string();
     let mut media = w
-        .create_element(t.kind.as_str())
+        .create_element(t.kind.smil_element())
         .with_attribute(("src", t.source.as_str()))
         .with_attribute(("systemBitrate", bitrate.as_str()));
     if let Some(lang) = &t.language {
@@ -92,6 +92,22 @@ fn write_media(w: &mut Writer<Vec<u8>>, timescale: u64, t: &ManifestTrack) -> io
         }
         if timescale != DEFAULT_TIMESCALE {
             write_param(w, "timeScale", &timescale.to_string())?;
+        }
+        if let MediaAttributes::Text(text) = &t.attributes {
+            if t.name_is_default {
+                write_param(w, "trackName", &t.name)?;
+            }
+            write_param(w, "parentTrackName", &text.parent)?;
+            write_param(
+                w,
+                "manifestOutput",
+                if text.manifest_output {
+                    "true"
+                } else {
+                    "false"
+                },
+            )?;
+            write_param(w, "Subtype", &text.subtype)?;
         }
         Ok(())
     })?;

@@ -198,7 +198,7 @@ fn duplicate_bitrate_and_bad_input_refused() {
         "{err}"
     );
     let mut p = presentation();
-    p.tracks[2].attributes = p.tracks[0].attributes;
+    p.tracks[2].attributes = p.tracks[0].attributes.clone();
     assert!(matches!(
         client_manifest(&p),
         Err(Error::InvalidArgument(_))

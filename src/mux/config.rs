@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use crate::codec::avc::NalFormat;
-use crate::codec::{AacCodec, AvcCodec, Codec};
+use crate::codec::{AacCodec, AvcCodec, Codec, TextFormat};
 use crate::drm::Protection;
 use crate::error::{Error, Result};
 
@@ -113,6 +113,9 @@ pub struct StreamConfig {
     pub(crate) source_file_name: Option<String>,
     pub(crate) timescale: u32,
     pub(crate) quality_index: Option<u32>,
+    pub(crate) parent: Option<StreamId>,
+    pub(crate) manifest_output: bool,
+    pub(crate) subtype: Option<String>,
 }
 
 impl StreamConfig {
@@ -125,6 +128,77 @@ impl StreamConfig {
             source_file_name: None,
             timescale: SMOOTH_TIMESCALE,
             quality_index: None,
+            parent: None,
+            manifest_output: false,
+            subtype: None,
+        }
+    }
+
+    fn sparse(format: TextFormat, parent: StreamId) -> Result<Self> {
+        format.validate()?;
+        let mut config = Self::new(Codec::Text(format));
+        config.parent = Some(parent);
+        Ok(config)
+    }
+
+    /// A sparse TTML caption stream tied to `parent` (the SDK's SSF_STREAM_TTML1): each
+    /// sample is one TTML document. Subtype `CAPT` unless set.
+    pub fn ttml(parent: StreamId) -> Result<Self> {
+        Self::sparse(TextFormat::Ttml, parent)
+    }
+
+    /// A sparse XML metadata stream tied to `parent` (SSF_STREAM_XML).
+    pub fn xml_metadata(
+        parent: StreamId,
+        namespace: impl Into<String>,
+        schema_location: impl Into<String>,
+    ) -> Result<Self> {
+        Self::sparse(
+            TextFormat::Xml {
+                namespace: namespace.into(),
+                schema_location: schema_location.into(),
+                content_encoding: String::new(),
+            },
+            parent,
+        )
+    }
+
+    /// A sparse text metadata stream tied to `parent` (SSF_STREAM_TEXT), e.g. ad signals.
+    pub fn text_metadata(parent: StreamId, mime_format: impl Into<String>) -> Result<Self> {
+        Self::sparse(
+            TextFormat::Text {
+                mime_format: mime_format.into(),
+                content_encoding: String::new(),
+            },
+            parent,
+        )
+    }
+
+    /// For sparse streams: carry the samples inline in the client manifest too
+    /// (`ManifestOutput="TRUE"`).
+    pub fn manifest_output(mut self, on: bool) -> Self {
+        self.manifest_output = on;
+        self
+    }
+
+    /// For sparse streams: the StreamIndex `Subtype` (default `CAPT` for TTML, `DATA`
+    /// for metadata).
+    pub fn subtype(mut self, subtype: impl Into<String>) -> Self {
+        self.subtype = Some(subtype.into());
+        self
+    }
+
+    /// The parent stream of a sparse stream.
+    pub fn parent(&self) -> Option<StreamId> {
+        self.parent
+    }
+
+    /// The StreamIndex `Subtype` of a sparse stream.
+    pub fn subtype_name(&self) -> &str {
+        match (&self.subtype, &self.codec) {
+            (Some(s), _) => s,
+            (None, Codec::Text(TextFormat::Ttml)) => "CAPT",
+            (None, _) => "DATA",
         }
     }
 
@@ -198,6 +272,7 @@ impl StreamConfig {
             (Some(name), _) => name,
             (None, crate::codec::MediaKind::Video) => "video",
             (None, crate::codec::MediaKind::Audio) => "audio",
+            (None, crate::codec::MediaKind::Text) => "text",
         }
     }
 

@@ -16,7 +16,7 @@ pub use timescale::rescale;
 
 use bytes::Bytes;
 
-use crate::codec::{Codec, MediaKind};
+use crate::codec::{Codec, MediaKind, TextFormat};
 use crate::drm::PLAYREADY_SYSTEM_ID;
 use crate::error::{Error, Result};
 use crate::isobmff::boxes::{
@@ -25,8 +25,8 @@ use crate::isobmff::boxes::{
 };
 use crate::isobmff::writer::BoxWriter;
 use crate::manifest::{
-    AudioAttributes, ManifestTrack, MediaAttributes, Presentation, ProtectionHeader, TrackKind,
-    VideoAttributes,
+    AudioAttributes, ManifestTrack, MediaAttributes, Presentation, ProtectionHeader,
+    TextAttributes, TrackKind, VideoAttributes,
 };
 use stream::{StreamEncryption, StreamState};
 
@@ -76,8 +76,18 @@ impl Muxer {
         if self.streams.len() >= u32::MAX as usize - 1 {
             return Err(Error::InvalidArgument("too many streams".into()));
         }
+        if let Some(parent) = config.parent {
+            let parent_state = self.stream(parent)?;
+            if parent_state.config.codec.kind() == MediaKind::Text {
+                return Err(Error::InvalidArgument(format!(
+                    "stream {}: a sparse stream's parent must be audio or video",
+                    parent.0
+                )));
+            }
+        }
         let id = StreamId(self.streams.len());
         let encryption = match &self.options.protection {
+            Some(_) if config.codec.kind() == MediaKind::Text => None,
             Some(p) => Some(StreamEncryption::new(
                 p.key().as_bytes(),
                 p.stream_iv(id.0)?,
@@ -242,9 +252,10 @@ impl Muxer {
             .zip(&entries)
             .map(|(&id, entry)| {
                 let state = &self.streams[id.0];
-                let (kind, width, height) = match state.config.codec.video_format() {
-                    Some(v) => (HandlerKind::Video, v.display_width, v.display_height),
-                    None => (HandlerKind::Audio, 0, 0),
+                let kind = handler_kind(&state.config.codec);
+                let (width, height) = match state.config.codec.video_format() {
+                    Some(v) => (v.display_width, v.display_height),
+                    None => (0, 0),
                 };
                 MovieTrack {
                     track_id: id.track_id(),
@@ -254,7 +265,11 @@ impl Muxer {
                     height,
                     duration: self.duration_of(&[id]),
                     entry,
-                    protection: protection.as_ref(),
+                    // Sparse text stays clear: players read it from the manifest or
+                    // as captions, and PIFF has no text protection.
+                    protection: protection
+                        .as_ref()
+                        .filter(|_| kind != HandlerKind::Subtitle && kind != HandlerKind::Metadata),
                 }
             })
             .collect();
@@ -295,6 +310,27 @@ impl Muxer {
                     pixel_aspect: (h != v && h != 0 && v != 0).then_some((h, v)),
                 })
             }
+            Codec::Text(format) => Ok(match format {
+                TextFormat::Ttml => SampleEntry::Ttml {
+                    namespace: "http://www.w3.org/ns/ttml".into(),
+                },
+                TextFormat::Xml {
+                    namespace,
+                    schema_location,
+                    content_encoding,
+                } => SampleEntry::XmlMetadata {
+                    content_encoding: content_encoding.clone(),
+                    namespace: namespace.clone(),
+                    schema_location: schema_location.clone(),
+                },
+                TextFormat::Text {
+                    mime_format,
+                    content_encoding,
+                } => SampleEntry::TextMetadata {
+                    content_encoding: content_encoding.clone(),
+                    mime_format: mime_format.clone(),
+                },
+            }),
             Codec::Aac(aac) => {
                 let bitrate = self.bitrate(id)?;
                 Ok(SampleEntry::Aac {
@@ -358,6 +394,23 @@ impl Muxer {
                             height: v.height,
                             display_width: v.display_width,
                             display_height: v.display_height,
+                        }),
+                    )
+                }
+                MediaKind::Text => {
+                    let parent = state
+                        .config
+                        .parent
+                        .and_then(|p| self.streams.get(p.0))
+                        .map(|p| p.config.name().to_string())
+                        .unwrap_or_default();
+                    (
+                        TrackKind::Text,
+                        MediaAttributes::Text(TextAttributes {
+                            subtype: state.config.subtype_name().to_string(),
+                            parent,
+                            manifest_output: state.config.manifest_output,
+                            inline_fragments: state.inline_fragments.clone(),
                         }),
                     )
                 }
@@ -425,11 +478,22 @@ impl Muxer {
     }
 }
 
+/// The handler (and so the media header and sample-flag rules) of a stream's track.
+pub(crate) fn handler_kind(codec: &Codec) -> HandlerKind {
+    match codec {
+        Codec::Avc(_) => HandlerKind::Video,
+        Codec::Aac(_) => HandlerKind::Audio,
+        Codec::Text(TextFormat::Ttml) => HandlerKind::Subtitle,
+        Codec::Text(_) => HandlerKind::Metadata,
+    }
+}
+
 /// `NAME_BITRATE.ismv` for video, `.isma` for audio, when the caller names no file.
 pub(crate) fn default_source_file_name(config: &StreamConfig, bitrate: u32) -> String {
     let ext = match config.codec.kind() {
         MediaKind::Video => "ismv",
         MediaKind::Audio => "isma",
+        MediaKind::Text => "ismt",
     };
     format!("{}_{bitrate}.{ext}", config.name())
 }

@@ -5,16 +5,16 @@ use bytes::{Bytes, BytesMut};
 
 use super::config::{Fragmentation, StreamConfig};
 use super::fragment::Fragment;
+use super::handler_kind;
 use super::sample::Sample;
 use super::timescale::rescale;
 use super::{MAX_SAMPLE_SIZE, StreamId};
-use crate::codec::MediaKind;
+use crate::codec::Codec;
 use crate::drm::subsample::{avc_subsamples, range_subsamples};
 use crate::drm::{SampleEncryptor, Subsample};
 use crate::error::{Error, Result};
 use crate::isobmff::boxes::{
-    FragmentHeader, FragmentSample, HandlerKind, SencSample, write_fragment_header,
-    write_sample_encryption,
+    FragmentHeader, FragmentSample, SencSample, write_fragment_header, write_sample_encryption,
 };
 use crate::isobmff::writer::BoxWriter;
 use crate::manifest::FragmentTime;
@@ -79,6 +79,8 @@ pub(crate) struct StreamState {
     sequence: u32,
     pub(crate) fragments: Vec<FragmentTime>,
     pub(crate) payload_bytes: u64,
+    /// For sparse streams with ManifestOutput: each fragment's payloads, for the `.ismc`.
+    pub(crate) inline_fragments: Vec<Vec<u8>>,
     encryption: Option<StreamEncryption>,
 }
 
@@ -102,12 +104,9 @@ impl StreamState {
             sequence: 0,
             fragments: Vec::new(),
             payload_bytes: 0,
+            inline_fragments: Vec::new(),
             encryption,
         }
-    }
-
-    pub(crate) fn kind(&self) -> MediaKind {
-        self.config.codec.kind()
     }
 
     /// End of the last closed fragment, in presentation ticks.
@@ -302,15 +301,13 @@ impl StreamState {
             });
         }
         let duration: u64 = self.rows.iter().map(|r| u64::from(r.duration)).sum();
-        let kind = match self.kind() {
-            MediaKind::Video => HandlerKind::Video,
-            MediaKind::Audio => HandlerKind::Audio,
-        };
+        let kind = handler_kind(&self.config.codec);
+        let nal_aware = matches!(self.config.codec, Codec::Avc(_));
         let encrypted = match self.encryption.as_mut() {
             Some(enc) => Some(encrypt_fragment(
                 enc,
                 &self.pending,
-                kind,
+                nal_aware,
                 stream,
                 first_index,
             )?),
@@ -343,6 +340,13 @@ impl StreamState {
                 }
             },
         );
+        if self.config.manifest_output {
+            let mut inline = Vec::new();
+            for sample in &self.pending {
+                inline.extend_from_slice(&sample.data);
+            }
+            self.inline_fragments.push(inline);
+        }
         let mut chunks = Vec::with_capacity(count + 1);
         chunks.push(Bytes::from(w.into_vec()));
         for sample in self.pending.drain(..) {
@@ -377,13 +381,12 @@ impl StreamState {
 fn encrypt_fragment(
     enc: &mut StreamEncryption,
     pending: &[Pending],
-    kind: HandlerKind,
+    nal_aware: bool,
     stream: usize,
     first_index: u64,
 ) -> Result<Bytes> {
     let total: usize = pending.iter().map(|s| s.data.len()).sum();
-    let with_subsamples =
-        kind == HandlerKind::Video || pending.iter().any(|s| s.protected_ranges.is_some());
+    let with_subsamples = nal_aware || pending.iter().any(|s| s.protected_ranges.is_some());
     let mut out = match enc.spare.take().map(Bytes::try_into_mut) {
         Some(Ok(mut reused)) => {
             reused.clear();
@@ -408,7 +411,7 @@ fn encrypt_fragment(
         enc.map.clear();
         match &sample.protected_ranges {
             Some(ranges) => range_subsamples(payload.len(), ranges, &mut enc.map),
-            None if kind == HandlerKind::Video => avc_subsamples(payload, &mut enc.map),
+            None if nal_aware => avc_subsamples(payload, &mut enc.map),
             None => Ok(()),
         }
         .map_err(failed)?;

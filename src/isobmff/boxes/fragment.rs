@@ -119,7 +119,8 @@ enum FlagsLayout {
 }
 
 fn flags_of(kind: HandlerKind, sync: bool) -> u32 {
-    if sync || kind == HandlerKind::Audio {
+    // Only video has samples that depend on others.
+    if sync || kind != HandlerKind::Video {
         SAMPLE_FLAGS_SYNC
     } else {
         SAMPLE_FLAGS_NON_SYNC
@@ -127,7 +128,7 @@ fn flags_of(kind: HandlerKind, sync: bool) -> u32 {
 }
 
 fn sample_flags_layout(kind: HandlerKind, samples: &[FragmentSample]) -> (u32, FlagsLayout) {
-    if kind == HandlerKind::Audio {
+    if kind != HandlerKind::Video {
         return (SAMPLE_FLAGS_SYNC, FlagsLayout::Default);
     }
     let first_sync = samples.first().is_some_and(|s| s.sync);

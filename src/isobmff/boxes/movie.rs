@@ -15,6 +15,10 @@ pub enum HandlerKind {
     Video,
     /// `soun` with `smhd`.
     Audio,
+    /// `subt` with `sthd`: TTML captions and subtitles.
+    Subtitle,
+    /// `meta` with `nmhd`: XML or text timed metadata.
+    Metadata,
 }
 
 /// One track of the movie header.
@@ -123,6 +127,8 @@ fn write_trak(w: &mut BoxWriter, timescale: u32, track: &MovieTrack<'_>) {
             let (handler, name): (&[u8; 4], &[u8]) = match track.kind {
                 HandlerKind::Video => (b"vide", b"Video Media Handler\0"),
                 HandlerKind::Audio => (b"soun", b"Sound Media Handler\0"),
+                HandlerKind::Subtitle => (b"subt", b"Subtitle Media Handler\0"),
+                HandlerKind::Metadata => (b"meta", b"Metadata Media Handler\0"),
             };
             w.full_box(b"hdlr", 0, 0, |w| {
                 w.u32(0);
@@ -134,6 +140,8 @@ fn write_trak(w: &mut BoxWriter, timescale: u32, track: &MovieTrack<'_>) {
                 match track.kind {
                     HandlerKind::Video => w.full_box(b"vmhd", 0, 1, |w| w.zeros(8)),
                     HandlerKind::Audio => w.full_box(b"smhd", 0, 0, |w| w.zeros(4)),
+                    HandlerKind::Subtitle => w.full_box(b"sthd", 0, 0, |_| {}),
+                    HandlerKind::Metadata => w.full_box(b"nmhd", 0, 0, |_| {}),
                 }
                 w.boxed(b"dinf", |w| {
                     w.full_box(b"dref", 0, 0, |w| {
