@@ -17,31 +17,6 @@ pub enum SampleEntry {
         /// Pixel aspect ratio (hSpacing, vSpacing) when not 1:1.
         pixel_aspect: Option<(u32, u32)>,
     },
-    /// VC-1 Advanced Profile: `vc-1` + `dvc1` (SMPTE RP 2025, what FFmpeg reads and the
-    /// real ISMV samples carry) or Microsoft's opaque `ovc1`.
-    Vc1 {
-        /// Coded width in pixels.
-        width: u16,
-        /// Coded height in pixels.
-        height: u16,
-        /// The `dvc1` payload.
-        dvc1: Vec<u8>,
-        /// For `ovc1`: the VIDEOINFOHEADER2 + codec private data written after the visual
-        /// fields; None writes `vc-1` + `dvc1`.
-        opaque: Option<Vec<u8>>,
-    },
-    /// WMA standard/Pro/Lossless: `wma ` + `wfex` (FFmpeg and the real ISMV) or
-    /// Microsoft's opaque `owma` (the WAVEFORMATEX right after the audio fields).
-    Wma {
-        /// Channel count.
-        channels: u16,
-        /// Sampling rate in Hz.
-        sample_rate: u32,
-        /// The whole WAVEFORMATEX, cbSize and extra bytes included.
-        wave_format: Vec<u8>,
-        /// Write `owma` instead of `wma ` + `wfex`.
-        opaque: bool,
-    },
     /// TTML captions: `stpp` (XMLSubtitleSampleEntry).
     Ttml {
         /// The TTML namespace(s), space-separated.
@@ -86,12 +61,6 @@ impl SampleEntry {
         match self {
             SampleEntry::Avc { .. } => b"avc1",
             SampleEntry::Aac { .. } => b"mp4a",
-            SampleEntry::Vc1 { opaque: None, .. } => b"vc-1",
-            SampleEntry::Vc1 {
-                opaque: Some(_), ..
-            } => b"ovc1",
-            SampleEntry::Wma { opaque: false, .. } => b"wma ",
-            SampleEntry::Wma { opaque: true, .. } => b"owma",
             SampleEntry::Ttml { .. } => b"stpp",
             SampleEntry::XmlMetadata { .. } => b"metx",
             SampleEntry::TextMetadata { .. } => b"mett",
@@ -103,8 +72,8 @@ impl SampleEntry {
     pub fn write(&self, w: &mut BoxWriter, protection: Option<&TrackProtection>) {
         let box_type = match (self, protection) {
             (_, None) => self.fourcc(),
-            (SampleEntry::Avc { .. } | SampleEntry::Vc1 { .. }, Some(_)) => b"encv",
-            (SampleEntry::Aac { .. } | SampleEntry::Wma { .. }, Some(_)) => b"enca",
+            (SampleEntry::Avc { .. }, Some(_)) => b"encv",
+            (SampleEntry::Aac { .. }, Some(_)) => b"enca",
             // Sparse text is never encrypted (the muxer does not protect it).
             (_, Some(_)) => self.fourcc(),
         };
@@ -142,33 +111,6 @@ impl SampleEntry {
                 w.full_box(b"esds", 0, 0, |w| {
                     write_es_descriptor(w, asc, *avg_bitrate, *max_bitrate, *buffer_size)
                 });
-                sinf(w);
-            }),
-            SampleEntry::Vc1 {
-                width,
-                height,
-                dvc1,
-                opaque,
-            } => w.boxed(box_type, |w| {
-                write_visual_fields(w, *width, *height);
-                match opaque {
-                    Some(media_type) => w.bytes(media_type),
-                    None => w.boxed(b"dvc1", |w| w.bytes(dvc1)),
-                }
-                sinf(w);
-            }),
-            SampleEntry::Wma {
-                channels,
-                sample_rate,
-                wave_format,
-                opaque,
-            } => w.boxed(box_type, |w| {
-                write_audio_fields(w, *channels, 16, *sample_rate);
-                if *opaque {
-                    w.bytes(wave_format);
-                } else {
-                    w.boxed(b"wfex", |w| w.bytes(wave_format));
-                }
                 sinf(w);
             }),
             SampleEntry::Ttml { namespace } => w.boxed(box_type, |w| {
