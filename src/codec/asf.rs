@@ -909,13 +909,8 @@ mod tests {
             h.extend_from_slice(&[0; 6]);
             h
         });
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::test_rng::XorShift(0x9E37_79B9_7F4A_7C15);
+        let mut rnd = move || rng.next();
         for cut in (0..base.len()).step_by(97) {
             let _ = read_all(&base[..cut]);
         }

@@ -252,22 +252,7 @@ mod tests {
         assert!(!text.to_lowercase().contains("dbfd"));
     }
 
-    /// xorshift64, inline so the test needs no `rand`.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> usize {
-            (self.next() % n.max(1)) as usize
-        }
-        fn bytes(&mut self, len: usize) -> Vec<u8> {
-            (0..len).map(|_| self.next() as u8).collect()
-        }
-    }
+    use crate::test_rng::XorShift as Rng;
 
     /// A random H.264-like sample of a few NAL units behind 4-byte lengths.
     fn random_avc_sample(rng: &mut Rng) -> Vec<u8> {

@@ -1113,17 +1113,7 @@ mod tests {
         }
     }
 
-    /// Tiny xorshift generator, so the robustness test is repeatable without dependencies.
-    struct XorShift(u64);
-
-    impl XorShift {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-    }
+    use crate::test_rng::XorShift;
 
     #[test]
     fn random_and_truncated_input_never_panics() {

@@ -370,19 +370,7 @@ mod tests {
         }
     }
 
-    /// xorshift64, inline so the test needs no `rand`.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n.max(1)
-        }
-    }
+    use crate::test_rng::XorShift as Rng;
 
     #[test]
     fn property_maps_cover_the_sample_exactly() {
@@ -397,7 +385,7 @@ mod tests {
                     1 => 1 + rng.below(3000),
                     2 => 60_000 + rng.below(20_000),
                     _ => 100 + rng.below(30),
-                } as usize;
+                };
                 nal(&mut sample, rng.next() as u8 & 0x7F, len);
             }
             avc_subsamples(&sample, &mut map).unwrap();
@@ -418,14 +406,9 @@ mod tests {
 
             // Random (possibly overlapping or out-of-bounds) ranges: either an error, or
             // a map that covers the sample.
-            let len = rng.below(100_000) as usize;
+            let len = rng.below(100_000);
             let r: Vec<(u32, u32)> = (0..rng.below(6))
-                .map(|_| {
-                    (
-                        rng.below(len as u64 + 10) as u32,
-                        rng.below(len as u64 / 3 + 1) as u32,
-                    )
-                })
+                .map(|_| (rng.below(len + 10) as u32, rng.below(len / 3 + 1) as u32))
                 .collect();
             if range_subsamples(len, &r, &mut map).is_ok() {
                 assert_eq!(sum(&map), len as u64);

@@ -299,13 +299,8 @@ fn truncated_stream_never_panics() {
 
 #[test]
 fn random_input_never_panics() {
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = crate::test_rng::XorShift(0x9E37_79B9_7F4A_7C15);
+    let mut next = move || rng.next();
     let base = hex::decode(DASHJS).unwrap();
     for round in 0..3000 {
         let len = (next() % 96) as usize;
