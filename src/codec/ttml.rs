@@ -208,24 +208,24 @@ fn group(doc: &[u8], mut cues: Vec<Cue>) -> Vec<CaptionSample> {
 
 /// The value of the attribute `name` (qualified, e.g. `xml:lang`), unescaped.
 fn attribute(start: &BytesStart<'_>, name: &str, at: usize) -> Result<Option<String>> {
-    for attr in start.attributes() {
-        let attr = attr.map_err(|e| Error::malformed(WHAT, at, e.to_string()))?;
-        if attr.key.as_ref() == name {
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| Error::malformed(WHAT, at, e.to_string()))?;
-            return Ok(Some(value.trim().to_string()));
-        }
-    }
-    Ok(None)
+    find_attribute(start, at, |key| key.as_ref() == name)
 }
 
 /// The value of the attribute whose local name is `name`, whatever its prefix (TTML
 /// parameters are written `ttp:frameRate`, but documents bind the prefix freely).
 fn local_attribute(start: &BytesStart<'_>, name: &str, at: usize) -> Result<Option<String>> {
+    find_attribute(start, at, |key| key.local_name().as_ref() == name)
+}
+
+/// The trimmed, unescaped value of the first attribute whose name `matches`.
+fn find_attribute(
+    start: &BytesStart<'_>,
+    at: usize,
+    matches: impl Fn(&quick_xml::name::QName<'_>) -> bool,
+) -> Result<Option<String>> {
     for attr in start.attributes() {
         let attr = attr.map_err(|e| Error::malformed(WHAT, at, e.to_string()))?;
-        if attr.key.local_name().as_ref() == name {
+        if matches(&attr.key) {
             let value = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| Error::malformed(WHAT, at, e.to_string()))?;
