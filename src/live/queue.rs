@@ -1,0 +1,228 @@
+//! The hand-over between the encoder's thread and one connection's task: the stream's
+//! header, a bounded queue of fragments, the end-of-stream flag and the counters.
+//!
+//! The encoder side only takes a short lock and never waits on the network; when the
+//! queue passes its bounds the oldest fragments go, counted.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+use super::options::StateCallback;
+use super::stats::{ConnectionState, ConnectionStats, StateEvent};
+use crate::mux::StreamId;
+
+/// A finished fragment, shared by every publishing point of its stream.
+#[derive(Debug)]
+pub(crate) struct SharedFragment {
+    /// moof + mdat header, then the payloads.
+    pub chunks: Vec<Bytes>,
+    /// tfxd time.
+    pub time: u64,
+    /// Duration in presentation ticks.
+    pub duration: u64,
+    /// Total bytes.
+    pub size: u64,
+}
+
+/// A fragment in a queue, with when it was pushed (for the latency figure).
+#[derive(Debug, Clone)]
+pub(crate) struct Queued {
+    pub fragment: Arc<SharedFragment>,
+    pub pushed: Instant,
+}
+
+/// What the connection task gets next.
+pub(crate) enum Next {
+    /// A fragment to send.
+    Fragment(Queued),
+    /// `finish` was called and the queue is empty.
+    End,
+}
+
+#[derive(Debug)]
+struct State {
+    header: Option<Bytes>,
+    queue: VecDeque<Queued>,
+    queued_duration: u64,
+    finishing: bool,
+    stats: ConnectionStats,
+}
+
+/// One connection's shared state.
+pub(crate) struct Link {
+    /// The stream's ingest URL.
+    pub url: String,
+    /// Queue bound in presentation ticks.
+    max_duration: u64,
+    /// Queue bound in bytes.
+    max_bytes: u64,
+    state: Mutex<State>,
+    wake: Notify,
+    on_state: Option<StateCallback>,
+}
+
+impl Link {
+    pub(crate) fn new(
+        target: usize,
+        stream: StreamId,
+        url: String,
+        max_duration: u64,
+        max_bytes: u64,
+        on_state: Option<StateCallback>,
+    ) -> Self {
+        Self {
+            max_duration,
+            max_bytes,
+            state: Mutex::new(State {
+                header: None,
+                queue: VecDeque::new(),
+                queued_duration: 0,
+                finishing: false,
+                stats: ConnectionStats::new(target, stream, url.clone()),
+            }),
+            url,
+            wake: Notify::new(),
+            on_state,
+        }
+    }
+
+    /// The lock, recovered if a callback panicked while it was held: the state stays
+    /// consistent because every update is a plain field write.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sets the header sent at the start of every POST (once; later calls are ignored so
+    /// the bytes never change).
+    pub(crate) fn set_header(&self, header: Bytes) {
+        let mut s = self.lock();
+        if s.header.is_none() {
+            s.header = Some(header);
+        }
+        drop(s);
+        self.wake.notify_one();
+    }
+
+    /// Queues a fragment, dropping the oldest while a bound is passed (the newest always
+    /// stays). Returns how many were dropped.
+    pub(crate) fn push(&self, fragment: Arc<SharedFragment>) -> u64 {
+        let mut s = self.lock();
+        if matches!(s.stats.state, ConnectionState::Failed) {
+            return 0;
+        }
+        s.queued_duration = s.queued_duration.saturating_add(fragment.duration);
+        s.stats.queued_bytes = s.stats.queued_bytes.saturating_add(fragment.size);
+        s.queue.push_back(Queued {
+            fragment,
+            pushed: Instant::now(),
+        });
+        let mut dropped = 0;
+        while s.queue.len() > 1
+            && (s.queued_duration > self.max_duration || s.stats.queued_bytes > self.max_bytes)
+        {
+            if let Some(old) = s.queue.pop_front() {
+                s.queued_duration = s.queued_duration.saturating_sub(old.fragment.duration);
+                s.stats.queued_bytes = s.stats.queued_bytes.saturating_sub(old.fragment.size);
+                dropped += 1;
+            }
+        }
+        s.stats.fragments_dropped += dropped;
+        s.stats.queued_fragments = s.queue.len();
+        drop(s);
+        if dropped > 0 {
+            log::warn!(
+                "{}: queue full, dropped {dropped} oldest fragment(s)",
+                self.url
+            );
+        }
+        self.wake.notify_one();
+        dropped
+    }
+
+    /// Marks the end of the stream: once the queue is empty the task closes the POST.
+    pub(crate) fn finish(&self) {
+        self.lock().finishing = true;
+        self.wake.notify_one();
+    }
+
+    /// The header, waiting for it; `None` when the stream ended before it had one.
+    pub(crate) async fn header(&self) -> Option<Bytes> {
+        loop {
+            {
+                let s = self.lock();
+                if let Some(h) = &s.header {
+                    return Some(h.clone());
+                }
+                if s.finishing {
+                    return None;
+                }
+            }
+            // notify_one keeps a permit when no one waits, so a wake between the check
+            // above and this wait is not lost (one task per link).
+            self.wake.notified().await;
+        }
+    }
+
+    /// The next fragment, waiting for one.
+    pub(crate) async fn next(&self) -> Next {
+        loop {
+            {
+                let mut s = self.lock();
+                if let Some(item) = s.queue.pop_front() {
+                    s.queued_duration = s.queued_duration.saturating_sub(item.fragment.duration);
+                    s.stats.queued_bytes = s.stats.queued_bytes.saturating_sub(item.fragment.size);
+                    s.stats.queued_fragments = s.queue.len();
+                    return Next::Fragment(item);
+                }
+                if s.finishing {
+                    return Next::End;
+                }
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    /// Fragments waiting now.
+    pub(crate) fn queued(&self) -> usize {
+        self.lock().queue.len()
+    }
+
+    /// Updates the counters.
+    pub(crate) fn update(&self, f: impl FnOnce(&mut ConnectionStats)) {
+        f(&mut self.lock().stats);
+    }
+
+    /// A copy of the counters.
+    pub(crate) fn stats(&self) -> ConnectionStats {
+        self.lock().stats.clone()
+    }
+
+    /// Changes the state, logs it and tells the callback.
+    pub(crate) fn set_state(&self, state: ConnectionState, detail: impl Into<String>) {
+        let detail = detail.into();
+        let (target, stream) = {
+            let mut s = self.lock();
+            s.stats.state = state.clone();
+            (s.stats.target, s.stats.stream)
+        };
+        match &state {
+            ConnectionState::Failed | ConnectionState::Backoff { .. } => {
+                log::warn!("{}: {state}: {detail}", self.url)
+            }
+            _ => log::info!("{}: {state} {detail}", self.url),
+        }
+        if let Some(callback) = &self.on_state {
+            callback(&StateEvent {
+                target,
+                stream,
+                url: self.url.clone(),
+                state,
+                detail,
+            });
+        }
+    }
+}
