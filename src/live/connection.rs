@@ -26,6 +26,8 @@ pub(crate) struct Context {
     pub backoff_max: Duration,
     pub max_retries: Option<u32>,
     pub replay_depth: usize,
+    /// Most bytes kept for replay (the queue's byte bound).
+    pub replay_bytes: u64,
     pub catch_up_speed: Option<f64>,
     pub end_of_stream: bool,
     pub finish_timeout: Duration,
@@ -76,14 +78,27 @@ enum WriteError {
     Stalled(Duration),
 }
 
+/// A fragment handed to the socket, kept until it is known delivered.
+struct Sent {
+    fragment: Arc<SharedFragment>,
+    /// When it was handed over.
+    at: std::time::Instant,
+    /// The POST that first carried it.
+    post: u64,
+}
+
 /// The task's own state, kept across POSTs.
 struct Session {
     link: Arc<Link>,
     ctx: Arc<Context>,
     /// The URL in use (the stream URL, or where a redirect sent us).
     url: String,
-    /// The last fragments sent, oldest first, to resend after a failure.
-    replay: VecDeque<Arc<SharedFragment>>,
+    /// The fragments not known delivered, oldest first, to resend after a failure.
+    replay: VecDeque<Sent>,
+    /// Bytes held in `replay`.
+    replay_bytes: u64,
+    /// Number of the current POST, from 0.
+    post: u64,
     /// A fragment taken from the queue whose sending has not completed: it goes first on
     /// the next POST.
     in_flight: Option<Queued>,
@@ -99,6 +114,8 @@ pub(crate) async fn run(link: Arc<Link>, ctx: Arc<Context>) {
         link,
         ctx,
         replay: VecDeque::new(),
+        replay_bytes: 0,
+        post: 0,
         in_flight: None,
         failures: 0,
         redirects: 0,
@@ -138,6 +155,7 @@ impl Session {
         loop {
             if !first {
                 self.link.update(|s| s.reconnects += 1);
+                self.post += 1;
             }
             first = false;
             match self.post(&header).await {
@@ -181,7 +199,13 @@ impl Session {
                 self.url = url;
                 return true;
             }
-            Action::RetryWithoutReplay => self.replay.clear(),
+            Action::RetryWithoutReplay => {
+                // The server has what earlier POSTs carried; only fragments first sent on
+                // the refused POST may be missing there.
+                let post = self.post;
+                self.replay.retain(|s| s.post == post);
+                self.replay_bytes = self.replay.iter().map(|s| s.fragment.size).sum();
+            }
             Action::Retry => {}
         }
         self.redirects = 0;
@@ -346,7 +370,8 @@ impl Session {
             ),
         );
         let mut pacer = Pacer::new(backlog, self.ctx.catch_up_speed, self.ctx.timescale);
-        let replays: Vec<Arc<SharedFragment>> = self.replay.iter().cloned().collect();
+        let replays: Vec<Arc<SharedFragment>> =
+            self.replay.iter().map(|s| s.fragment.clone()).collect();
         for fragment in replays {
             self.send_fragment(&tx, &fragment).await?;
             self.link.update(|s| s.fragments_replayed += 1);
@@ -367,12 +392,7 @@ impl Session {
             let latency = item.pushed.elapsed();
             self.in_flight = None;
             self.failures = 0;
-            if self.ctx.replay_depth > 0 {
-                if self.replay.len() >= self.ctx.replay_depth {
-                    self.replay.pop_front();
-                }
-                self.replay.push_back(item.fragment.clone());
-            }
+            self.remember(item.fragment.clone());
             self.link.update(|s| {
                 s.fragments_sent += 1;
                 s.latency_total += latency;
@@ -390,6 +410,30 @@ impl Session {
         // Dropping the sender ends the body: the HTTP layer writes the zero-length chunk.
         drop(tx);
         Ok(())
+    }
+
+    /// Keeps a sent fragment for replay. TCP buffers hide what the server really read,
+    /// so a fragment counts as delivered only once it is older than the send timeout
+    /// (a dead connection would have stalled by then) and `replay_depth` newer ones
+    /// followed it; the byte bound caps memory after a fast burst.
+    fn remember(&mut self, fragment: Arc<SharedFragment>) {
+        if self.ctx.replay_depth == 0 {
+            return;
+        }
+        self.replay_bytes += fragment.size;
+        self.replay.push_back(Sent {
+            fragment,
+            at: std::time::Instant::now(),
+            post: self.post,
+        });
+        while self.replay.len() > self.ctx.replay_depth {
+            let Some(front) = self.replay.front() else { break };
+            if front.at.elapsed() < self.ctx.send_timeout && self.replay_bytes <= self.ctx.replay_bytes {
+                break;
+            }
+            self.replay_bytes -= front.fragment.size;
+            self.replay.pop_front();
+        }
     }
 
     /// Sends every chunk of a fragment and waits until the last one was taken.

@@ -159,6 +159,7 @@ impl LivePublisher {
             backoff_max: live.backoff_max_for(fragment),
             max_retries: live.max_retries,
             replay_depth: live.replay_depth,
+            replay_bytes: live.queue_bytes,
             catch_up_speed: live.catch_up_speed,
             end_of_stream: live.end_of_stream,
             finish_timeout: live.finish_timeout,

@@ -166,7 +166,9 @@ impl LiveOptions {
     }
 
     /// How many of the last fragments sent before a failure are sent again on the new
-    /// POST (default 2; servers drop duplicates).
+    /// POST, at least (default 2; servers drop duplicates). Fragments handed to the
+    /// socket less than a send timeout ago are replayed too, since TCP buffers may still
+    /// hold them; 0 turns replay off.
     pub fn replay_depth(mut self, fragments: usize) -> Self {
         self.replay_depth = fragments;
         self
