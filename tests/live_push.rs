@@ -51,7 +51,12 @@ fn load(file: &str) -> Media {
 }
 
 /// Pushes `loops` passes of `media` to stream `id`.
-fn push_loops(live: &mut LivePublisher, id: ssf::StreamId, media: &Media, loops: std::ops::Range<u64>) {
+fn push_loops(
+    live: &mut LivePublisher,
+    id: ssf::StreamId,
+    media: &Media,
+    loops: std::ops::Range<u64>,
+) {
     for l in loops {
         for (data, dts, cts, dur, sync) in &media.samples {
             let s = Sample::new(data.clone(), dts + l * media.length)
@@ -88,7 +93,13 @@ fn run_audio(
     let audio = load("sample.aac");
     let mut publisher = LivePublisher::connect([server.url("ch")], half_second(), live).unwrap();
     let id = publisher
-        .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
         .unwrap();
     push_loops(&mut publisher, id, &audio, 0..loops);
     let reports = publisher.finish().unwrap();
@@ -104,7 +115,11 @@ fn assert_complete(reports: &[FinalReport], received: &[Received], end: u64) {
     assert_contiguous(received);
     assert_eq!(received.first().map(|f| f.time), Some(0));
     let last = received.last().unwrap();
-    assert_eq!(last.time + last.duration, end, "fragments missing at the end");
+    assert_eq!(
+        last.time + last.duration,
+        end,
+        "fragments missing at the end"
+    );
 }
 
 #[test]
@@ -137,10 +152,22 @@ fn live_video_and_audio_posts_list_only_their_tracks() {
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("av")], Options::default(), fast()).unwrap();
     let v = live
-        .add_stream(video.config.clone().bitrate(125_000).timescale(video.timescale))
+        .add_stream(
+            video
+                .config
+                .clone()
+                .bitrate(125_000)
+                .timescale(video.timescale),
+        )
         .unwrap();
     let a = live
-        .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
         .unwrap();
     push_loops(&mut live, v, &video, 0..1);
     push_loops(&mut live, a, &audio, 0..1);
@@ -179,7 +206,10 @@ fn live_500_then_recovery() {
     assert_complete(&reports, &received, end);
     let s = &reports[0].stats;
     assert!(s.reconnects >= 2, "{s:?}");
-    assert!(s.last_error.as_deref().unwrap_or("").contains("500"), "{s:?}");
+    assert!(
+        s.last_error.as_deref().unwrap_or("").contains("500"),
+        "{s:?}"
+    );
 }
 
 #[test]
@@ -199,8 +229,7 @@ fn live_409_resumes_without_replaying_old_fragments() {
     // replay), as Unified Origin does.
     let server = Server::start(|_, n| match n {
         0 => Behavior::CloseAfter(30_000),
-        1 => Behavior::RefuseOld,
-        _ => Behavior::Normal,
+        _ => Behavior::RefuseOld,
     });
     let (reports, received, end) = run_audio(&server, fast(), 2);
     assert_complete(&reports, &received, end);
@@ -230,7 +259,13 @@ fn live_stalled_server_is_detected() {
     )
     .unwrap();
     let id = live
-        .add_stream(video.config.clone().bitrate(400_000).timescale(video.timescale))
+        .add_stream(
+            video
+                .config
+                .clone()
+                .bitrate(400_000)
+                .timescale(video.timescale),
+        )
         .unwrap();
     push_loops(&mut live, id, &video, 0..12);
     let reports = live.finish().unwrap();
@@ -239,7 +274,10 @@ fn live_stalled_server_is_detected() {
     assert_contiguous(&received);
     assert_eq!(received.len(), 12 * 5);
     let s = &reports[0].stats;
-    assert!(s.last_error.as_deref().unwrap_or("").contains("stalled"), "{s:?}");
+    assert!(
+        s.last_error.as_deref().unwrap_or("").contains("stalled"),
+        "{s:?}"
+    );
     assert!(start.elapsed() < Duration::from_secs(30));
 }
 
@@ -249,7 +287,13 @@ fn live_server_restart_after_5_s() {
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("rs")], half_second(), fast()).unwrap();
     let id = live
-        .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
         .unwrap();
     push_loops(&mut live, id, &audio, 0..1);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -274,7 +318,13 @@ fn live_30_s_outage_within_the_queue_bound_loses_nothing() {
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("out")], half_second(), fast()).unwrap();
     let id = live
-        .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
         .unwrap();
     // 30 s of media pushed while the point answers 503.
     push_loops(&mut live, id, &audio, 0..3);
@@ -300,7 +350,13 @@ fn live_outage_beyond_the_queue_bound_drops_oldest_and_counts() {
     )
     .unwrap();
     let id = live
-        .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
         .unwrap();
     push_loops(&mut live, id, &audio, 0..3);
     let dropped = live.stats()[0].fragments_dropped;
@@ -330,7 +386,13 @@ fn live_redundant_points_one_killed() {
     )
     .unwrap();
     let id = live
-        .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
         .unwrap();
     push_loops(&mut live, id, &audio, 0..1);
     bad.kill();
@@ -367,7 +429,13 @@ fn live_utc_origin_gives_identical_times_to_two_encoders() {
         )
         .unwrap();
         let id = live
-            .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+            .add_stream(
+                audio
+                    .config
+                    .clone()
+                    .bitrate(96_000)
+                    .timescale(audio.timescale),
+            )
             .unwrap();
         push_loops(&mut live, id, &audio, 0..1);
         live.finish().unwrap();
@@ -390,7 +458,13 @@ fn live_probe_refused_is_a_clear_error() {
     )
     .unwrap();
     let id = live
-        .add_stream(audio.config.clone().bitrate(96_000).timescale(audio.timescale))
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     while live.stats()[0].state != ConnectionState::Failed && Instant::now() < deadline {
@@ -398,16 +472,29 @@ fn live_probe_refused_is_a_clear_error() {
     }
     let s = live.stats().remove(0);
     assert_eq!(s.state, ConnectionState::Failed);
-    assert!(s.last_error.as_deref().unwrap_or("").contains("503"), "{s:?}");
+    assert!(
+        s.last_error.as_deref().unwrap_or("").contains("503"),
+        "{s:?}"
+    );
     let (data, dts, _, dur, _) = audio.samples[0].clone();
-    let err = live.push(id, Sample::new(data, dts).duration(dur)).unwrap_err();
+    let err = live
+        .push(id, Sample::new(data, dts).duration(dur))
+        .unwrap_err();
     assert!(err.to_string().contains("503"), "{err}");
-    assert!(server.posts("Streams(").iter().all(|r| r.answered == Some(503)));
+    assert!(
+        server
+            .posts("Streams(")
+            .iter()
+            .all(|r| r.answered == Some(503))
+    );
 }
 
 #[test]
 fn live_ffmpeg_listen_receives_frames_identical_to_the_source() {
-    if !support::require_tool("ffmpeg", "live_ffmpeg_listen_receives_frames_identical_to_the_source") {
+    if !support::require_tool(
+        "ffmpeg",
+        "live_ffmpeg_listen_receives_frames_identical_to_the_source",
+    ) {
         return;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -419,7 +506,16 @@ fn live_ffmpeg_listen_receives_frames_identical_to_the_source() {
     let out = dir.path().join("received.mkv");
     let url = format!("http://127.0.0.1:{port}/x.isml");
     let mut ffmpeg = std::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-listen", "1", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-nostdin",
+            "-y",
+            "-listen",
+            "1",
+            "-i",
+        ])
         .arg(format!("{url}/Streams(video)"))
         .args(["-c", "copy", "-f", "matroska"])
         .arg(&out)

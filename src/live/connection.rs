@@ -43,8 +43,8 @@ const MAX_REDIRECTS: u32 = 5;
 enum Action {
     /// Reconnect after the back-off, replaying the last fragments.
     Retry,
-    /// Reconnect, but do not resend fragments the server already has (409: it refuses
-    /// times that do not advance).
+    /// Reconnect without the oldest fragment not known delivered (409: the server
+    /// refuses times that do not advance).
     RetryWithoutReplay,
     /// Reconnect at once to another URL (30x).
     Redirect(String),
@@ -83,8 +83,6 @@ struct Sent {
     fragment: Arc<SharedFragment>,
     /// When it was handed over.
     at: std::time::Instant,
-    /// The POST that first carried it.
-    post: u64,
 }
 
 /// The task's own state, kept across POSTs.
@@ -97,8 +95,6 @@ struct Session {
     replay: VecDeque<Sent>,
     /// Bytes held in `replay`.
     replay_bytes: u64,
-    /// Number of the current POST, from 0.
-    post: u64,
     /// A fragment taken from the queue whose sending has not completed: it goes first on
     /// the next POST.
     in_flight: Option<Queued>,
@@ -115,7 +111,6 @@ pub(crate) async fn run(link: Arc<Link>, ctx: Arc<Context>) {
         ctx,
         replay: VecDeque::new(),
         replay_bytes: 0,
-        post: 0,
         in_flight: None,
         failures: 0,
         redirects: 0,
@@ -155,13 +150,13 @@ impl Session {
         loop {
             if !first {
                 self.link.update(|s| s.reconnects += 1);
-                self.post += 1;
             }
             first = false;
             match self.post(&header).await {
                 Ok(status) => {
                     self.link.update(|s| s.last_status = Some(status));
-                    self.link.set_state(ConnectionState::Finished { status }, "");
+                    self.link
+                        .set_state(ConnectionState::Finished { status }, "");
                     return;
                 }
                 Err(f) => {
@@ -200,11 +195,14 @@ impl Session {
                 return true;
             }
             Action::RetryWithoutReplay => {
-                // The server has what earlier POSTs carried; only fragments first sent on
-                // the refused POST may be missing there.
-                let post = self.post;
-                self.replay.retain(|s| s.post == post);
-                self.replay_bytes = self.replay.iter().map(|s| s.fragment.size).sum();
+                // The server refuses times it already has: give up the oldest fragment
+                // not known delivered and try again, one at a time, so the POST that is
+                // accepted starts exactly after what the server holds, with no gap.
+                if let Some(old) = self.replay.pop_front() {
+                    self.replay_bytes -= old.fragment.size;
+                } else if self.in_flight.take().is_some() {
+                    self.link.update(|s| s.fragments_dropped += 1);
+                }
             }
             Action::Retry => {}
         }
@@ -215,7 +213,10 @@ impl Session {
         {
             self.link.set_state(
                 ConnectionState::Failed,
-                format!("gave up after {} failed attempts: {}", self.failures, f.message),
+                format!(
+                    "gave up after {} failed attempts: {}",
+                    self.failures, f.message
+                ),
             );
             return false;
         }
@@ -240,12 +241,16 @@ impl Session {
 
     /// The empty POST that checks the URL before the long one.
     async fn probe(&self) -> Result<u16, Failure> {
-        let request = self.ctx.client.post(&self.url).body(Bytes::new()).send();
+        let request = self
+            .ctx
+            .client
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_LENGTH, "0")
+            .body(Bytes::new())
+            .send();
         let wait = self.ctx.connect_timeout + self.ctx.send_timeout;
         match timeout(wait, request).await {
-            Err(_) => Err(Failure::retry(format!(
-                "probe: no answer within {wait:?}"
-            ))),
+            Err(_) => Err(Failure::retry(format!("probe: no answer within {wait:?}"))),
             Ok(Err(e)) => Err(Failure::retry(format!("probe: {}", error_chain(&e)))),
             Ok(Ok(response)) if response.status().is_success() => Ok(response.status().as_u16()),
             Ok(Ok(response)) => Err(self.answered("probe", response).await),
@@ -259,7 +264,9 @@ impl Session {
         // chunk, so waiting on the channel is waiting on the socket.
         let (tx, rx) = mpsc::channel::<Bytes>(1);
         let body = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
+            rx.recv()
+                .await
+                .map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
         });
         let request = self
             .ctx
@@ -271,20 +278,37 @@ impl Session {
         let written = {
             let writer = self.write(tx, header);
             tokio::pin!(writer);
-            // The response is polled while the body is written, so an early answer or a
-            // reset ends the POST at once (live-ingest.md §5.1).
-            tokio::select! {
-                response = &mut request => Err(response),
-                end = &mut writer => Ok(end),
+            let mut early_ok = None;
+            // The response is polled while the body is written, so an early error or a
+            // reset ends the POST at once (live-ingest.md §5.1). A 2xx head before our end
+            // is not a failure: `ffmpeg -listen` answers 200 at once and keeps reading.
+            loop {
+                tokio::select! {
+                    response = &mut request, if early_ok.is_none() => match response {
+                        // Kept, not dropped: dropping an unread answer makes the HTTP
+                        // layer close the connection and with it our body.
+                        Ok(r) if r.status().is_success() => early_ok = Some(r),
+                        other => break Err(other),
+                    },
+                    end = &mut writer => break Ok((end, early_ok)),
+                }
             }
         };
         match written {
             Err(Ok(response)) => Err(self.answered("early answer", response).await),
             Err(Err(e)) => Err(Failure::retry(error_chain(&e))),
-            Ok(Err(WriteError::Stalled(after))) => Err(Failure::retry(format!(
+            Ok((Err(WriteError::Stalled(after)), _)) => Err(Failure::retry(format!(
                 "stalled: no send progress for {after:?}"
             ))),
-            Ok(Err(WriteError::Closed)) => {
+            Ok((Err(WriteError::Closed), Some(early))) => Err(Failure {
+                action: Action::Retry,
+                status: Some(early.status().as_u16()),
+                message: format!(
+                    "connection closed while sending (after an early {})",
+                    early.status().as_u16()
+                ),
+            }),
+            Ok((Err(WriteError::Closed), None)) => {
                 // The body was dropped: the answer, if any, says why.
                 match timeout(Duration::from_secs(1), request).await {
                     Ok(Ok(response)) => Err(self.answered("early answer", response).await),
@@ -292,7 +316,8 @@ impl Session {
                     Err(_) => Err(Failure::retry("connection closed while sending")),
                 }
             }
-            Ok(Ok(())) => match timeout(self.ctx.finish_timeout, request).await {
+            Ok((Ok(()), Some(early))) => Ok(early.status().as_u16()),
+            Ok((Ok(()), None)) => match timeout(self.ctx.finish_timeout, request).await {
                 Ok(Ok(response)) => {
                     let status = response.status().as_u16();
                     if !response.status().is_success() {
@@ -334,9 +359,18 @@ impl Session {
                 Action::RetryWithoutReplay,
                 "conflict: stream closed or timestamps not advancing; not replaying",
             ),
-            412 => (Action::Retry, "precondition failed: restarting with the header"),
-            415 => (Action::Fatal, "unsupported media type (configuration error)"),
-            401 => (Action::Retry, "authentication required (configuration error)"),
+            412 => (
+                Action::Retry,
+                "precondition failed: restarting with the header",
+            ),
+            415 => (
+                Action::Fatal,
+                "unsupported media type (configuration error)",
+            ),
+            401 => (
+                Action::Retry,
+                "authentication required (configuration error)",
+            ),
             403 | 404 => (
                 Action::Retry,
                 "publishing point refused or not found (configuration error)",
@@ -360,7 +394,8 @@ impl Session {
         send(&tx, header.clone(), first_wait).await?;
         flush(&tx, first_wait).await?;
         self.link.update(|s| s.bytes_sent += header.len() as u64);
-        let backlog = self.replay.len() + usize::from(self.in_flight.is_some()) + self.link.queued();
+        let backlog =
+            self.replay.len() + usize::from(self.in_flight.is_some()) + self.link.queued();
         self.link.set_state(
             ConnectionState::Streaming,
             format!(
@@ -405,7 +440,8 @@ impl Session {
             let eos = Bytes::from_static(&LIVE_END_OF_STREAM);
             send(&tx, eos, self.ctx.send_timeout).await?;
             flush(&tx, self.ctx.send_timeout).await?;
-            self.link.update(|s| s.bytes_sent += LIVE_END_OF_STREAM.len() as u64);
+            self.link
+                .update(|s| s.bytes_sent += LIVE_END_OF_STREAM.len() as u64);
         }
         // Dropping the sender ends the body: the HTTP layer writes the zero-length chunk.
         drop(tx);
@@ -424,11 +460,14 @@ impl Session {
         self.replay.push_back(Sent {
             fragment,
             at: std::time::Instant::now(),
-            post: self.post,
         });
         while self.replay.len() > self.ctx.replay_depth {
-            let Some(front) = self.replay.front() else { break };
-            if front.at.elapsed() < self.ctx.send_timeout && self.replay_bytes <= self.ctx.replay_bytes {
+            let Some(front) = self.replay.front() else {
+                break;
+            };
+            if front.at.elapsed() < self.ctx.send_timeout
+                && self.replay_bytes <= self.ctx.replay_bytes
+            {
                 break;
             }
             self.replay_bytes -= front.fragment.size;

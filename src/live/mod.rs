@@ -216,7 +216,8 @@ impl LivePublisher {
         }
         let timescale = config.timescale;
         let id = self.mux.add_stream(config.source_file_name(name.clone()))?;
-        let max_duration = duration_ticks(self.options.queue_duration, self.mux.options().timescale);
+        let max_duration =
+            duration_ticks(self.options.queue_duration, self.mux.options().timescale);
         let mut links = Vec::with_capacity(self.points.len());
         let mut tasks = Vec::with_capacity(self.points.len());
         for (target, point) in self.points.iter().enumerate() {

@@ -148,7 +148,6 @@ impl FinalReport {
 
     /// Whether every fragment reached the server's socket and the server answered 2xx.
     pub fn is_success(&self) -> bool {
-        self.status().is_some_and(|s| (200..300).contains(&s))
-            && self.stats.queued_fragments == 0
+        self.status().is_some_and(|s| (200..300).contains(&s)) && self.stats.queued_fragments == 0
     }
 }

@@ -10,8 +10,7 @@ use std::io;
 use quick_xml::Writer;
 
 use super::{
-    DEFAULT_TIMESCALE, ManifestTrack, MediaAttributes, Presentation, finish, new_writer,
-    xml_error,
+    DEFAULT_TIMESCALE, ManifestTrack, MediaAttributes, Presentation, finish, new_writer, xml_error,
 };
 use crate::error::Result;
 

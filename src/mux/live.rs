@@ -50,7 +50,9 @@ impl Muxer {
         })?;
         let mut w = BoxWriter::with_capacity(header.len() + smil.len() + 32);
         w.bytes(&header[..ftyp_len]);
-        w.uuid_full_box(&LIVE_SERVER_MANIFEST_UUID, 0, 0, |w| w.bytes(smil.as_bytes()));
+        w.uuid_full_box(&LIVE_SERVER_MANIFEST_UUID, 0, 0, |w| {
+            w.bytes(smil.as_bytes())
+        });
         w.bytes(&header[ftyp_len..]);
         Ok(Bytes::from(w.into_vec()))
     }

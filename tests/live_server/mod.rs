@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -107,8 +107,12 @@ impl Server {
                         if let Ok(clone) = sock.try_clone() {
                             sockets.lock().unwrap().push(clone);
                         }
-                        let (requests, script, open, posts) =
-                            (requests.clone(), script.clone(), open.clone(), posts.clone());
+                        let (requests, script, open, posts) = (
+                            requests.clone(),
+                            script.clone(),
+                            open.clone(),
+                            posts.clone(),
+                        );
                         thread::spawn(move || handle(sock, requests, script, open, posts));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(5)),
@@ -127,11 +131,11 @@ impl Server {
         self.requests.lock().unwrap().clone()
     }
 
-    /// Long POSTs on a path (probes left out).
-    pub fn posts(&self, path_suffix: &str) -> Vec<Request> {
+    /// Long POSTs whose path contains `path_part` (probes left out).
+    pub fn posts(&self, path_part: &str) -> Vec<Request> {
         self.requests()
             .into_iter()
-            .filter(|r| !r.probe && r.path.ends_with(path_suffix))
+            .filter(|r| !r.probe && r.path.contains(path_part))
             .collect()
     }
 
@@ -194,7 +198,8 @@ fn handle(
             break;
         }
         if let Some((n, v)) = h.split_once(':') {
-            req.headers.push((n.trim().to_string(), v.trim().to_string()));
+            req.headers
+                .push((n.trim().to_string(), v.trim().to_string()));
         }
     }
     let chunked = req
@@ -212,7 +217,10 @@ fn handle(
         return;
     }
     if req.probe {
-        let len: usize = req.header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let len: usize = req
+            .header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; len];
         let _ = r.read_exact(&mut body);
         answer(&mut out, 200, "");
@@ -367,7 +375,10 @@ pub fn parse_post(body: &[u8]) -> ParsedPost {
         let b = reader::boxes(bytes).next().unwrap().unwrap();
         let kind = b.type_str();
         if b.is(b"uuid") {
-            assert!(b.is_uuid(&LIVE_SERVER_MANIFEST_UUID), "unknown top-level uuid box");
+            assert!(
+                b.is_uuid(&LIVE_SERVER_MANIFEST_UUID),
+                "unknown top-level uuid box"
+            );
             let (_, _, xml) = b.full_box().unwrap();
             p.manifest = String::from_utf8(xml.to_vec()).expect("manifest is UTF-8");
             p.order.push("lsm".into());
@@ -382,12 +393,17 @@ pub fn parse_post(body: &[u8]) -> ParsedPost {
                 header_end = pos + size;
             }
             "moof" => {
-                let seq = Mfhd::parse(&b.find("mfhd").unwrap().unwrap()).unwrap().sequence_number;
+                let seq = Mfhd::parse(&b.find("mfhd").unwrap().unwrap())
+                    .unwrap()
+                    .sequence_number;
                 let trafs = b.find_all("traf").unwrap();
                 assert_eq!(trafs.len(), 1, "one track per moof");
                 for traf in trafs {
                     let tfhd = reader::Tfhd::parse(&traf.find("tfhd").unwrap().unwrap()).unwrap();
-                    let tfxd = traf.find_uuid(&TFXD_UUID).unwrap().expect("tfxd in every traf");
+                    let tfxd = traf
+                        .find_uuid(&TFXD_UUID)
+                        .unwrap()
+                        .expect("tfxd in every traf");
                     let tfxd = Tfxd::parse(&tfxd).unwrap();
                     assert_eq!(tfxd.version, 1);
                     assert!(traf.find("tfdt").unwrap().is_none(), "no tfdt");
@@ -439,7 +455,10 @@ pub fn check_stream(posts: &[Request]) -> Vec<Received> {
         );
         match &first_header {
             None => first_header = Some(p.header.clone()),
-            Some(h) => assert!(h == &p.header, "POST {i}: header differs from the first POST"),
+            Some(h) => assert!(
+                h == &p.header,
+                "POST {i}: header differs from the first POST"
+            ),
         }
         let listed: Vec<u32> = p
             .manifest
@@ -449,13 +468,22 @@ pub fn check_stream(posts: &[Request]) -> Vec<Received> {
                 rest[..rest.find('"').unwrap()].parse().unwrap()
             })
             .collect();
-        assert_eq!(listed, p.moov_tracks, "POST {i}: manifest lists other tracks than moov");
+        assert_eq!(
+            listed, p.moov_tracks,
+            "POST {i}: manifest lists other tracks than moov"
+        );
         for w in p.fragments.windows(2) {
-            assert!(w[1].sequence > w[0].sequence, "POST {i}: mfhd not increasing");
+            assert!(
+                w[1].sequence > w[0].sequence,
+                "POST {i}: mfhd not increasing"
+            );
             assert!(w[1].time > w[0].time, "POST {i}: time not increasing");
         }
         for f in p.fragments {
-            assert!(p.moov_tracks.contains(&f.track_id), "fragment of a track not in moov");
+            assert!(
+                p.moov_tracks.contains(&f.track_id),
+                "fragment of a track not in moov"
+            );
             if let Some(old) = all.insert(f.time, f) {
                 assert_eq!(old.duration, f.duration, "replayed fragment differs");
             }
