@@ -315,9 +315,6 @@ fn handle(
             }
             _ => {}
         }
-        if size > 0 && len % 8 == 0 {
-            save(&req);
-        }
         save(&req);
     }
 }
