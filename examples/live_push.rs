@@ -136,6 +136,12 @@ fn run(cli: &Cli) -> Result<bool, String> {
     let mut live_options = LiveOptions::default()
         .probe(!cli.no_probe)
         .on_state(|e| eprintln!("[{}] {}: {} {}", e.target, e.url, e.state, e.detail));
+    if cli.fast {
+        // As fast as possible: no catch-up pacing, and time for the last of the burst.
+        live_options = live_options
+            .catch_up_speed(None)
+            .finish_timeout(Duration::from_secs(120));
+    }
     if cli.utc {
         live_options = live_options.time_origin(TimeOrigin::WallClock);
     }
