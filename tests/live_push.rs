@@ -68,6 +68,12 @@ fn push_loops(
     }
 }
 
+/// `ticks` of a `timescale` in 100 ns units, rounded as the muxer rounds.
+fn to_100ns(ticks: u64, timescale: u32) -> u64 {
+    let ts = u64::from(timescale);
+    (ticks * 10_000_000 + ts / 2) / ts
+}
+
 /// Fast options for tests: short timeouts and back-off, no pacing.
 fn fast() -> LiveOptions {
     LiveOptions::default()
@@ -104,7 +110,7 @@ fn run_audio(
     push_loops(&mut publisher, id, &audio, 0..loops);
     let reports = publisher.finish().unwrap();
     let received = check_stream(&server.posts("Streams(audio_96000.isma)"));
-    let end = loops * audio.length * 10_000_000 / u64::from(audio.timescale);
+    let end = to_100ns(loops * audio.length, audio.timescale);
     (reports, received, end)
 }
 
@@ -306,7 +312,7 @@ fn live_server_restart_after_5_s() {
     server.restart();
     let reports = live.finish().unwrap();
     let received = check_stream(&server.posts("Streams(audio_96000.isma)"));
-    let end = 3 * audio.length * 10_000_000 / u64::from(audio.timescale);
+    let end = to_100ns(3 * audio.length, audio.timescale);
     assert_complete(&reports, &received, end);
     assert!(reports[0].stats.reconnects >= 1);
 }
@@ -333,7 +339,7 @@ fn live_30_s_outage_within_the_queue_bound_loses_nothing() {
     server.open.store(true, Ordering::SeqCst);
     let reports = live.finish().unwrap();
     let received = check_stream(&server.posts("Streams(audio_96000.isma)"));
-    let end = 3 * audio.length * 10_000_000 / u64::from(audio.timescale);
+    let end = to_100ns(3 * audio.length, audio.timescale);
     assert_complete(&reports, &received, end);
     assert_eq!(reports[0].stats.fragments_dropped, 0);
 }
@@ -368,7 +374,7 @@ fn live_outage_beyond_the_queue_bound_drops_oldest_and_counts() {
     assert_eq!(reports[0].stats.fragments_dropped, dropped);
     // Only the live edge survives: contiguous, ending at the end, starting later than 0.
     assert_contiguous(&received);
-    let end = 3 * audio.length * 10_000_000 / u64::from(audio.timescale);
+    let end = to_100ns(3 * audio.length, audio.timescale);
     let last = received.last().unwrap();
     assert_eq!(last.time + last.duration, end);
     assert!(received[0].time >= 19 * 10_000_000);
@@ -411,7 +417,7 @@ fn live_redundant_points_one_killed() {
     assert_eq!(reports[1].stats.state, ConnectionState::Failed);
     let received = check_stream(&good.posts("Streams(audio_96000.isma)"));
     assert_contiguous(&received);
-    let end = 2 * audio.length * 10_000_000 / u64::from(audio.timescale);
+    let end = to_100ns(2 * audio.length, audio.timescale);
     assert_eq!(received.last().map(|f| f.time + f.duration), Some(end));
 }
 
@@ -552,4 +558,149 @@ fn live_ffmpeg_listen_receives_frames_identical_to_the_source() {
     let got = support::frame_hashes(Path::new(&out), "v");
     assert_eq!(expected.len(), 250);
     assert_eq!(got, expected);
+}
+
+#[test]
+fn live_415_is_fatal_and_reported() {
+    let server = Server::start(|_, _| Behavior::Answer(415));
+    let audio = load("sample.aac");
+    let mut live = LivePublisher::connect([server.url("bad")], half_second(), fast()).unwrap();
+    let id = live
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
+        .unwrap();
+    push_loops(&mut live, id, &audio, 0..1);
+    let reports = live.finish().unwrap();
+    let s = &reports[0].stats;
+    assert_eq!(s.state, ConnectionState::Failed);
+    assert_eq!(s.last_status, Some(415));
+    assert!(
+        s.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("unsupported media type"),
+        "{s:?}"
+    );
+    assert_eq!(server.posts("Streams(").len(), 1, "no retry after 415");
+}
+
+#[test]
+fn live_redirect_is_followed_with_the_body() {
+    let server = Server::start(|path, _| {
+        if path.contains("old.isml") {
+            Behavior::RedirectTo("/live/new.isml/Streams(audio_96000.isma)")
+        } else {
+            Behavior::Normal
+        }
+    });
+    let audio = load("sample.aac");
+    let mut live = LivePublisher::connect([server.url("old")], half_second(), fast()).unwrap();
+    let id = live
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
+        .unwrap();
+    push_loops(&mut live, id, &audio, 0..1);
+    let reports = live.finish().unwrap();
+    assert!(reports[0].is_success(), "{:?}", reports[0].stats);
+    let received = check_stream(&server.posts("/live/new.isml/Streams("));
+    let end = to_100ns(audio.length, audio.timescale);
+    assert_complete(&reports, &received, end);
+    // The probe was redirected, and the long POST went straight to the new place.
+    let old: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("old.isml"))
+        .collect();
+    assert_eq!(old.len(), 1);
+    assert!(old[0].probe && old[0].answered == Some(307));
+}
+
+#[test]
+fn live_basic_auth_and_event_id_in_the_url_and_no_password_in_stats() {
+    let server = Server::start(|_, _| Behavior::Normal);
+    let audio = load("sample.aac");
+    let url = format!("http://enc:s3cret@127.0.0.1:{}/live/ev.isml", server.port);
+    let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let mut live = LivePublisher::connect(
+        [url],
+        half_second(),
+        fast()
+            .event_id(ssf::live::EventId::Fixed("show-1".into()))
+            .on_state(move |e| {
+                seen.lock()
+                    .unwrap()
+                    .push(format!("{} {} {}", e.url, e.state, e.detail))
+            }),
+    )
+    .unwrap();
+    let id = live
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
+        .unwrap();
+    push_loops(&mut live, id, &audio, 0..1);
+    let reports = live.finish().unwrap();
+    assert!(reports[0].is_success());
+    let post = &server.posts("Streams(")[0];
+    assert_eq!(
+        post.path,
+        "/live/ev.isml/Events(show-1)/Streams(audio_96000.isma)"
+    );
+    // "enc:s3cret" in base64.
+    assert_eq!(post.header("authorization"), Some("Basic ZW5jOnMzY3JldA=="));
+    assert!(!reports[0].stats.url.contains("s3cret"));
+    let events = events.lock().unwrap();
+    assert!(events.iter().any(|e| e.contains("streaming")));
+    assert!(events.iter().any(|e| e.contains("finished (HTTP 200)")));
+    assert!(events.iter().all(|e| !e.contains("s3cret")));
+}
+
+#[test]
+fn live_backlog_after_an_outage_is_paced() {
+    let server = Server::start(|_, _| Behavior::Normal);
+    server.open.store(false, Ordering::SeqCst);
+    let audio = load("sample.aac");
+    let mut live = LivePublisher::connect(
+        [server.url("pace")],
+        half_second(),
+        fast().catch_up_speed(Some(10.0)),
+    )
+    .unwrap();
+    let id = live
+        .add_stream(
+            audio
+                .config
+                .clone()
+                .bitrate(96_000)
+                .timescale(audio.timescale),
+        )
+        .unwrap();
+    // 10 s of media waits in the queue; at 10x it takes at least 1 s to send.
+    push_loops(&mut live, id, &audio, 0..1);
+    std::thread::sleep(Duration::from_millis(100));
+    let opened = Instant::now();
+    server.open.store(true, Ordering::SeqCst);
+    let reports = live.finish().unwrap();
+    let took = opened.elapsed();
+    assert!(reports[0].is_success());
+    assert!(
+        took >= Duration::from_millis(900),
+        "backlog sent in {took:?}"
+    );
+    assert!(took < Duration::from_secs(5), "backlog sent in {took:?}");
 }

@@ -14,6 +14,7 @@ use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use super::queue::{Link, Next, Queued, SharedFragment};
 use super::stats::ConnectionState;
+use super::url::redact;
 use crate::mux::LIVE_END_OF_STREAM;
 
 /// Settings every connection of a publisher shares.
@@ -126,7 +127,7 @@ impl Session {
                 match self.probe().await {
                     Ok(status) => {
                         self.link.update(|s| s.last_status = Some(status));
-                        log::info!("{}: probe answered {status}", self.url);
+                        log::info!("{}: probe answered {status}", redact(&self.url));
                         self.failures = 0;
                         break;
                     }
@@ -190,7 +191,7 @@ impl Session {
                     );
                     return false;
                 }
-                log::info!("{}: redirected to {url}", self.url);
+                log::info!("{}: redirected to {}", redact(&self.url), redact(&url));
                 self.url = url;
                 return true;
             }
@@ -227,16 +228,12 @@ impl Session {
         true
     }
 
-    /// First retry at once, then `initial`, doubling, capped.
     fn backoff(&self) -> Duration {
-        if self.failures <= 1 {
-            return Duration::ZERO;
-        }
-        let doublings = (self.failures - 2).min(20);
-        self.ctx
-            .backoff_initial
-            .saturating_mul(1 << doublings)
-            .min(self.ctx.backoff_max)
+        backoff_delay(
+            self.failures,
+            self.ctx.backoff_initial,
+            self.ctx.backoff_max,
+        )
     }
 
     /// The empty POST that checks the URL before the long one.
@@ -284,6 +281,8 @@ impl Session {
             // is not a failure: `ffmpeg -listen` answers 200 at once and keeps reading.
             loop {
                 tokio::select! {
+                    // An answer that is ready wins over more writing.
+                    biased;
                     response = &mut request, if early_ok.is_none() => match response {
                         // Kept, not dropped: dropping an unread answer makes the HTTP
                         // layer close the connection and with it our body.
@@ -318,6 +317,10 @@ impl Session {
             }
             Ok((Ok(()), Some(early))) => Ok(early.status().as_u16()),
             Ok((Ok(()), None)) => match timeout(self.ctx.finish_timeout, request).await {
+                Ok(Ok(response)) if response.status().is_redirection() => {
+                    // Not taken here: send it again where the server points.
+                    Err(self.answered("final answer", response).await)
+                }
                 Ok(Ok(response)) => {
                     let status = response.status().as_u16();
                     if !response.status().is_success() {
@@ -490,6 +493,16 @@ impl Session {
     }
 }
 
+/// The wait before attempt `failures + 1`: the first retry at once, then `initial`,
+/// doubling, capped at `max` (live-ingest.md §5.4).
+fn backoff_delay(failures: u32, initial: Duration, max: Duration) -> Duration {
+    if failures <= 1 {
+        return Duration::ZERO;
+    }
+    let doublings = (failures - 2).min(20);
+    initial.saturating_mul(1 << doublings).min(max)
+}
+
 /// Hands one chunk to the HTTP layer.
 async fn send(tx: &mpsc::Sender<Bytes>, chunk: Bytes, wait: Duration) -> Result<(), WriteError> {
     match timeout(wait, tx.send(chunk)).await {
@@ -563,4 +576,30 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_starts_at_once_then_doubles_to_the_cap() {
+        let ms = Duration::from_millis;
+        let delays: Vec<Duration> = (1..=7)
+            .map(|n| backoff_delay(n, ms(250), ms(2000)))
+            .collect();
+        assert_eq!(
+            delays,
+            [
+                ms(0),
+                ms(250),
+                ms(500),
+                ms(1000),
+                ms(2000),
+                ms(2000),
+                ms(2000)
+            ]
+        );
+        assert_eq!(backoff_delay(u32::MAX, ms(250), ms(2000)), ms(2000));
+    }
 }

@@ -47,9 +47,13 @@ use connection::Context;
 use queue::{Link, SharedFragment};
 
 /// Pushes a live presentation to one or more publishing points.
+///
+/// A blocking API for ordinary threads, like [`crate::VodWriter`]: `finish` waits for the
+/// servers, so call it outside any async runtime.
 pub struct LivePublisher {
     mux: Muxer,
-    runtime: Runtime,
+    /// The network runtime; taken out only by `Drop`, to shut it down without blocking.
+    runtime: Option<Runtime>,
     context: Arc<Context>,
     /// Publishing point URLs, checked.
     points: Vec<reqwest::Url>,
@@ -167,7 +171,7 @@ impl LivePublisher {
         });
         Ok(Self {
             mux,
-            runtime,
+            runtime: Some(runtime),
             context,
             points,
             event,
@@ -230,7 +234,7 @@ impl LivePublisher {
                 self.options.on_state.clone(),
             ));
             tasks.push(
-                self.runtime
+                self.runtime()?
                     .spawn(connection::run(link.clone(), self.context.clone())),
             );
             links.push(link);
@@ -354,13 +358,15 @@ impl LivePublisher {
             }
         }
         let deadline = Instant::now() + self.options.finish_timeout;
+        let runtime = self
+            .runtime
+            .take()
+            .ok_or_else(|| Error::InvalidState("live runtime already shut down".into()))?;
         let mut reports = Vec::new();
         for live in &mut self.streams {
             for (link, task) in live.links.iter().zip(live.tasks.iter_mut()) {
                 let left = deadline.saturating_duration_since(Instant::now());
-                let done = self
-                    .runtime
-                    .block_on(async { tokio::time::timeout(left, &mut *task).await });
+                let done = runtime.block_on(async { tokio::time::timeout(left, &mut *task).await });
                 if done.is_err() {
                     task.abort();
                     link.update(|s| {
@@ -376,7 +382,14 @@ impl LivePublisher {
                 });
             }
         }
+        runtime.shutdown_background();
         Ok(reports)
+    }
+
+    fn runtime(&self) -> Result<&Runtime> {
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| Error::InvalidState("live runtime already shut down".into()))
     }
 }
 
@@ -388,6 +401,10 @@ impl Drop for LivePublisher {
             for task in &live.tasks {
                 task.abort();
             }
+        }
+        // Never blocks, so dropping a publisher is safe even inside an async context.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }

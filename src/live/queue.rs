@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 use super::options::StateCallback;
 use super::stats::{ConnectionState, ConnectionStats, StateEvent};
+use super::url::redact;
 use crate::mux::StreamId;
 
 /// A finished fragment, shared by every publishing point of its stream.
@@ -54,8 +55,10 @@ struct State {
 
 /// One connection's shared state.
 pub(crate) struct Link {
-    /// The stream's ingest URL.
+    /// The stream's ingest URL (with any credentials).
     pub url: String,
+    /// The URL as logs and statistics show it (password hidden).
+    shown: String,
     /// Queue bound in presentation ticks.
     max_duration: u64,
     /// Queue bound in bytes.
@@ -82,8 +85,9 @@ impl Link {
                 queue: VecDeque::new(),
                 queued_duration: 0,
                 finishing: false,
-                stats: ConnectionStats::new(target, stream, url.clone()),
+                stats: ConnectionStats::new(target, stream, redact(&url)),
             }),
+            shown: redact(&url),
             url,
             wake: Notify::new(),
             on_state,
@@ -136,7 +140,7 @@ impl Link {
         if dropped > 0 {
             log::warn!(
                 "{}: queue full, dropped {dropped} oldest fragment(s)",
-                self.url
+                self.shown
             );
         }
         self.wake.notify_one();
@@ -211,18 +215,95 @@ impl Link {
         };
         match &state {
             ConnectionState::Failed | ConnectionState::Backoff { .. } => {
-                log::warn!("{}: {state}: {detail}", self.url)
+                log::warn!("{}: {state}: {detail}", self.shown)
             }
-            _ => log::info!("{}: {state} {detail}", self.url),
+            _ => log::info!("{}: {state} {detail}", self.shown),
         }
         if let Some(callback) = &self.on_state {
             callback(&StateEvent {
                 target,
                 stream,
-                url: self.url.clone(),
+                url: self.shown.clone(),
                 state,
                 detail,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fragment(time: u64, duration: u64, size: u64) -> Arc<SharedFragment> {
+        Arc::new(SharedFragment {
+            chunks: Vec::new(),
+            time,
+            duration,
+            size,
+        })
+    }
+
+    #[test]
+    fn drops_oldest_past_the_duration_bound() {
+        let link = Link::new(
+            0,
+            StreamId(0),
+            "http://h/x.isml/Streams(a)".into(),
+            10,
+            1 << 20,
+            None,
+        );
+        let dropped: u64 = (0..4).map(|i| link.push(fragment(i * 4, 4, 1))).sum();
+        assert_eq!(dropped, 2);
+        let s = link.stats();
+        assert_eq!(
+            (s.fragments_dropped, s.queued_fragments, s.queued_bytes),
+            (2, 2, 2)
+        );
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // The oldest went: what is left is the live edge, in order.
+        match rt.block_on(link.next()) {
+            Next::Fragment(q) => assert_eq!(q.fragment.time, 8),
+            Next::End => panic!("queue empty"),
+        }
+    }
+
+    #[test]
+    fn drops_oldest_past_the_byte_bound_but_keeps_the_newest() {
+        let link = Link::new(
+            0,
+            StreamId(0),
+            "http://h/x.isml/Streams(a)".into(),
+            u64::MAX,
+            1000,
+            None,
+        );
+        assert_eq!(link.push(fragment(0, 1, 600)), 0);
+        assert_eq!(link.push(fragment(1, 1, 600)), 1);
+        assert_eq!(link.push(fragment(2, 1, 5000)), 1);
+        assert_eq!(link.queued(), 1);
+    }
+
+    #[test]
+    fn ends_once_finished_and_empty() {
+        let link = Link::new(
+            0,
+            StreamId(0),
+            "http://h/x.isml/Streams(a)".into(),
+            100,
+            100,
+            None,
+        );
+        link.push(fragment(0, 1, 1));
+        link.finish();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(matches!(rt.block_on(link.next()), Next::Fragment(_)));
+        assert!(matches!(rt.block_on(link.next()), Next::End));
+        assert!(rt.block_on(link.header()).is_none());
     }
 }

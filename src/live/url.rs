@@ -55,6 +55,20 @@ pub(crate) fn stream_url(point: &Url, event: Option<&str>, stream: &str) -> Stri
     url.to_string()
 }
 
+/// The URL as logs and statistics show it: any password replaced by `***`, so
+/// credentials never reach a log line or a callback.
+pub(crate) fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            // Cannot fail: a URL with a password has a host.
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +85,15 @@ mod tests {
             stream_url(&p, Some("e1"), "a"),
             "https://h/ch1.isml/Events(e1)/Streams(a)"
         );
+    }
+
+    #[test]
+    fn hides_passwords() {
+        assert_eq!(
+            redact("http://enc:secret@h/x.isml/Streams(a)"),
+            "http://enc:***@h/x.isml/Streams(a)"
+        );
+        assert_eq!(redact("http://h/x.isml"), "http://h/x.isml");
     }
 
     #[test]

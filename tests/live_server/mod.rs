@@ -28,6 +28,8 @@ pub enum Behavior {
     AnswerAfter(usize, u16),
     /// Reads this many body bytes, then stops reading (keeps the socket open).
     StallAfter(usize),
+    /// Answers 307 pointing at this path on the same server.
+    RedirectTo(&'static str),
     /// Answers 409 when a fragment starts before the end of what this path already has
     /// (Unified Origin's rule after a restart).
     RefuseOld,
@@ -55,6 +57,8 @@ impl Request {
     }
 }
 
+/// Decides the behavior of the n-th long POST on a path; probes ask with `usize::MAX`
+/// (only a redirect applies to them).
 type Script = Arc<dyn Fn(&str, usize) -> Behavior + Send + Sync>;
 
 /// The receiver.
@@ -217,6 +221,15 @@ fn handle(
         return;
     }
     if req.probe {
+        if let Behavior::RedirectTo(to) = script(&path, usize::MAX) {
+            let _ = write!(
+                out,
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            req.answered = Some(307);
+            save(&req);
+            return;
+        }
         let len: usize = req
             .header("content-length")
             .and_then(|v| v.parse().ok())
@@ -235,6 +248,18 @@ fn handle(
         *c - 1
     };
     let behavior = script(&path, n);
+    if let Behavior::RedirectTo(to) = behavior {
+        let _ = write!(
+            out,
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let _ = out.flush();
+        let _ = out.shutdown(Shutdown::Write);
+        req.answered = Some(307);
+        save(&req);
+        drain(r);
+        return;
+    }
     if let Behavior::Answer(status) = behavior {
         answer(&mut out, status, "scripted");
         req.answered = Some(status);
