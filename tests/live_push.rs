@@ -577,7 +577,16 @@ fn live_415_is_fatal_and_reported() {
     push_loops(&mut live, id, &audio, 0..1);
     let reports = live.finish().unwrap();
     let s = &reports[0].stats;
-    assert_eq!(s.state, ConnectionState::Failed);
+    // Usually the answer ends the POST early (Failed); if the whole short body was
+    // already written when it was read, it is the final answer. Never retried.
+    assert!(
+        matches!(
+            s.state,
+            ConnectionState::Failed | ConnectionState::Finished { status: 415 }
+        ),
+        "{s:?}"
+    );
+    assert!(!reports[0].is_success());
     assert_eq!(s.last_status, Some(415));
     assert!(
         s.last_error

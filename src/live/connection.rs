@@ -324,10 +324,9 @@ impl Session {
                 Ok(Ok(response)) => {
                     let status = response.status().as_u16();
                     if !response.status().is_success() {
-                        let detail = body_text(response).await;
-                        self.link.update(|s| {
-                            s.last_error = Some(format!("final answer {status}: {detail}"))
-                        });
+                        // Reported, not retried: the whole stream was already sent.
+                        let failure = self.answered("final answer", response).await;
+                        self.link.update(|s| s.last_error = Some(failure.message));
                     }
                     Ok(status)
                 }
