@@ -1,6 +1,8 @@
 //! Live push against scripted receivers on 127.0.0.1: normal run, every fault of issue 4,
 //! redundancy, and interop with `ffmpeg -listen 1`.
 
+#![cfg(feature = "live")]
+
 mod live_server;
 mod support;
 

@@ -127,7 +127,7 @@ impl LivePublisher {
                 now - now % period
             }
         };
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .user_agent(live.user_agent.clone())
             .connect_timeout(live.connect_timeout)
             .tcp_keepalive(Duration::from_secs(15))
@@ -138,9 +138,7 @@ impl LivePublisher {
             .redirect(reqwest::redirect::Policy::none())
             .http1_only();
         #[cfg(feature = "tls-rustls")]
-        {
-            builder = builder.tls_danger_accept_invalid_certs(live.accept_invalid_certs);
-        }
+        let builder = builder.tls_danger_accept_invalid_certs(live.accept_invalid_certs);
         #[cfg(not(feature = "tls-rustls"))]
         if live.accept_invalid_certs {
             log::warn!("danger_accept_invalid_certs has no effect without TLS support");
@@ -257,15 +255,11 @@ impl LivePublisher {
             .streams
             .get(stream.index())
             .ok_or(Error::UnknownStream(stream.index()))?;
-        if live
-            .links
-            .iter()
-            .all(|l| matches!(l.stats().state, ConnectionState::Failed))
-        {
+        if live.links.iter().all(|l| l.is_failed()) {
             let reason = live
                 .links
                 .iter()
-                .filter_map(|l| l.stats().last_error)
+                .filter_map(|l| l.last_error())
                 .next_back()
                 .unwrap_or_default();
             return Err(Error::LiveFailed {

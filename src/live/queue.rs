@@ -190,6 +190,16 @@ impl Link {
         }
     }
 
+    /// Whether the connection gave up for good.
+    pub(crate) fn is_failed(&self) -> bool {
+        matches!(self.lock().stats.state, ConnectionState::Failed)
+    }
+
+    /// The last failure, if any.
+    pub(crate) fn last_error(&self) -> Option<String> {
+        self.lock().stats.last_error.clone()
+    }
+
     /// Fragments waiting now.
     pub(crate) fn queued(&self) -> usize {
         self.lock().queue.len()
