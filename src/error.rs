@@ -135,6 +135,26 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A publishing point URL or stream identifier that a live push cannot use.
+    #[error("live publishing point {url}: {reason}")]
+    LiveUrl {
+        /// The URL (or identifier) as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Every connection of a live stream has failed for good (a fatal answer such as 415,
+    /// or the configured retry limit reached), so its samples can no longer be delivered.
+    #[error("live stream {stream}: every publishing point failed; last error: {reason}")]
+    LiveFailed {
+        /// The stream's identifier in the URL (`Streams(<stream>)`).
+        stream: String,
+        /// The last error seen.
+        reason: String,
+    },
+    /// The live publisher could not start its network runtime or HTTP client.
+    #[error("live publisher: {0}")]
+    LiveSetup(String),
 }
 
 /// Result with the crate's [`Error`].

@@ -4,6 +4,7 @@
 //!
 //! Layers, each using only those below it:
 //! - [`vod`]: [`VodWriter`] writes a presentation to files;
+//! - `live` (feature `live`, on by default): `LivePublisher` pushes it to publishing points;
 //! - [`mux`]: the sans-IO [`Muxer`], samples in, byte chunks and manifests out;
 //! - [`manifest`]: `.ism` and `.ismc` writers;
 //! - [`drm`]: AES-128-CTR sample encryption and the PlayReady header;
@@ -28,6 +29,8 @@ pub mod codec;
 pub mod drm;
 pub mod error;
 pub mod isobmff;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod manifest;
 pub mod mux;
 pub mod vod;
@@ -37,5 +40,7 @@ mod test_rng;
 
 pub use drm::{ContentKey, KeySeed, Kid, Protection};
 pub use error::{Error, Result};
+#[cfg(feature = "live")]
+pub use live::{LiveOptions, LivePublisher};
 pub use mux::{Fragment, Fragmentation, Muxer, Options, Sample, StreamConfig, StreamId};
 pub use vod::VodWriter;

@@ -5,9 +5,11 @@
 //! it (unique bit rates, aligned fragments) and write UTF-8 XML indented by 2 spaces.
 
 mod client;
+mod live;
 mod server;
 
 pub use client::client_manifest;
+pub use live::live_server_manifest;
 pub use server::server_manifest;
 
 use std::io;
