@@ -27,6 +27,7 @@
 pub mod codec;
 pub mod drm;
 pub mod error;
+pub mod ffi;
 pub mod isobmff;
 pub mod manifest;
 pub mod mux;

@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use crate::codec::avc::NalFormat;
+use crate::codec::media_type::MediaType;
 use crate::codec::{AacCodec, AvcCodec, Codec, TextFormat};
 use crate::drm::Protection;
 use crate::error::{Error, Result};
@@ -222,6 +223,24 @@ impl StreamConfig {
     /// AAC from its AudioSpecificConfig; samples are raw AAC frames (no ADTS header).
     pub fn aac(asc: &[u8]) -> Result<Self> {
         Ok(Self::new(Codec::Aac(AacCodec::from_asc(asc)?)))
+    }
+
+    /// A stream from a Windows media type parsed by [`crate::codec::media_type`] (the
+    /// original SDK's WAVEFORMATEX / VIDEOINFOHEADER2 / MPEG2VIDEOINFO input).
+    pub fn from_media_type(media: MediaType) -> Result<Self> {
+        match media {
+            MediaType::Aac { asc } => Self::aac(&asc),
+            MediaType::H264ParameterSets { sps, pps, input } => {
+                Self::h264_parameter_sets(sps, pps, input)
+            }
+            MediaType::H264InBand { input } => Self::h264_in_band(input),
+            MediaType::Wma { .. } => Err(Error::Unsupported(
+                "WMA streams are not supported yet".into(),
+            )),
+            MediaType::Vc1 { .. } => Err(Error::Unsupported(
+                "VC-1 streams are not supported yet".into(),
+            )),
+        }
     }
 
     /// Average bit rate in bits per second (0: measured from the samples).

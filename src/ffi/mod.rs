@@ -1,0 +1,15 @@
+//! The C ABI. Two APIs over the same Rust types, each mapping one to one onto them:
+//! - [`native`]: the `ssf_*` API of `include/ssf.h`, for new code;
+//! - [`compat`]: the `SSFMux*` API of `include/ssfsdkapi.h`, source-compatible with
+//!   Microsoft's `ssfsdkapi.h` so existing encoders compile and run unchanged.
+//!
+//! Every exported function runs inside a panic boundary, checks every pointer it is
+//! given, and reports failures as a stable status code plus a message. The headers are
+//! generated from these files by cbindgen in `build.rs`.
+
+#![allow(non_camel_case_types, non_snake_case)]
+
+pub mod compat;
+mod handle;
+pub mod native;
+pub mod status;
