@@ -163,4 +163,15 @@ fn write_pkg_config(root: &Path, include: &Path) {
             println!("cargo::warning=cannot write ssf.pc: {e}");
         }
     }
+    // The name the SONAME asks the loader for, beside the library cargo writes after this
+    // script, so programs linked in the build tree run from it.
+    #[cfg(unix)]
+    {
+        let link = profile_dir.join("libssf.so.0");
+        if fs::symlink_metadata(&link).is_err() {
+            if let Err(e) = std::os::unix::fs::symlink("libssf.so", &link) {
+                println!("cargo::warning=cannot link {}: {e}", link.display());
+            }
+        }
+    }
 }
