@@ -168,10 +168,10 @@ fn write_pkg_config(root: &Path, include: &Path) {
     #[cfg(unix)]
     {
         let link = profile_dir.join("libssf.so.0");
-        if fs::symlink_metadata(&link).is_err() {
-            if let Err(e) = std::os::unix::fs::symlink("libssf.so", &link) {
-                println!("cargo::warning=cannot link {}: {e}", link.display());
-            }
+        if fs::symlink_metadata(&link).is_err()
+            && let Err(e) = std::os::unix::fs::symlink("libssf.so", &link)
+        {
+            println!("cargo::warning=cannot link {}: {e}", link.display());
         }
     }
 }

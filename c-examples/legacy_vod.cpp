@@ -29,6 +29,7 @@ struct Output {
     DWORD stream = 0;
     DWORD headerSize = 0;
     UINT64 fragmentStart = 0;
+    UINT64 end = 0; // latest presentation end so far
     bool fragmentOpen = false;
 };
 
@@ -198,7 +199,9 @@ int main(int argc, char** argv) {
         }
         dump& d = dumps[i];
         Output& out = outs[i];
-        UINT64 start = ToRefTime(d.dts, d.timescale);
+        // DirectShow sample times: presentation times, handed over in decode order.
+        UINT64 start = ToRefTime(d.dts + d.cts_offset, d.timescale);
+        UINT64 stop = ToRefTime(d.dts + d.cts_offset + d.duration, d.timescale);
         if (out.fragmentOpen && d.sync && start - out.fragmentStart >= kFragment) {
             if (FAILED(Flush(mux, out, start))) {
                 return 1;
@@ -213,20 +216,22 @@ int main(int argc, char** argv) {
         sample.cbSampleData = d.size;
         sample.flags = SSF_SAMPLE_FLAG_START_TIME | SSF_SAMPLE_FLAG_DURATION | SSF_SAMPLE_FLAG_FRAME_TYPE;
         sample.qwSampleStartTime = start;
-        sample.qwSampleDuration = ToRefTime(d.dts + d.duration, d.timescale) - start;
+        sample.qwSampleDuration = stop - start;
         sample.FrameType = d.sync ? FRAMETYPE_I : FRAMETYPE_P;
         hr = SSFMuxProcessInput(mux, out.stream, &sample);
         if (FAILED(hr)) {
             return Fail(mux, "SSFMuxProcessInput", hr), 1;
         }
         samples++;
+        if (stop > out.end) {
+            out.end = stop;
+        }
         have[i] = dump_next(&d);
     }
 
     for (int i = 0; i < 2; i++) {
         Output& out = outs[i];
-        UINT64 end = ToRefTime(dumps[i].dts + dumps[i].duration, dumps[i].timescale);
-        if (out.fragmentOpen && FAILED(Flush(mux, out, end))) {
+        if (out.fragmentOpen && FAILED(Flush(mux, out, out.end))) {
             return 1;
         }
         SSF_BUFFER index = {};

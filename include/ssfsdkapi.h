@@ -228,7 +228,7 @@ typedef struct SSF_SAMPLE {
    */
   SSF_SAMPLE_FLAGS flags;
   /*
-   Decode time of the sample, in the TIME_SCALE option's ticks.
+   Presentation time of the sample, in the TIME_SCALE option's ticks.
    */
   UINT64 qwSampleStartTime;
   /*
@@ -468,8 +468,11 @@ HRESULT SSFMuxAddSparseStream(SSFMUXHANDLE hSSFMux,
                               DWORD *pdwStreamIndex);
 
 /*
- Adds a sample to a stream. `qwSampleStartTime` (flag SSF_SAMPLE_FLAG_START_TIME) is
- required and is the decode time; samples come in decode order.
+ Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
+ SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
+ it. Video samples are held until SSFMuxProcessOutput, which derives their decode times
+ (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
+ one or two frames late (the reorder delay), as in any MP4 without an edit list.
 
  # Safety
  `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers

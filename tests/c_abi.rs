@@ -95,7 +95,7 @@ fn dump_video(source: &str, path: &Path) {
     let mut timing = PtsFromPoc::new(FRAME_TICKS, None);
     let mut samples = Vec::new();
     let mut sequence_header = Vec::new();
-    let mut drain = |timing: &mut PtsFromPoc<(Vec<u8>, bool)>, samples: &mut Vec<_>| {
+    let drain = |timing: &mut PtsFromPoc<(Vec<u8>, bool)>, samples: &mut Vec<_>| {
         while let Some(f) = timing.pop().expect("timing") {
             let (data, sync) = f.payload;
             samples.push((data, sync, f.dts, u64::from(f.cts_offset), FRAME_TICKS));

@@ -5,8 +5,10 @@
 //!
 //! Each call maps onto the Rust [`Muxer`] in manual-fragmenting mode: a fragment closes
 //! exactly when the caller calls `SSFMuxProcessOutput` (after an optional
-//! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`]). Options are collected
-//! until the first stream is added, when the muxer is created with them.
+//! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`]). Video samples carry
+//! presentation times and go through [`PresentationTimed`] one fragment at a time.
+//! Options are collected until the first stream is added, when the muxer is created
+//! with them.
 //!
 //! Thread safety: like the original, a handle must not be used by two threads at once.
 //! Output buffers (`SSF_BUFFER::pbBuffer`) are owned by the handle and stay valid until
@@ -23,7 +25,8 @@ use crate::codec::MediaKind;
 use crate::codec::media_type::{parse_video_info, parse_wave_format_ex};
 use crate::drm::{ContentKey, KeySeed, Kid, Protection};
 use crate::mux::{
-    MAX_SAMPLE_SIZE, Muxer, Options, SMOOTH_TIMESCALE, Sample, StreamConfig, StreamId,
+    MAX_SAMPLE_SIZE, Muxer, Options, PresentationTimed, SMOOTH_TIMESCALE, Sample, StreamConfig,
+    StreamId,
 };
 
 /// Windows `DWORD`.
@@ -142,7 +145,7 @@ pub struct SSF_SAMPLE {
     pub cbSampleData: DWORD,
     /// Which of the optional fields below are valid.
     pub flags: SSF_SAMPLE_FLAGS,
-    /// Decode time of the sample, in the TIME_SCALE option's ticks.
+    /// Presentation time of the sample, in the TIME_SCALE option's ticks.
     pub qwSampleStartTime: UINT64,
     /// Duration of the sample.
     pub qwSampleDuration: UINT64,
@@ -286,13 +289,23 @@ struct Settings {
     iv: Option<u64>,
 }
 
+/// What the compatible API keeps per stream on top of the muxer.
+struct CompatStream {
+    /// Video: the current fragment's samples, timed by presentation time until
+    /// SSFMuxProcessOutput derives their decode times. None for audio and text, whose
+    /// samples go straight to the muxer.
+    video: Option<PresentationTimed>,
+    /// The end time given by SSFMuxAdjustDuration for the next fragment.
+    adjusted_end: Option<u64>,
+}
+
 /// What an SSFMUXHANDLE points to.
 struct CompatMux {
     settings: Settings,
     /// Created with the settings when the first stream is added.
     mux: Option<Muxer>,
-    /// Per stream: the end time given by SSFMuxAdjustDuration for its next fragment.
-    adjusted_end: Vec<Option<u64>>,
+    /// Per stream, in the order added.
+    streams: Vec<CompatStream>,
     output: Vec<u8>,
     error: CString,
 }
@@ -306,7 +319,7 @@ impl CompatMux {
                 ..Settings::default()
             },
             mux: None,
-            adjusted_end: Vec::new(),
+            streams: Vec::new(),
             output: Vec::new(),
             error: CString::default(),
         }
@@ -638,9 +651,13 @@ unsafe fn add_stream(
     let sparse = sparse.map(|(parent, output)| (StreamId(parent as usize), output != 0));
     // SAFETY: per the contract.
     let config = unsafe { stream_config(info, timescale, sparse) }?;
+    let video = config.codec().kind() == MediaKind::Video;
     let id = mux.add_stream(config)?;
     let index = DWORD::try_from(id.index()).map_err(|_| Failure::invalid("too many streams"))?;
-    m.adjusted_end.push(None);
+    m.streams.push(CompatStream {
+        video: video.then(PresentationTimed::new),
+        adjusted_end: None,
+    });
     // SAFETY: checked non-NULL.
     unsafe { write_out(out, index) };
     Ok(S_OK)
@@ -725,8 +742,11 @@ pub unsafe extern "C" fn SSFMuxAddSparseStream(
     })
 }
 
-/// Adds a sample to a stream. `qwSampleStartTime` (flag SSF_SAMPLE_FLAG_START_TIME) is
-/// required and is the decode time; samples come in decode order.
+/// Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
+/// SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
+/// it. Video samples are held until SSFMuxProcessOutput, which derives their decode times
+/// (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
+/// one or two frames late (the reorder delay), as in any MP4 without an edit list.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers
@@ -740,8 +760,13 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
     on_mux(hSSFMux, |m| {
         // SAFETY: per the contract.
         let s = unsafe { pInputBuffer.as_ref() }.ok_or_else(|| Failure::null("pInputBuffer"))?;
-        let mux = m.muxer()?;
         let id = StreamId(dwStreamIndex as usize);
+        let mux = m.mux.as_mut().ok_or_else(|| {
+            Failure::new(
+                ssf_status::SSF_STATUS_INVALID_STATE,
+                "no stream has been added yet (call SSFMuxAddStream first)",
+            )
+        })?;
         let kind = mux.stream_config(id)?.codec().kind();
         if s.flags & SSF_SAMPLE_FLAG_START_TIME == 0 {
             return Err(Failure::invalid(
@@ -778,7 +803,12 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
                     .collect::<Vec<_>>(),
             );
         }
-        mux.push(id, sample)?;
+        match m.streams.get_mut(id.index()).and_then(|s| s.video.as_mut()) {
+            Some(video) => video.push(sample),
+            None => {
+                mux.push(id, sample)?;
+            }
+        }
         Ok(S_OK)
     })
 }
@@ -798,15 +828,27 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
     on_mux(hSSFMux, |m| {
         need(pOutputBuffer, "pOutputBuffer")?;
         let id = StreamId(dwStreamIndex as usize);
-        let end = m.adjusted_end.get(id.index()).copied().flatten();
-        let mux = m.muxer()?;
-        let fragment = match end {
+        let mux = m.mux.as_mut().ok_or_else(|| {
+            Failure::new(
+                ssf_status::SSF_STATUS_INVALID_STATE,
+                "no stream has been added yet (call SSFMuxAddStream first)",
+            )
+        })?;
+        mux.stream_config(id)?;
+        let Some(stream) = m.streams.get_mut(id.index()) else {
+            return Err(Failure::from(crate::error::Error::UnknownStream(
+                id.index(),
+            )));
+        };
+        if let Some(video) = stream.video.as_mut() {
+            for sample in video.drain(id.index())? {
+                mux.push(id, sample)?;
+            }
+        }
+        let fragment = match stream.adjusted_end.take() {
             Some(end) => mux.flush_at(id, end)?,
             None => mux.flush(id)?,
         };
-        if let Some(slot) = m.adjusted_end.get_mut(id.index()) {
-            *slot = None;
-        }
         match fragment {
             Some(f) => {
                 m.hand_out(f.to_vec(), f.time, f.duration, pOutputBuffer)?;
@@ -834,8 +876,8 @@ pub unsafe extern "C" fn SSFMuxAdjustDuration(
     on_mux(hSSFMux, |m| {
         let id = StreamId(dwStreamIndex as usize);
         m.muxer()?.stream_config(id)?;
-        if let Some(slot) = m.adjusted_end.get_mut(id.index()) {
-            *slot = Some(qwTime);
+        if let Some(stream) = m.streams.get_mut(id.index()) {
+            stream.adjusted_end = Some(qwTime);
         }
         Ok(S_OK)
     })
@@ -958,7 +1000,7 @@ fn u32_value(value: &[u8], option: SSF_MUX_OPTION) -> Result<u32, Failure> {
 
 /// A wide-string option value: UTF-16 units, NUL terminator optional.
 fn wide_value(value: &[u8], option: SSF_MUX_OPTION) -> Result<Vec<u16>, Failure> {
-    if value.len() % 2 != 0 {
+    if !value.len().is_multiple_of(2) {
         return Err(Failure::invalid(format!(
             "option {option} is a wide string: cbBuffer {} is odd",
             value.len()

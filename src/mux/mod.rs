@@ -5,12 +5,14 @@
 
 mod config;
 mod fragment;
+mod presentation;
 mod sample;
 mod stream;
 mod timescale;
 
 pub use config::{Fragmentation, Options, SMOOTH_TIMESCALE, StreamConfig, StreamId};
 pub use fragment::Fragment;
+pub use presentation::PresentationTimed;
 pub use sample::Sample;
 pub use timescale::rescale;
 
