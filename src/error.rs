@@ -124,9 +124,6 @@ pub enum Error {
     /// An option or argument outside its range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    /// A feature the input asks for that this library does not implement (yet).
-    #[error("not supported: {0}")]
-    Unsupported(String),
     /// A file could not be read or written.
     #[error("{op} {path}: {source}")]
     Io {

@@ -21,6 +21,7 @@ const WAVE_FORMAT_RAW_AAC1: u16 = 0x00FF;
 const WAVE_FORMAT_MPEG_HEAAC: u16 = 0x1610;
 const WAVE_FORMAT_WMAUDIO2: u16 = 0x0161;
 const WAVE_FORMAT_WMAUDIO3: u16 = 0x0162;
+const WAVE_FORMAT_WMAUDIO_LOSSLESS: u16 = 0x0163;
 /// HEAACWAVEINFO, between WAVEFORMATEX and the AudioSpecificConfig for 0x1610.
 const HEAACWAVEINFO_SIZE: usize = 12;
 
@@ -38,7 +39,7 @@ pub enum MediaType {
         /// The AudioSpecificConfig bytes.
         asc: Vec<u8>,
     },
-    /// WMA (standard or Pro): the whole WAVEFORMATEX, extra bytes included.
+    /// WMA (v2, Pro or Lossless): the whole WAVEFORMATEX, extra bytes included.
     Wma {
         /// WAVEFORMATEX as given, cut to 18 + cbSize bytes.
         wave_format_ex: Vec<u8>,
@@ -57,7 +58,8 @@ pub enum MediaType {
         /// How samples are framed.
         input: NalFormat,
     },
-    /// VC-1 Advanced Profile: the codec extra data after the BITMAPINFOHEADER.
+    /// VC-1 Advanced Profile: the codec extra data after the BITMAPINFOHEADER (empty when
+    /// the sequence header comes in band with the first keyframe).
     Vc1 {
         /// Sequence header and entry point (with the leading byte, as given).
         codec_private_data: Vec<u8>,
@@ -125,15 +127,19 @@ pub fn parse_wave_format_ex(data: &[u8]) -> Result<MediaType> {
                 asc: extra.get(HEAACWAVEINFO_SIZE..).unwrap_or_default().to_vec(),
             })
         }
-        WAVE_FORMAT_WMAUDIO2 | WAVE_FORMAT_WMAUDIO3 => Ok(MediaType::Wma {
-            wave_format_ex: data
-                .get(..WAVEFORMATEX_SIZE + extra_len)
-                .unwrap_or_default()
-                .to_vec(),
-        }),
+        WAVE_FORMAT_WMAUDIO2 | WAVE_FORMAT_WMAUDIO3 | WAVE_FORMAT_WMAUDIO_LOSSLESS => {
+            Ok(MediaType::Wma {
+                wave_format_ex: data
+                    .get(..WAVEFORMATEX_SIZE + extra_len)
+                    .unwrap_or_default()
+                    .to_vec(),
+            })
+        }
         other => Err(Error::config(
             WHAT,
-            format!("format tag 0x{other:04X} is not AAC (0x00FF, 0x1610) or WMA (0x0161, 0x0162)"),
+            format!(
+                "format tag 0x{other:04X} is not AAC (0x00FF, 0x1610) or WMA (0x0161 to 0x0163)"
+            ),
         )),
     }
 }

@@ -129,7 +129,6 @@ impl From<Error> for Failure {
             | Error::MisalignedFragments { .. } => SSF_STATUS_INVALID_SAMPLE,
             Error::InvalidState(_) => SSF_STATUS_INVALID_STATE,
             Error::InvalidArgument(_) => SSF_STATUS_INVALID_ARGUMENT,
-            Error::Unsupported(_) => SSF_STATUS_UNSUPPORTED,
             Error::Io { .. } => SSF_STATUS_IO,
         };
         Self::new(status, e.to_string())
