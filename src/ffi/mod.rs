@@ -13,3 +13,6 @@ pub mod compat;
 mod handle;
 pub mod native;
 pub mod status;
+
+#[cfg(test)]
+mod tests;
