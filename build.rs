@@ -154,7 +154,7 @@ fn write_pkg_config(root: &Path, include: &Path) {
     };
     let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
     let pc = format!(
-        "libdir={}\nincludedir={}\n\nName: ssf\nDescription: Smooth Streaming (PIFF) packager with a C API\nVersion: {version}\nLibs: -L${{libdir}} -lssf\nLibs.private: -lpthread -ldl -lm -lgcc_s -lc\nCflags: -I${{includedir}}\n",
+        "libdir={}\nincludedir={}\n\nName: ssf\nDescription: Smooth Streaming (PIFF) packager with a C API\nVersion: {version}\nLibs: -L${{libdir}} -lssf\nLibs.private: -lgcc_s -lutil -lpthread -lm -ldl\nCflags: -I${{includedir}}\n",
         profile_dir.display(),
         root.join("include").display(),
     );

@@ -198,14 +198,25 @@ fn build(source: &str, link: Link, out_dir: &Path) -> PathBuf {
             cmd.arg(lib.join("libssf.a")).args(STATIC_LIBS);
         }
         Link::Shared => {
-            // Through pkg-config, as a C user would, when it is installed.
-            let flags = Command::new("pkg-config")
-                .args(["--cflags", "--libs", "ssf"])
-                .env("PKG_CONFIG_PATH", lib)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+            // Through pkg-config, as a C user would (required in CI; elsewhere the plain
+            // flags stand in when it is missing).
+            let flags =
+                support::require_tool_with("pkg-config", "--version", "linking through ssf.pc")
+                    .then(|| {
+                        Command::new("pkg-config")
+                            .args(["--cflags", "--libs", "ssf"])
+                            .env("PKG_CONFIG_PATH", lib)
+                            .output()
+                            .unwrap_or_else(|e| panic!("pkg-config: {e}"))
+                    })
+                    .map(|o| {
+                        assert!(
+                            o.status.success(),
+                            "pkg-config --libs ssf: {}",
+                            String::from_utf8_lossy(&o.stderr)
+                        );
+                        String::from_utf8_lossy(&o.stdout).into_owned()
+                    });
             match flags {
                 Some(flags) => {
                     cmd.args(flags.split_whitespace());
