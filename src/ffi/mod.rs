@@ -6,6 +6,11 @@
 //! Every exported function runs inside a panic boundary, checks every pointer it is
 //! given, and reports failures as a stable status code plus a message. The headers are
 //! generated from these files by cbindgen in `build.rs`.
+//!
+//! The live publisher will join the native API in the same shape: an opaque
+//! `ssf_live_publisher` handle over `LivePublisher`, `ssf_live_*` calls returning
+//! `ssf_status`, its own last error, and the same `ssf_stream_config` / `ssf_sample`
+//! inputs as the VOD writer.
 
 #![allow(non_camel_case_types, non_snake_case)]
 
