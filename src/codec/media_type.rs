@@ -145,8 +145,10 @@ pub fn parse_wave_format_ex(data: &[u8]) -> Result<MediaType> {
 }
 
 /// Reads a VIDEOINFOHEADER2 or an MPEG2VIDEOINFO, told apart by the FourCC in the
-/// BITMAPINFOHEADER: 'AVC1'/'H264' (H.264) must come as MPEG2VIDEOINFO, 'WVC1' (VC-1) as
-/// VIDEOINFOHEADER2 followed by its sequence header.
+/// BITMAPINFOHEADER and the size: 'AVC1' (length-prefixed H.264) must come as
+/// MPEG2VIDEOINFO, whose dwFlags gives the NAL length size; 'H264' (Annex B) as either,
+/// with parameter sets in band when there is no sequence header; 'WVC1' (VC-1) as
+/// VIDEOINFOHEADER2 followed by its sequence header, if any.
 pub fn parse_video_info(data: &[u8]) -> Result<MediaType> {
     const WHAT: &str = "VIDEOINFOHEADER2";
     if data.len() < VIDEOINFOHEADER2_SIZE {
@@ -163,6 +165,10 @@ pub fn parse_video_info(data: &[u8]) -> Result<MediaType> {
     let mut upper = fourcc;
     upper.make_ascii_uppercase();
     match &upper {
+        // Annex B needs no NAL length size, so a bare VIDEOINFOHEADER2 is enough for it.
+        b"H264" if data.len() < MPEG2VIDEOINFO_HEADER_SIZE => Ok(MediaType::H264InBand {
+            input: NalFormat::AnnexB,
+        }),
         b"AVC1" | b"H264" => parse_mpeg2_video_info(data, &fourcc),
         b"WVC1" => Ok(MediaType::Vc1 {
             codec_private_data: data
@@ -368,8 +374,14 @@ mod tests {
         assert!(parse_video_info(&[0; 10]).is_err());
         assert!(parse_video_info(&video(b"AVC1", 3, &[])).is_err());
         assert!(parse_video_info(&video(b"MP4V", 4, &[])).is_err());
-        // An H.264 FourCC in a bare VIDEOINFOHEADER2 is too short for MPEG2VIDEOINFO.
+        // 'AVC1' in a bare VIDEOINFOHEADER2 has no NAL length size; 'H264' needs none.
         assert!(parse_video_info(&video(b"AVC1", 4, &[])[..112]).is_err());
+        assert_eq!(
+            parse_video_info(&video(b"H264", 0, &[])[..112]).unwrap(),
+            MediaType::H264InBand {
+                input: NalFormat::AnnexB
+            }
+        );
         // Sequence header length past the end, truncated NAL length, no PPS.
         let mut v = video(b"AVC1", 4, &[0, 3, 0x67]);
         assert!(parse_video_info(&v).is_err());

@@ -1008,7 +1008,8 @@ fn wide_value(value: &[u8], option: SSF_MUX_OPTION) -> Result<Vec<u16>, Failure>
     }
     let units: Vec<u16> = value
         .chunks_exact(2)
-        .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+        .filter_map(|c| <[u8; 2]>::try_from(c).ok())
+        .map(u16::from_ne_bytes)
         .take_while(|u| *u != 0)
         .collect();
     utf16_text(&units, "URL option")?;
