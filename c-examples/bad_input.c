@@ -1,5 +1,5 @@
 /*
- * bad_input.c: misuse of both C APIs. Every case must return its error code and leave a
+ * bad_input.c [DIR]: misuse of both C APIs (with DIR, also of a finished VOD writer there). Every case must return its error code and leave a
  * message, never crash; run under valgrind by tests/c_abi.rs, so any invalid read or
  * leak behind an error path is caught too.
  */
@@ -129,6 +129,41 @@ static void native_cases(void) {
         failures++;
     }
     ssf_muxer_free(mux);
+}
+
+/* Calls on a VOD writer after it finished (in directory `dir`). */
+static void finished_writer_cases(const char *dir) {
+    ssf_vod_writer *w = NULL;
+    ssf_stream_config *config = NULL;
+    uint32_t stream = 0;
+    uint8_t frame[16] = {0x21};
+    const uint8_t asc[2] = {0x11, 0x90};
+    ssf_sample sample;
+
+    memset(&sample, 0, sizeof sample);
+    sample.struct_size = sizeof sample;
+    sample.data = frame;
+    sample.len = sizeof frame;
+    sample.duration = 1024;
+    sample.sync = true;
+    if (ssf_vod_writer_create(dir, "finished", NULL, &w) != SSF_STATUS_OK ||
+        ssf_stream_config_aac(asc, sizeof asc, &config) != SSF_STATUS_OK ||
+        ssf_stream_config_set_timescale(config, 48000) != SSF_STATUS_OK ||
+        ssf_vod_writer_add_stream(w, config, &stream) != SSF_STATUS_OK ||
+        ssf_vod_writer_push(w, stream, &sample) != SSF_STATUS_OK) {
+        fprintf(stderr, "FAIL setting up a VOD writer: %s\n", ssf_last_error());
+        failures++;
+    }
+    native("flush of an unknown stream", ssf_vod_writer_flush(w, 3), SSF_STATUS_UNKNOWN_STREAM,
+           ssf_vod_writer_last_error(w));
+    native("finish", ssf_vod_writer_finish(w), SSF_STATUS_OK, "-");
+    native("push after finish", ssf_vod_writer_push(w, stream, &sample), SSF_STATUS_INVALID_STATE,
+           ssf_vod_writer_last_error(w));
+    native("add stream after finish", ssf_vod_writer_add_stream(w, config, &stream), SSF_STATUS_INVALID_STATE,
+           ssf_vod_writer_last_error(w));
+    native("finish twice", ssf_vod_writer_finish(w), SSF_STATUS_INVALID_STATE, ssf_vod_writer_last_error(w));
+    ssf_stream_config_free(config);
+    ssf_vod_writer_free(w);
 }
 
 static void compat_cases(void) {
@@ -265,9 +300,12 @@ static void compat_cases(void) {
     SSFMuxDestroy(mux);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     native_cases();
     compat_cases();
+    if (argc > 1) {
+        finished_writer_cases(argv[1]);
+    }
     if (failures) {
         fprintf(stderr, "%d of %d cases failed\n", failures, cases);
         return 1;

@@ -524,7 +524,7 @@ fn bad_input_through_the_abi_returns_errors_with_messages() {
     }
     let work = tempfile::tempdir().expect("temp dir");
     let exe = build("bad_input.c", Link::Static, work.path());
-    let stdout = run_example(&exe, &[], false);
+    let stdout = run_example(&exe, &[work.path()], false);
     assert!(stdout.contains("bad-input cases ok"), "{stdout}");
 }
 
@@ -542,7 +542,7 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     let (_, dumps) = dumps();
     let work = tempfile::tempdir().expect("temp dir");
     let bad = build("bad_input.c", Link::Shared, work.path());
-    assert!(run_example(&bad, &[], true).contains("bad-input cases ok"));
+    assert!(run_example(&bad, &[work.path()], true).contains("bad-input cases ok"));
     // One video and the audio keep the run short; every code path is the same.
     let vod = build("vod.c", Link::Shared, work.path());
     let out = work.path().join("vod");
