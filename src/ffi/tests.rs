@@ -491,3 +491,188 @@ fn every_status_has_its_own_text() {
     assert_eq!(unique.len(), texts.len());
     assert!(ssf_status::from_raw(12).is_none());
 }
+
+#[test]
+fn caller_ranges_through_ssf_range_encrypt_like_the_rust_api() {
+    // The same key, IV and ranges as the Rust API's vector in tests/encryption.rs, given
+    // the way a C caller does: GUID in Windows order, key bytes, SSF_RANGE array.
+    let kid = crate::drm::Kid::parse("8ba94ade-6eb9-449d-b44f-a5beefaf43b0").unwrap();
+    let key = hex::decode("dbfd6922c321c4bb486f4a1c44097ed6").unwrap();
+    let m = Mux::new();
+    assert_eq!(
+        m.set(SSF_MUX_OPTION_ENABLE_PLAYREADY_DRM, &1u32.to_ne_bytes()),
+        S_OK
+    );
+    assert_eq!(
+        m.set(SSF_MUX_OPTION_PLAYREADY_KEY_ID, &kid.to_guid_bytes_le()),
+        S_OK
+    );
+    assert_eq!(m.set(SSF_MUX_OPTION_PLAYREADY_CONTENT_KEY, &key), S_OK);
+    let iv = 0x0102_0304_0506_0708u64;
+    assert_eq!(
+        m.set(
+            SSF_MUX_OPTION_PLAYREADY_INITIALIZATION_VECTOR,
+            &iv.to_ne_bytes()
+        ),
+        S_OK
+    );
+    let scale = 48_000i64;
+    assert_eq!(m.set(SSF_MUX_OPTION_TIME_SCALE, &scale.to_ne_bytes()), S_OK);
+    let wave = aac_wave();
+    let source = wide("a.isma");
+    let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+
+    let data: Vec<u8> = (0u8..40).collect();
+    let mut ranges = [
+        SSF_RANGE {
+            dwOffset: 28,
+            dwLength: 12,
+        },
+        SSF_RANGE {
+            dwOffset: 5,
+            dwLength: 20,
+        },
+    ];
+    let mut sample = SSF_SAMPLE {
+        pSampleData: data.as_ptr().cast_mut().cast(),
+        cbSampleData: 40,
+        flags: SSF_SAMPLE_FLAG_START_TIME | SSF_SAMPLE_FLAG_DURATION,
+        qwSampleStartTime: 0,
+        qwSampleDuration: 1024,
+        FrameType: FRAMETYPE_UNKNOWN,
+        pUserData: ptr::null_mut(),
+        cbUserData: 0,
+        prgProtectedRanges: ranges.as_mut_ptr(),
+        cProtectedRanges: 2,
+    };
+    // SAFETY: every pointer in the sample is valid for the call.
+    assert_eq!(unsafe { SSFMuxProcessInput(m.0, a, &mut sample) }, S_OK);
+    let (hr, fragment) = m.output(a);
+    assert_eq!(hr, S_OK);
+    let boxes = top(&fragment);
+    assert_eq!(
+        hex::encode(boxes[1].payload()),
+        "0001020304c409211b8daa3816cda0d06d784672abb27ca3e1191a1b8d44deddd0c01113bfd0f0e8"
+    );
+    let traf = boxes[0].find("traf").unwrap().unwrap();
+    let senc = traf.find_uuid(&PIFF_SENC_UUID).unwrap().unwrap();
+    assert_eq!(
+        hex::encode(senc.payload()),
+        "00000002000000010102030405060708000200050000001400030000000c"
+    );
+    assert_eq!(
+        data,
+        (0u8..40).collect::<Vec<_>>(),
+        "the caller's buffer is untouched"
+    );
+}
+
+#[test]
+fn native_protection_encrypts_with_the_given_key_and_iv() {
+    let kid = hex::decode("8ba94ade6eb9449db44fa5beefaf43b0").unwrap();
+    let key = hex::decode("dbfd6922c321c4bb486f4a1c44097ed6").unwrap();
+    let asc = [0x11u8, 0x90];
+    let data: Vec<u8> = (0u8..40).collect();
+    let ranges = [
+        ssf_range {
+            offset: 28,
+            length: 12,
+        },
+        ssf_range {
+            offset: 5,
+            length: 20,
+        },
+    ];
+    let mut out = ssf_output {
+        data: ptr::null(),
+        len: 0,
+        time: 0,
+        duration: 0,
+    };
+    // SAFETY: every pointer below is valid for its call; handles are freed once.
+    unsafe {
+        let mut protection = ptr::null_mut();
+        assert_eq!(
+            ssf_protection_new(kid.as_ptr(), key.as_ptr(), &mut protection),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(
+            ssf_protection_set_la_url(protection, c"https://license.example/".as_ptr()),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(
+            ssf_protection_set_first_iv(protection, 0x0102_0304_0506_0708),
+            ssf_status::SSF_STATUS_OK
+        );
+        let mut options = ptr::null_mut();
+        assert_eq!(ssf_options_new(&mut options), ssf_status::SSF_STATUS_OK);
+        assert_eq!(ssf_options_set_manual(options), ssf_status::SSF_STATUS_OK);
+        assert_eq!(
+            ssf_options_set_protection(options, protection),
+            ssf_status::SSF_STATUS_OK
+        );
+        ssf_protection_free(protection);
+        let mut mux = ptr::null_mut();
+        assert_eq!(ssf_muxer_new(options, &mut mux), ssf_status::SSF_STATUS_OK);
+        ssf_options_free(options);
+        let mut config = ptr::null_mut();
+        assert_eq!(
+            ssf_stream_config_aac(asc.as_ptr(), 2, &mut config),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(
+            ssf_stream_config_set_timescale(config, 48_000),
+            ssf_status::SSF_STATUS_OK
+        );
+        let mut stream = 0;
+        assert_eq!(
+            ssf_muxer_add_stream(mux, config, &mut stream),
+            ssf_status::SSF_STATUS_OK
+        );
+        ssf_stream_config_free(config);
+        let sample = ssf_sample {
+            struct_size: size_of::<ssf_sample>(),
+            data: data.as_ptr(),
+            len: data.len(),
+            dts: 0,
+            cts_offset: 0,
+            duration: 1024,
+            sync: true,
+            protected_ranges: ranges.as_ptr(),
+            protected_range_count: 2,
+        };
+        assert_eq!(
+            ssf_muxer_push(mux, stream, &sample, &mut out),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(out.len, 0, "manual fragmenting");
+        assert_eq!(
+            ssf_muxer_flush(mux, stream, &mut out),
+            ssf_status::SSF_STATUS_OK
+        );
+        let fragment = std::slice::from_raw_parts(out.data, out.len).to_vec();
+        assert_eq!(
+            hex::encode(top(&fragment)[1].payload()),
+            "0001020304c409211b8daa3816cda0d06d784672abb27ca3e1191a1b8d44deddd0c01113bfd0f0e8",
+            "the same bytes as through the Rust API"
+        );
+        let streams = [stream];
+        assert_eq!(
+            ssf_muxer_header(mux, streams.as_ptr(), 1, &mut out),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(
+            sample_entry(std::slice::from_raw_parts(out.data, out.len)),
+            "enca"
+        );
+        ssf_muxer_free(mux);
+
+        let mut seeded = ptr::null_mut();
+        assert_eq!(
+            ssf_protection_from_key_seed(kid.as_ptr(), key.as_ptr(), key.len(), &mut seeded),
+            ssf_status::SSF_STATUS_INVALID_ARGUMENT,
+            "a 16-byte seed is too short"
+        );
+        assert!(seeded.is_null(), "outputs are written only on success");
+    }
+}
