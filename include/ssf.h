@@ -234,6 +234,8 @@ const char *ssf_last_error(void);
  Creates default options (timescale 10 000 000, automatic 2 s fragments, no
  encryption) in `*out`. Free with `ssf_options_free`.
 
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
  # Safety
  `out` is NULL or valid for writing a pointer.
  */
@@ -241,6 +243,8 @@ ssf_status ssf_options_new(struct ssf_options **out);
 
 /*
  Frees options made by `ssf_options_new`; NULL is a no-op.
+
+ Thread safety: no other call may use the handle during or after this one.
 
  # Safety
  `options` is NULL or a live handle, not used after this call.
@@ -251,6 +255,8 @@ void ssf_options_free(struct ssf_options *options);
  Sets the target fragment duration in seconds (automatic fragmenting cuts at the first
  keyframe at or after each multiple of it).
 
+ Thread safety: must not run at the same time as another call on the same handle.
+
  # Safety
  `options` is NULL or a live handle.
  */
@@ -260,6 +266,8 @@ ssf_status ssf_options_set_fragment_seconds(struct ssf_options *options, double 
  Switches to caller-driven fragmenting: fragments close only on `ssf_muxer_flush`,
  `ssf_muxer_flush_at` or `ssf_vod_writer_flush`.
 
+ Thread safety: must not run at the same time as another call on the same handle.
+
  # Safety
  `options` is NULL or a live handle.
  */
@@ -268,6 +276,8 @@ ssf_status ssf_options_set_manual(struct ssf_options *options);
 /*
  Encrypts every audio and video stream with `protection` (copied; the caller still
  frees its handle).
+
+ Thread safety: must not run at the same time as another call on the same handle.
 
  # Safety
  `options` and `protection` are NULL or live handles.
@@ -279,6 +289,8 @@ ssf_status ssf_options_set_protection(struct ssf_options *options,
  Creates PlayReady protection from a key ID (16 bytes in UUID text order, big-endian)
  and a 16-byte AES content key. Free with `ssf_protection_free`.
 
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
  # Safety
  `kid` and `key` point to 16 readable bytes; `out` is valid for writing a pointer.
  */
@@ -287,6 +299,8 @@ ssf_status ssf_protection_new(const uint8_t *kid, const uint8_t *key, struct ssf
 /*
  Creates PlayReady protection whose content key is derived from a key seed (at least
  30 bytes) and the key ID (16 bytes, UUID text order).
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
 
  # Safety
  `kid` points to 16 readable bytes, `seed` to `seed_len`; `out` is valid for writing.
@@ -299,6 +313,8 @@ ssf_status ssf_protection_from_key_seed(const uint8_t *kid,
 /*
  Sets the license acquisition URL (`LA_URL` of the PlayReady header).
 
+ Thread safety: must not run at the same time as another call on the same handle.
+
  # Safety
  `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
  */
@@ -306,6 +322,8 @@ ssf_status ssf_protection_set_la_url(struct ssf_protection *protection, const ch
 
 /*
  Sets the license UI URL (`LUI_URL` of the PlayReady header).
+
+ Thread safety: must not run at the same time as another call on the same handle.
 
  # Safety
  `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
@@ -315,6 +333,8 @@ ssf_status ssf_protection_set_lui_url(struct ssf_protection *protection, const c
 /*
  Sets the first 8-byte IV (stream n starts at `iv + (n << 48)`); random otherwise.
 
+ Thread safety: must not run at the same time as another call on the same handle.
+
  # Safety
  `protection` is NULL or a live handle.
  */
@@ -323,6 +343,8 @@ ssf_status ssf_protection_set_first_iv(struct ssf_protection *protection, uint64
 /*
  Frees protection settings and wipes the key; NULL is a no-op.
 
+ Thread safety: no other call may use the handle during or after this one.
+
  # Safety
  `protection` is NULL or a live handle, not used after this call.
  */
@@ -330,6 +352,8 @@ void ssf_protection_free(struct ssf_protection *protection);
 
 /*
  An H.264 stream from an `avcC` record; samples use the avcC's NAL length size.
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
 
  # Safety
  `avcc` points to `avcc_len` readable bytes; `out` is valid for writing a pointer.
@@ -341,6 +365,8 @@ ssf_status ssf_stream_config_h264(const uint8_t *avcc,
 /*
  An H.264 stream from one SPS and one PPS NAL unit (no start code or length);
  samples are framed with `nal_length_size`-byte lengths (1, 2, 4) or start codes (0).
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
 
  # Safety
  `sps`/`pps` point to their lengths in readable bytes; `out` is valid for writing.
@@ -356,6 +382,8 @@ ssf_status ssf_stream_config_h264_parameter_sets(const uint8_t *sps,
  An H.264 stream whose SPS and PPS come in band with the first IDR sample; samples are
  framed with `nal_length_size`-byte lengths (1, 2, 4) or start codes (0).
 
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
  # Safety
  `out` is NULL or valid for writing a pointer.
  */
@@ -363,6 +391,8 @@ ssf_status ssf_stream_config_h264_in_band(uint32_t nal_length_size, struct ssf_s
 
 /*
  An AAC stream from its AudioSpecificConfig; samples are raw AAC frames (no ADTS).
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
 
  # Safety
  `asc` points to `asc_len` readable bytes; `out` is valid for writing a pointer.
@@ -374,6 +404,8 @@ ssf_status ssf_stream_config_aac(const uint8_t *asc,
 /*
  Sets the average bit rate in bits per second (0: measured from the samples).
 
+ Thread safety: must not run at the same time as another call on the same handle.
+
  # Safety
  `config` is NULL or a live handle.
  */
@@ -382,6 +414,8 @@ ssf_status ssf_stream_config_set_bitrate(struct ssf_stream_config *config,
 
 /*
  Sets the ticks per second of this stream's sample times (default 10 000 000).
+
+ Thread safety: must not run at the same time as another call on the same handle.
 
  # Safety
  `config` is NULL or a live handle.
@@ -392,6 +426,8 @@ ssf_status ssf_stream_config_set_timescale(struct ssf_stream_config *config,
 /*
  Sets the ISO 639-2 language code, e.g. "eng".
 
+ Thread safety: must not run at the same time as another call on the same handle.
+
  # Safety
  `config` is NULL or a live handle; `language` NULL or a NUL-terminated string.
  */
@@ -400,6 +436,8 @@ ssf_status ssf_stream_config_set_language(struct ssf_stream_config *config, cons
 /*
  Sets the StreamIndex name in the manifests (default "video" / "audio").
 
+ Thread safety: must not run at the same time as another call on the same handle.
+
  # Safety
  `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
  */
@@ -407,6 +445,8 @@ ssf_status ssf_stream_config_set_track_name(struct ssf_stream_config *config, co
 
 /*
  Sets the file name the server manifest points at (and the VOD writer writes).
+
+ Thread safety: must not run at the same time as another call on the same handle.
 
  # Safety
  `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
@@ -417,6 +457,8 @@ ssf_status ssf_stream_config_set_source_file_name(struct ssf_stream_config *conf
 /*
  Frees a stream description; NULL is a no-op.
 
+ Thread safety: no other call may use the handle during or after this one.
+
  # Safety
  `config` is NULL or a live handle, not used after this call.
  */
@@ -426,6 +468,8 @@ void ssf_stream_config_free(struct ssf_stream_config *config);
  Creates a muxer with `options` (copied; NULL for the defaults) in `*out`. Free with
  `ssf_muxer_free`.
 
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
  # Safety
  `options` is NULL or a live handle; `out` is valid for writing a pointer.
  */
@@ -433,6 +477,8 @@ ssf_status ssf_muxer_new(const struct ssf_options *options, struct ssf_muxer **o
 
 /*
  Frees a muxer and every output it handed out; NULL is a no-op.
+
+ Thread safety: no other call may use the handle during or after this one.
 
  # Safety
  `muxer` is NULL or a live handle, not used after this call.
@@ -443,6 +489,8 @@ void ssf_muxer_free(struct ssf_muxer *muxer);
  The message of the muxer's last failed call ("" if none). Owned by the muxer; valid
  until the next call on it.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `muxer` is NULL or a live handle.
  */
@@ -450,6 +498,8 @@ const char *ssf_muxer_last_error(const struct ssf_muxer *muxer);
 
 /*
  Adds a stream (copying `config`) and writes its number (0, 1, …) to `*out_stream`.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `muxer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -461,6 +511,8 @@ ssf_status ssf_muxer_add_stream(struct ssf_muxer *muxer,
 /*
  Adds a sample to `stream`. When it closes a fragment (automatic fragmenting),
  `*out_fragment` receives the fragment (moof + mdat); otherwise its `len` is 0.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `muxer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`;
@@ -475,6 +527,8 @@ ssf_status ssf_muxer_push(struct ssf_muxer *muxer,
  Closes `stream`'s open fragment now; `*out_fragment` receives it (`len` 0 when no
  sample was pending).
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
  */
@@ -485,6 +539,8 @@ ssf_status ssf_muxer_flush(struct ssf_muxer *muxer,
 /*
  Closes `stream`'s open fragment so that it ends at `end_time` (stream timescale): the
  last sample lasts until then.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
@@ -498,6 +554,8 @@ ssf_status ssf_muxer_flush_at(struct ssf_muxer *muxer,
  `ftyp` + `moov` for a file holding `streams`. Its size never changes, so it can be
  written first and overwritten in place at the end.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `muxer` is NULL or a live handle; `streams` points to `count` stream numbers;
  `out` NULL or writable.
@@ -510,6 +568,8 @@ ssf_status ssf_muxer_header(struct ssf_muxer *muxer,
 /*
  The `mfra` index of `streams`' fragments so far.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  As `ssf_muxer_header`.
  */
@@ -521,6 +581,8 @@ ssf_status ssf_muxer_index(struct ssf_muxer *muxer,
 /*
  The client manifest (`.ismc`, UTF-8 XML, not NUL-terminated).
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `muxer` is NULL or a live handle; `out` NULL or writable.
  */
@@ -529,6 +591,8 @@ ssf_status ssf_muxer_client_manifest(struct ssf_muxer *muxer, struct ssf_output 
 /*
  The server manifest (`.ism`, UTF-8 XML, not NUL-terminated) pointing at the client
  manifest `client_manifest_path` (relative to the `.ism`).
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `muxer` is NULL or a live handle; `client_manifest_path` NULL or a NUL-terminated
@@ -541,6 +605,8 @@ ssf_status ssf_muxer_server_manifest(struct ssf_muxer *muxer,
 /*
  Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
  with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
 
  # Safety
  `dir` and `name` are NULL or NUL-terminated UTF-8; `options` NULL or a live handle;
@@ -555,6 +621,8 @@ ssf_status ssf_vod_writer_create(const char *dir,
  Frees a VOD writer; NULL is a no-op. Files of a writer that was not finished stay
  incomplete.
 
+ Thread safety: no other call may use the handle during or after this one.
+
  # Safety
  `writer` is NULL or a live handle, not used after this call.
  */
@@ -564,6 +632,8 @@ void ssf_vod_writer_free(struct ssf_vod_writer *writer);
  The message of the writer's last failed call ("" if none). Owned by the writer; valid
  until the next call on it.
 
+ Thread safety: must not run at the same time as another call on the same writer.
+
  # Safety
  `writer` is NULL or a live handle.
  */
@@ -571,6 +641,8 @@ const char *ssf_vod_writer_last_error(const struct ssf_vod_writer *writer);
 
 /*
  Adds a stream (copying `config`) and writes its number to `*out_stream`.
+
+ Thread safety: must not run at the same time as another call on the same writer.
 
  # Safety
  `writer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -582,6 +654,8 @@ ssf_status ssf_vod_writer_add_stream(struct ssf_vod_writer *writer,
 /*
  Adds a sample to `stream`; finished fragments are appended to the stream's file.
 
+ Thread safety: must not run at the same time as another call on the same writer.
+
  # Safety
  `writer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
  */
@@ -592,6 +666,8 @@ ssf_status ssf_vod_writer_push(struct ssf_vod_writer *writer,
 /*
  Closes `stream`'s open fragment now and appends it to the stream's file.
 
+ Thread safety: must not run at the same time as another call on the same writer.
+
  # Safety
  `writer` is NULL or a live handle.
  */
@@ -601,6 +677,8 @@ ssf_status ssf_vod_writer_flush(struct ssf_vod_writer *writer, uint32_t stream);
  Ends the presentation: closes every open fragment, writes the index, the final
  headers and both manifests. The handle then only accepts `ssf_vod_writer_free` and
  `ssf_vod_writer_last_error` (other calls return `SSF_STATUS_INVALID_STATE`).
+
+ Thread safety: must not run at the same time as another call on the same writer.
 
  # Safety
  `writer` is NULL or a live handle.

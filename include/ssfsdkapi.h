@@ -429,6 +429,8 @@ extern "C" {
 /*
  Creates a muxer. Destroy it with SSFMuxDestroy.
 
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
  # Safety
  `phSSFMux` is NULL or writable.
  */
@@ -436,6 +438,8 @@ HRESULT SSFMuxCreate(SSFMUXHANDLE *phSSFMux);
 
 /*
  Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
+
+ Thread safety: no other call may use the handle during or after this one.
 
  # Safety
  `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.
@@ -445,6 +449,8 @@ HRESULT SSFMuxDestroy(SSFMUXHANDLE hSSFMux);
 /*
  Adds an audio or video stream; its index goes to `*pdwStreamIndex`. The first call
  freezes the options.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `hSSFMux` is NULL or live; `pStreamInfo` NULL or a valid SSF_STREAM_INFO whose
@@ -457,6 +463,8 @@ HRESULT SSFMuxAddStream(SSFMUXHANDLE hSSFMux,
 /*
  Adds a sparse stream (TTML, XML or TEXT) belonging to `dwParentStreamIndex`; with
  `fOutputToManifest` its samples are also written into the client manifest.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  As SSFMuxAddStream.
@@ -474,6 +482,8 @@ HRESULT SSFMuxAddSparseStream(SSFMUXHANDLE hSSFMux,
  (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
  one or two frames late (the reorder delay), as in any MP4 without an edit list.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers
  follow its docs.
@@ -487,6 +497,8 @@ HRESULT SSFMuxProcessInput(SSFMUXHANDLE hSSFMux,
  duration. It ends at the time given by SSFMuxAdjustDuration, if one was given since
  the last fragment. Returns S_FALSE with an empty buffer when no sample is pending.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `hSSFMux` is NULL or live; `pOutputBuffer` NULL or writable.
  */
@@ -498,6 +510,8 @@ HRESULT SSFMuxProcessOutput(SSFMUXHANDLE hSSFMux,
  Sets the end time (stream timescale) of the stream's current fragment, which the next
  SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `hSSFMux` is NULL or live.
  */
@@ -505,6 +519,8 @@ HRESULT SSFMuxAdjustDuration(SSFMUXHANDLE hSSFMux, DWORD dwStreamIndex, UINT64 q
 
 /*
  Returns the client manifest (`.ismc`, UTF-8 XML).
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `hSSFMux` is NULL or live; `pBuffer` NULL or writable.
@@ -514,6 +530,8 @@ HRESULT SSFMuxGetClientManifest(SSFMUXHANDLE hSSFMux, struct SSF_BUFFER *pBuffer
 /*
  Returns the server manifest (`.ism`, UTF-8 XML) pointing at the client manifest
  `pszClientManifestRelativePath`.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `hSSFMux` is NULL or live; the path NULL or NUL-terminated UTF-16; `pBuffer` NULL or
@@ -527,6 +545,8 @@ HRESULT SSFMuxGetServerManifest(SSFMUXHANDLE hSSFMux,
  Returns the header (`ftyp` + `moov`) of a file holding the given streams. Its size
  never changes, so it can be written first and rewritten in place at the end.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `hSSFMux` is NULL or live; `pdwStreamIndices` points to `dwStreamCount` DWORDs;
  `pBuffer` NULL or writable.
@@ -539,6 +559,8 @@ HRESULT SSFMuxGetHeader(SSFMUXHANDLE hSSFMux,
 /*
  Returns the index (`mfra`) of the given streams' fragments so far.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  As SSFMuxGetHeader.
  */
@@ -549,6 +571,8 @@ HRESULT SSFMuxGetIndex(SSFMUXHANDLE hSSFMux,
 
 /*
  Sets an option. Options must be set before the first stream is added.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `hSSFMux` is NULL or live; `pvBuffer` points to `cbBuffer` readable bytes.
@@ -565,6 +589,8 @@ HRESULT SSFMuxSetOption(SSFMUXHANDLE hSSFMux,
  keys, URLs, IV) returns S_FALSE with size 0. Key material is returned only to the
  caller that set it, never logged.
 
+ Thread safety: must not run at the same time as another call on the same muxer.
+
  # Safety
  `hSSFMux` is NULL or live; `pcbBuffer` NULL or writable; `pvBuffer` NULL or valid for
  `*pcbBuffer` bytes.
@@ -579,6 +605,8 @@ HRESULT SSFMuxQueryOption(SSFMUXHANDLE hSSFMux,
  `hSSFMux`, or of the calling thread's last failure when `hSSFMux` is NULL ("" if
  none). Owned by the library; valid until the next call on the handle (or the next
  failing call on the thread).
+
+ Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
  `hSSFMux` is NULL or a live handle.

@@ -665,6 +665,8 @@ unsafe fn add_stream(
 
 /// Creates a muxer. Destroy it with SSFMuxDestroy.
 ///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+///
 /// # Safety
 /// `phSSFMux` is NULL or writable.
 #[unsafe(no_mangle)]
@@ -682,6 +684,8 @@ pub unsafe extern "C" fn SSFMuxCreate(phSSFMux: *mut SSFMUXHANDLE) -> HRESULT {
 }
 
 /// Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
+///
+/// Thread safety: no other call may use the handle during or after this one.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.
@@ -701,6 +705,8 @@ pub unsafe extern "C" fn SSFMuxDestroy(hSSFMux: SSFMUXHANDLE) -> HRESULT {
 /// Adds an audio or video stream; its index goes to `*pdwStreamIndex`. The first call
 /// freezes the options.
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pStreamInfo` NULL or a valid SSF_STREAM_INFO whose
 /// pointers follow its docs; `pdwStreamIndex` NULL or writable.
@@ -718,6 +724,8 @@ pub unsafe extern "C" fn SSFMuxAddStream(
 
 /// Adds a sparse stream (TTML, XML or TEXT) belonging to `dwParentStreamIndex`; with
 /// `fOutputToManifest` its samples are also written into the client manifest.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// As SSFMuxAddStream.
@@ -747,6 +755,8 @@ pub unsafe extern "C" fn SSFMuxAddSparseStream(
 /// it. Video samples are held until SSFMuxProcessOutput, which derives their decode times
 /// (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
 /// one or two frames late (the reorder delay), as in any MP4 without an edit list.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers
@@ -817,6 +827,8 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
 /// duration. It ends at the time given by SSFMuxAdjustDuration, if one was given since
 /// the last fragment. Returns S_FALSE with an empty buffer when no sample is pending.
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pOutputBuffer` NULL or writable.
 #[unsafe(no_mangle)]
@@ -865,6 +877,8 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
 /// Sets the end time (stream timescale) of the stream's current fragment, which the next
 /// SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `hSSFMux` is NULL or live.
 #[unsafe(no_mangle)]
@@ -885,6 +899,8 @@ pub unsafe extern "C" fn SSFMuxAdjustDuration(
 
 /// Returns the client manifest (`.ismc`, UTF-8 XML).
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pBuffer` NULL or writable.
 #[unsafe(no_mangle)]
@@ -902,6 +918,8 @@ pub unsafe extern "C" fn SSFMuxGetClientManifest(
 
 /// Returns the server manifest (`.ism`, UTF-8 XML) pointing at the client manifest
 /// `pszClientManifestRelativePath`.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; the path NULL or NUL-terminated UTF-16; `pBuffer` NULL or
@@ -944,6 +962,8 @@ unsafe fn ids(indices: *const DWORD, count: DWORD) -> Result<Vec<StreamId>, Fail
 /// Returns the header (`ftyp` + `moov`) of a file holding the given streams. Its size
 /// never changes, so it can be written first and rewritten in place at the end.
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pdwStreamIndices` points to `dwStreamCount` DWORDs;
 /// `pBuffer` NULL or writable.
@@ -965,6 +985,8 @@ pub unsafe extern "C" fn SSFMuxGetHeader(
 }
 
 /// Returns the index (`mfra`) of the given streams' fragments so far.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// As SSFMuxGetHeader.
@@ -1017,6 +1039,8 @@ fn wide_value(value: &[u8], option: SSF_MUX_OPTION) -> Result<Vec<u16>, Failure>
 }
 
 /// Sets an option. Options must be set before the first stream is added.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pvBuffer` points to `cbBuffer` readable bytes.
@@ -1103,6 +1127,8 @@ fn wide_bytes(units: &[u16]) -> Vec<u8> {
 /// keys, URLs, IV) returns S_FALSE with size 0. Key material is returned only to the
 /// caller that set it, never logged.
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pcbBuffer` NULL or writable; `pvBuffer` NULL or valid for
 /// `*pcbBuffer` bytes.
@@ -1161,6 +1187,8 @@ pub unsafe extern "C" fn SSFMuxQueryOption(
 /// `hSSFMux`, or of the calling thread's last failure when `hSSFMux` is NULL ("" if
 /// none). Owned by the library; valid until the next call on the handle (or the next
 /// failing call on the thread).
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or a live handle.

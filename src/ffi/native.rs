@@ -286,6 +286,8 @@ fn hand_out_fragment(output: &mut Vec<u8>, fragment: Option<Fragment>, out: *mut
 /// Creates default options (timescale 10 000 000, automatic 2 s fragments, no
 /// encryption) in `*out`. Free with `ssf_options_free`.
 ///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+///
 /// # Safety
 /// `out` is NULL or valid for writing a pointer.
 #[unsafe(no_mangle)]
@@ -300,6 +302,8 @@ pub unsafe extern "C" fn ssf_options_new(out: *mut *mut ssf_options) -> ssf_stat
 
 /// Frees options made by `ssf_options_new`; NULL is a no-op.
 ///
+/// Thread safety: no other call may use the handle during or after this one.
+///
 /// # Safety
 /// `options` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
@@ -310,6 +314,8 @@ pub unsafe extern "C" fn ssf_options_free(options: *mut ssf_options) {
 
 /// Sets the target fragment duration in seconds (automatic fragmenting cuts at the first
 /// keyframe at or after each multiple of it).
+///
+/// Thread safety: must not run at the same time as another call on the same handle.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -329,6 +335,8 @@ pub unsafe extern "C" fn ssf_options_set_fragment_seconds(
 /// Switches to caller-driven fragmenting: fragments close only on `ssf_muxer_flush`,
 /// `ssf_muxer_flush_at` or `ssf_vod_writer_flush`.
 ///
+/// Thread safety: must not run at the same time as another call on the same handle.
+///
 /// # Safety
 /// `options` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -343,6 +351,8 @@ pub unsafe extern "C" fn ssf_options_set_manual(options: *mut ssf_options) -> ss
 
 /// Encrypts every audio and video stream with `protection` (copied; the caller still
 /// frees its handle).
+///
+/// Thread safety: must not run at the same time as another call on the same handle.
 ///
 /// # Safety
 /// `options` and `protection` are NULL or live handles.
@@ -371,6 +381,8 @@ fn key16(ptr: *const u8, what: &str) -> Result<[u8; 16], Failure> {
 
 /// Creates PlayReady protection from a key ID (16 bytes in UUID text order, big-endian)
 /// and a 16-byte AES content key. Free with `ssf_protection_free`.
+///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
 ///
 /// # Safety
 /// `kid` and `key` point to 16 readable bytes; `out` is valid for writing a pointer.
@@ -401,6 +413,8 @@ pub unsafe extern "C" fn ssf_protection_new(
 /// Creates PlayReady protection whose content key is derived from a key seed (at least
 /// 30 bytes) and the key ID (16 bytes, UUID text order).
 ///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+///
 /// # Safety
 /// `kid` points to 16 readable bytes, `seed` to `seed_len`; `out` is valid for writing.
 #[unsafe(no_mangle)]
@@ -424,6 +438,8 @@ pub unsafe extern "C" fn ssf_protection_from_key_seed(
 
 /// Sets the license acquisition URL (`LA_URL` of the PlayReady header).
 ///
+/// Thread safety: must not run at the same time as another call on the same handle.
+///
 /// # Safety
 /// `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
@@ -443,6 +459,8 @@ pub unsafe extern "C" fn ssf_protection_set_la_url(
 }
 
 /// Sets the license UI URL (`LUI_URL` of the PlayReady header).
+///
+/// Thread safety: must not run at the same time as another call on the same handle.
 ///
 /// # Safety
 /// `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
@@ -464,6 +482,8 @@ pub unsafe extern "C" fn ssf_protection_set_lui_url(
 
 /// Sets the first 8-byte IV (stream n starts at `iv + (n << 48)`); random otherwise.
 ///
+/// Thread safety: must not run at the same time as another call on the same handle.
+///
 /// # Safety
 /// `protection` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -480,6 +500,8 @@ pub unsafe extern "C" fn ssf_protection_set_first_iv(
 }
 
 /// Frees protection settings and wipes the key; NULL is a no-op.
+///
+/// Thread safety: no other call may use the handle during or after this one.
 ///
 /// # Safety
 /// `protection` is NULL or a live handle, not used after this call.
@@ -508,6 +530,8 @@ fn nal_format(nal_length_size: u32) -> Result<NalFormat, Failure> {
 
 /// An H.264 stream from an `avcC` record; samples use the avcC's NAL length size.
 ///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+///
 /// # Safety
 /// `avcc` points to `avcc_len` readable bytes; `out` is valid for writing a pointer.
 #[unsafe(no_mangle)]
@@ -527,6 +551,8 @@ pub unsafe extern "C" fn ssf_stream_config_h264(
 
 /// An H.264 stream from one SPS and one PPS NAL unit (no start code or length);
 /// samples are framed with `nal_length_size`-byte lengths (1, 2, 4) or start codes (0).
+///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
 ///
 /// # Safety
 /// `sps`/`pps` point to their lengths in readable bytes; `out` is valid for writing.
@@ -558,6 +584,8 @@ pub unsafe extern "C" fn ssf_stream_config_h264_parameter_sets(
 /// An H.264 stream whose SPS and PPS come in band with the first IDR sample; samples are
 /// framed with `nal_length_size`-byte lengths (1, 2, 4) or start codes (0).
 ///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+///
 /// # Safety
 /// `out` is NULL or valid for writing a pointer.
 #[unsafe(no_mangle)]
@@ -576,6 +604,8 @@ pub unsafe extern "C" fn ssf_stream_config_h264_in_band(
 }
 
 /// An AAC stream from its AudioSpecificConfig; samples are raw AAC frames (no ADTS).
+///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
 ///
 /// # Safety
 /// `asc` points to `asc_len` readable bytes; `out` is valid for writing a pointer.
@@ -609,6 +639,8 @@ fn update_config(
 
 /// Sets the average bit rate in bits per second (0: measured from the samples).
 ///
+/// Thread safety: must not run at the same time as another call on the same handle.
+///
 /// # Safety
 /// `config` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -621,6 +653,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_bitrate(
 
 /// Sets the ticks per second of this stream's sample times (default 10 000 000).
 ///
+/// Thread safety: must not run at the same time as another call on the same handle.
+///
 /// # Safety
 /// `config` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -632,6 +666,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_timescale(
 }
 
 /// Sets the ISO 639-2 language code, e.g. "eng".
+///
+/// Thread safety: must not run at the same time as another call on the same handle.
 ///
 /// # Safety
 /// `config` is NULL or a live handle; `language` NULL or a NUL-terminated string.
@@ -648,6 +684,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_language(
 
 /// Sets the StreamIndex name in the manifests (default "video" / "audio").
 ///
+/// Thread safety: must not run at the same time as another call on the same handle.
+///
 /// # Safety
 /// `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
 #[unsafe(no_mangle)]
@@ -660,6 +698,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_track_name(
 }
 
 /// Sets the file name the server manifest points at (and the VOD writer writes).
+///
+/// Thread safety: must not run at the same time as another call on the same handle.
 ///
 /// # Safety
 /// `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
@@ -676,6 +716,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_source_file_name(
 
 /// Frees a stream description; NULL is a no-op.
 ///
+/// Thread safety: no other call may use the handle during or after this one.
+///
 /// # Safety
 /// `config` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
@@ -688,6 +730,8 @@ pub unsafe extern "C" fn ssf_stream_config_free(config: *mut ssf_stream_config) 
 
 /// Creates a muxer with `options` (copied; NULL for the defaults) in `*out`. Free with
 /// `ssf_muxer_free`.
+///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `out` is valid for writing a pointer.
@@ -717,6 +761,8 @@ pub unsafe extern "C" fn ssf_muxer_new(
 
 /// Frees a muxer and every output it handed out; NULL is a no-op.
 ///
+/// Thread safety: no other call may use the handle during or after this one.
+///
 /// # Safety
 /// `muxer` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
@@ -727,6 +773,8 @@ pub unsafe extern "C" fn ssf_muxer_free(muxer: *mut ssf_muxer) {
 
 /// The message of the muxer's last failed call ("" if none). Owned by the muxer; valid
 /// until the next call on it.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle.
@@ -742,6 +790,8 @@ pub unsafe extern "C" fn ssf_muxer_last_error(muxer: *const ssf_muxer) -> *const
 }
 
 /// Adds a stream (copying `config`) and writes its number (0, 1, …) to `*out_stream`.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `muxer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -764,6 +814,8 @@ pub unsafe extern "C" fn ssf_muxer_add_stream(
 
 /// Adds a sample to `stream`. When it closes a fragment (automatic fragmenting),
 /// `*out_fragment` receives the fragment (moof + mdat); otherwise its `len` is 0.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`;
@@ -788,6 +840,8 @@ pub unsafe extern "C" fn ssf_muxer_push(
 /// Closes `stream`'s open fragment now; `*out_fragment` receives it (`len` 0 when no
 /// sample was pending).
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
 #[unsafe(no_mangle)]
@@ -806,6 +860,8 @@ pub unsafe extern "C" fn ssf_muxer_flush(
 
 /// Closes `stream`'s open fragment so that it ends at `end_time` (stream timescale): the
 /// last sample lasts until then.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
@@ -826,6 +882,8 @@ pub unsafe extern "C" fn ssf_muxer_flush_at(
 
 /// `ftyp` + `moov` for a file holding `streams`. Its size never changes, so it can be
 /// written first and overwritten in place at the end.
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `streams` points to `count` stream numbers;
@@ -849,6 +907,8 @@ pub unsafe extern "C" fn ssf_muxer_header(
 
 /// The `mfra` index of `streams`' fragments so far.
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// As `ssf_muxer_header`.
 #[unsafe(no_mangle)]
@@ -870,6 +930,8 @@ pub unsafe extern "C" fn ssf_muxer_index(
 
 /// The client manifest (`.ismc`, UTF-8 XML, not NUL-terminated).
 ///
+/// Thread safety: must not run at the same time as another call on the same muxer.
+///
 /// # Safety
 /// `muxer` is NULL or a live handle; `out` NULL or writable.
 #[unsafe(no_mangle)]
@@ -887,6 +949,8 @@ pub unsafe extern "C" fn ssf_muxer_client_manifest(
 
 /// The server manifest (`.ism`, UTF-8 XML, not NUL-terminated) pointing at the client
 /// manifest `client_manifest_path` (relative to the `.ism`).
+///
+/// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `client_manifest_path` NULL or a NUL-terminated
@@ -920,6 +984,8 @@ fn live_writer(h: &mut VodHandle) -> Result<&mut VodWriter, Failure> {
 
 /// Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
 /// with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
+///
+/// Thread safety: safe from any thread (it creates a new handle or reads static data).
 ///
 /// # Safety
 /// `dir` and `name` are NULL or NUL-terminated UTF-8; `options` NULL or a live handle;
@@ -956,6 +1022,8 @@ pub unsafe extern "C" fn ssf_vod_writer_create(
 /// Frees a VOD writer; NULL is a no-op. Files of a writer that was not finished stay
 /// incomplete.
 ///
+/// Thread safety: no other call may use the handle during or after this one.
+///
 /// # Safety
 /// `writer` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
@@ -966,6 +1034,8 @@ pub unsafe extern "C" fn ssf_vod_writer_free(writer: *mut ssf_vod_writer) {
 
 /// The message of the writer's last failed call ("" if none). Owned by the writer; valid
 /// until the next call on it.
+///
+/// Thread safety: must not run at the same time as another call on the same writer.
 ///
 /// # Safety
 /// `writer` is NULL or a live handle.
@@ -981,6 +1051,8 @@ pub unsafe extern "C" fn ssf_vod_writer_last_error(writer: *const ssf_vod_writer
 }
 
 /// Adds a stream (copying `config`) and writes its number to `*out_stream`.
+///
+/// Thread safety: must not run at the same time as another call on the same writer.
 ///
 /// # Safety
 /// `writer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -1003,6 +1075,8 @@ pub unsafe extern "C" fn ssf_vod_writer_add_stream(
 
 /// Adds a sample to `stream`; finished fragments are appended to the stream's file.
 ///
+/// Thread safety: must not run at the same time as another call on the same writer.
+///
 /// # Safety
 /// `writer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
 #[unsafe(no_mangle)]
@@ -1021,6 +1095,8 @@ pub unsafe extern "C" fn ssf_vod_writer_push(
 
 /// Closes `stream`'s open fragment now and appends it to the stream's file.
 ///
+/// Thread safety: must not run at the same time as another call on the same writer.
+///
 /// # Safety
 /// `writer` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -1037,6 +1113,8 @@ pub unsafe extern "C" fn ssf_vod_writer_flush(
 /// Ends the presentation: closes every open fragment, writes the index, the final
 /// headers and both manifests. The handle then only accepts `ssf_vod_writer_free` and
 /// `ssf_vod_writer_last_error` (other calls return `SSF_STATUS_INVALID_STATE`).
+///
+/// Thread safety: must not run at the same time as another call on the same writer.
 ///
 /// # Safety
 /// `writer` is NULL or a live handle.
