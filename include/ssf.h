@@ -274,6 +274,17 @@ ssf_status ssf_options_set_fragment_seconds(struct ssf_options *options, double 
 ssf_status ssf_options_set_manual(struct ssf_options *options);
 
 /*
+ Lists an `f` element per QualityLevel in every `c` of the client manifest (the SDK's
+ FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST); off by default.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_options_set_fragment_elements(struct ssf_options *options, bool on);
+
+/*
  Encrypts every audio and video stream with `protection` (copied; the caller still
  frees its handle).
 

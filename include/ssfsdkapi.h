@@ -371,7 +371,8 @@ typedef uint32_t SSF_MUX_OPTION;
 #define SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE 1
 
 /*
- u32. Non-zero (always write `f` elements) is not supported yet (returns E_NOTIMPL).
+ u32. Non-zero: every `c` of the client manifest lists an `f` element per QualityLevel;
+ 0 (default): only sparse streams with ManifestOutput have them.
  */
 #define SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST 2
 

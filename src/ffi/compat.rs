@@ -99,7 +99,8 @@ pub type SSF_MUX_OPTION = u32;
 pub const SSF_MUX_OPTION_LIVE_MODE: SSF_MUX_OPTION = 0;
 /// u32, default 1. The StreamManifestBox of live headers; kept for live mode.
 pub const SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE: SSF_MUX_OPTION = 1;
-/// u32. Non-zero (always write `f` elements) is not supported yet (returns E_NOTIMPL).
+/// u32. Non-zero: every `c` of the client manifest lists an `f` element per QualityLevel;
+/// 0 (default): only sparse streams with ManifestOutput have them.
 pub const SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST: SSF_MUX_OPTION = 2;
 /// i64, default 10 000 000. Ticks per second of the sample times of streams added after.
 pub const SSF_MUX_OPTION_TIME_SCALE: SSF_MUX_OPTION = 3;
@@ -278,6 +279,7 @@ fn hresult(status: ssf_status) -> HRESULT {
 #[derive(Default)]
 struct Settings {
     manifest_box: u32,
+    fragment_elements: u32,
     timescale: u32,
     variable_rate: u32,
     drm: u32,
@@ -337,7 +339,9 @@ impl CompatMux {
     /// The muxer, created from the options on first use.
     fn muxer_or_create(&mut self) -> Result<&mut Muxer, Failure> {
         if self.mux.is_none() {
-            let mut options = Options::default().manual();
+            let mut options = Options::default()
+                .manual()
+                .fragment_elements(self.settings.fragment_elements != 0);
             if let Some(p) = self.protection()? {
                 options = options.protection(p);
             }
@@ -1066,18 +1070,16 @@ pub unsafe extern "C" fn SSFMuxSetOption(
         let value = unsafe { bytes(pvBuffer.cast::<u8>(), cbBuffer as usize, "pvBuffer") }?;
         let s = &mut m.settings;
         match option {
-            SSF_MUX_OPTION_LIVE_MODE | SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST => {
+            SSF_MUX_OPTION_LIVE_MODE => {
                 if u32_value(value, option)? != 0 {
-                    let what = if option == SSF_MUX_OPTION_LIVE_MODE {
-                        "live mode (SSF_MUX_OPTION_LIVE_MODE)"
-                    } else {
-                        "forced fragment elements (SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST)"
-                    };
                     return Err(Failure::new(
                         ssf_status::SSF_STATUS_UNSUPPORTED,
-                        format!("{what} is not supported yet"),
+                        "live mode (SSF_MUX_OPTION_LIVE_MODE) is not supported yet",
                     ));
                 }
+            }
+            SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST => {
+                s.fragment_elements = u32_value(value, option)?;
             }
             SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE => {
                 s.manifest_box = u32_value(value, option)?;
@@ -1144,8 +1146,9 @@ pub unsafe extern "C" fn SSFMuxQueryOption(
         let capacity = *unsafe { pcbBuffer.as_ref() }.ok_or_else(|| Failure::null("pcbBuffer"))?;
         let s = &m.settings;
         let value: Option<Zeroizing<Vec<u8>>> = match option {
-            SSF_MUX_OPTION_LIVE_MODE | SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST => {
-                Some(0u32.to_ne_bytes().to_vec())
+            SSF_MUX_OPTION_LIVE_MODE => Some(0u32.to_ne_bytes().to_vec()),
+            SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST => {
+                Some(s.fragment_elements.to_ne_bytes().to_vec())
             }
             SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE => {
                 Some(s.manifest_box.to_ne_bytes().to_vec())

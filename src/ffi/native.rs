@@ -349,6 +349,26 @@ pub unsafe extern "C" fn ssf_options_set_manual(options: *mut ssf_options) -> ss
     })
 }
 
+/// Lists an `f` element per QualityLevel in every `c` of the client manifest (the SDK's
+/// FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST); off by default.
+///
+/// Thread safety: must not run at the same time as another call on the same handle.
+///
+/// # Safety
+/// `options` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ssf_options_set_fragment_elements(
+    options: *mut ssf_options,
+    on: bool,
+) -> ssf_status {
+    run(|| {
+        // SAFETY: per the contract.
+        let o = unsafe { handle_mut(options, "options") }?;
+        *o = o.clone().fragment_elements(on);
+        Ok(())
+    })
+}
+
 /// Encrypts every audio and video stream with `protection` (copied; the caller still
 /// frees its handle).
 ///

@@ -398,10 +398,14 @@ fn native_muxer_hands_out_header_fragments_index_and_manifests() {
             ssf_stream_config_set_timescale(config, 48_000),
             ssf_status::SSF_STATUS_OK
         );
+        let mut options = ptr::null_mut();
+        assert_eq!(ssf_options_new(&mut options), ssf_status::SSF_STATUS_OK);
         assert_eq!(
-            ssf_muxer_new(ptr::null(), &mut mux),
+            ssf_options_set_fragment_elements(options, true),
             ssf_status::SSF_STATUS_OK
         );
+        assert_eq!(ssf_muxer_new(options, &mut mux), ssf_status::SSF_STATUS_OK);
+        ssf_options_free(options);
         assert_eq!(
             ssf_muxer_add_stream(mux, config, &mut stream),
             ssf_status::SSF_STATUS_OK
@@ -460,6 +464,7 @@ fn native_muxer_hands_out_header_fragments_index_and_manifests() {
         );
         let ismc = std::str::from_utf8(std::slice::from_raw_parts(out.data, out.len)).unwrap();
         assert!(ismc.contains("<SmoothStreamingMedia"));
+        assert_eq!(ismc.matches("<f i=\"0\"/>").count(), 3, "{ismc}");
         assert_eq!(
             ssf_muxer_server_manifest(mux, c"x.ismc".as_ptr(), &mut out),
             ssf_status::SSF_STATUS_OK
@@ -675,4 +680,33 @@ fn native_protection_encrypts_with_the_given_key_and_iv() {
         );
         assert!(seeded.is_null(), "outputs are written only on success");
     }
+}
+
+#[test]
+fn forced_fragment_elements_option_reaches_the_client_manifest() {
+    let m = Mux::new();
+    let one = 1u32.to_ne_bytes();
+    assert_eq!(
+        m.set(
+            SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST,
+            &one
+        ),
+        S_OK
+    );
+    assert_eq!(
+        m.query(SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST),
+        (S_OK, one.to_vec())
+    );
+    let wave = aac_wave();
+    let source = wide("a.isma");
+    let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+    for fragment in 0..2u64 {
+        for i in 0..5u64 {
+            let t = (fragment * 5 + i) * 213_333;
+            assert_eq!(m.input(a, &[0x21; 50], t, 213_333, true), S_OK);
+        }
+        assert_eq!(m.output(a).0, S_OK);
+    }
+    let manifest = m.client_manifest();
+    assert_eq!(manifest.matches("<f i=\"0\"/>").count(), 2, "{manifest}");
 }

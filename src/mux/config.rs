@@ -34,6 +34,10 @@ pub struct Options {
     pub fragmentation: Fragmentation,
     /// Encryption of every stream, if any.
     pub protection: Option<Protection>,
+    /// Whether every `c` of the client manifest lists an `f` element per QualityLevel
+    /// (the SDK's FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST). Off: only sparse streams
+    /// with ManifestOutput get them.
+    pub fragment_elements: bool,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             fragment_duration: 2 * u64::from(SMOOTH_TIMESCALE),
             fragmentation: Fragmentation::Automatic,
             protection: None,
+            fragment_elements: false,
         }
     }
 }
@@ -63,6 +68,12 @@ impl Options {
     /// Encrypts every stream with `protection` and signals it with its PlayReady header.
     pub fn protection(mut self, protection: Protection) -> Self {
         self.protection = Some(protection);
+        self
+    }
+
+    /// Lists an `f` element per QualityLevel in every `c` of the client manifest.
+    pub fn fragment_elements(mut self, on: bool) -> Self {
+        self.fragment_elements = on;
         self
     }
 

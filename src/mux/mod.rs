@@ -477,6 +477,7 @@ impl Muxer {
             timescale: u64::from(self.options.timescale),
             tracks,
             protection,
+            fragment_elements: self.options.fragment_elements,
         })
     }
 
