@@ -993,7 +993,7 @@ pub unsafe extern "C" fn ssf_muxer_server_manifest(
 
 // ---------------------------------------------------------------- VOD writer
 
-fn live_writer(h: &mut VodHandle) -> Result<&mut VodWriter, Failure> {
+fn open_writer(h: &mut VodHandle) -> Result<&mut VodWriter, Failure> {
     h.vod.as_mut().ok_or_else(|| {
         Failure::new(
             ssf_status::SSF_STATUS_INVALID_STATE,
@@ -1086,7 +1086,7 @@ pub unsafe extern "C" fn ssf_vod_writer_add_stream(
         need(out_stream, "out_stream")?;
         // SAFETY: per the contract.
         let config = unsafe { handle_ref(config, "config") }?.clone();
-        let id = live_writer(h)?.add_stream(config)?;
+        let id = open_writer(h)?.add_stream(config)?;
         // SAFETY: checked non-NULL.
         unsafe { write_out(out_stream, stream_number(id)?) };
         Ok(())
@@ -1108,7 +1108,7 @@ pub unsafe extern "C" fn ssf_vod_writer_push(
     on_handle(writer, "writer", vod_error, |h| {
         // SAFETY: per the contract.
         let sample = unsafe { sample_from(sample) }?;
-        live_writer(h)?.push(stream_id(stream), sample)?;
+        open_writer(h)?.push(stream_id(stream), sample)?;
         Ok(())
     })
 }
@@ -1125,7 +1125,7 @@ pub unsafe extern "C" fn ssf_vod_writer_flush(
     stream: u32,
 ) -> ssf_status {
     on_handle(writer, "writer", vod_error, |h| {
-        live_writer(h)?.flush(stream_id(stream))?;
+        open_writer(h)?.flush(stream_id(stream))?;
         Ok(())
     })
 }
@@ -1141,7 +1141,7 @@ pub unsafe extern "C" fn ssf_vod_writer_flush(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_vod_writer_finish(writer: *mut ssf_vod_writer) -> ssf_status {
     on_handle(writer, "writer", vod_error, |h| {
-        live_writer(h)?;
+        open_writer(h)?;
         if let Some(vod) = h.vod.take() {
             vod.finish()?;
         }
