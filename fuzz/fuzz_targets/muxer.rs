@@ -77,6 +77,7 @@ fuzz_target!(|data: &[u8]| {
         } else {
             Fragmentation::Manual
         },
+        ..Options::default()
     };
     // A zero fragment duration must be refused, not panic later.
     let Ok(mut muxer) = Muxer::new(options) else {

@@ -5,6 +5,7 @@
 pub mod aac;
 pub mod asf;
 pub mod avc;
+pub mod media_type;
 pub mod ttml;
 pub mod vc1;
 pub mod wma;

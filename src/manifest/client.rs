@@ -46,7 +46,7 @@ fn write_root(
         .with_attribute(("TimeScale", timescale.as_str()))
         .write_inner_content(|w| {
             for g in groups {
-                write_stream_index(w, g)?;
+                write_stream_index(w, g, p.fragment_elements)?;
             }
             if !p.protection.is_empty() {
                 write_protection(w, &p.protection)?;
@@ -78,7 +78,11 @@ fn write_protection(w: &mut Writer<Vec<u8>>, headers: &[ProtectionHeader]) -> io
 }
 
 /// `<StreamIndex>` with its QualityLevels and `c` list (format.md §6.2).
-fn write_stream_index(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Result<()> {
+fn write_stream_index(
+    w: &mut Writer<Vec<u8>>,
+    g: &StreamGroup<'_>,
+    fragment_elements: bool,
+) -> io::Result<()> {
     let mut attrs: Vec<(&str, String)> = vec![
         ("Type", g.kind.as_str().to_string()),
         ("Name", g.name.to_string()),
@@ -142,7 +146,7 @@ fn write_stream_index(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Resul
                     .map_or_else(|| position.to_string(), |i| i.to_string());
                 write_quality_level(w, track, &index)?;
             }
-            write_chunks(w, g)
+            write_chunks(w, g, fragment_elements)
         })?;
     Ok(())
 }
@@ -183,8 +187,14 @@ fn write_quality_level(
 /// always, so that a reader's `t = previous t + previous d` rule gives every start time.
 ///
 /// A sparse stream with ManifestOutput carries each fragment's samples inline, as the
-/// base64 content of an `f` element per QualityLevel (MS-SSTR TrackFragmentElement).
-fn write_chunks(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Result<()> {
+/// base64 content of an `f` element per QualityLevel (MS-SSTR TrackFragmentElement, whose
+/// `i` is the QualityLevel's Index). With `fragment_elements` every `c` lists an `f` for
+/// each QualityLevel, empty where there is nothing inline.
+fn write_chunks(
+    w: &mut Writer<Vec<u8>>,
+    g: &StreamGroup<'_>,
+    fragment_elements: bool,
+) -> io::Result<()> {
     use base64::Engine as _;
     let mut expected: Option<u64> = None;
     for (i, f) in g.fragments().iter().enumerate() {
@@ -194,26 +204,38 @@ fn write_chunks(w: &mut Writer<Vec<u8>>, g: &StreamGroup<'_>) -> io::Result<()> 
             c = c.with_attribute(("t", f.time.to_string().as_str()));
         }
         c = c.with_attribute(("d", duration.as_str()));
-        let inline: Vec<(usize, &Vec<u8>)> = g
+        let elements: Vec<(String, Option<&Vec<u8>>)> = g
             .tracks
             .iter()
             .enumerate()
-            .filter_map(|(level, t)| match &t.attributes {
-                MediaAttributes::Text(text) if text.manifest_output => {
-                    text.inline_fragments.get(i).map(|data| (level, data))
-                }
-                _ => None,
+            .filter_map(|(position, t)| {
+                let inline = match &t.attributes {
+                    MediaAttributes::Text(text) if text.manifest_output => {
+                        text.inline_fragments.get(i)
+                    }
+                    _ => None,
+                };
+                let index = t
+                    .quality_index
+                    .map_or_else(|| position.to_string(), |q| q.to_string());
+                (fragment_elements || inline.is_some()).then_some((index, inline))
             })
             .collect();
-        if inline.is_empty() {
+        if elements.is_empty() {
             c.write_empty()?;
         } else {
             c.write_inner_content(|w| {
-                for (level, data) in &inline {
-                    let text = base64::engine::general_purpose::STANDARD.encode(data);
-                    w.create_element("f")
-                        .with_attribute(("i", level.to_string().as_str()))
-                        .write_text_content(quick_xml::events::BytesText::new(&text))?;
+                for (index, data) in &elements {
+                    let f = w.create_element("f").with_attribute(("i", index.as_str()));
+                    match data {
+                        Some(data) => {
+                            let text = base64::engine::general_purpose::STANDARD.encode(data);
+                            f.write_text_content(quick_xml::events::BytesText::new(&text))?;
+                        }
+                        None => {
+                            f.write_empty()?;
+                        }
+                    }
                 }
                 Ok(())
             })?;

@@ -154,6 +154,10 @@ pub struct Presentation {
     pub tracks: Vec<ManifestTrack>,
     /// Content protection headers, written as the last child of the client manifest.
     pub protection: Vec<ProtectionHeader>,
+    /// Whether every `c` lists an `f` element per QualityLevel (the SDK's
+    /// FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST); otherwise only sparse streams with
+    /// ManifestOutput have them, carrying their samples.
+    pub fragment_elements: bool,
 }
 
 /// One `<ProtectionHeader>` of the client manifest (format.md §6.6).

@@ -72,6 +72,7 @@ fn presentation() -> Presentation {
             audio(),
         ],
         protection: Vec::new(),
+        fragment_elements: false,
     }
 }
 
@@ -213,6 +214,7 @@ fn duplicate_bitrate_and_bad_input_refused() {
         timescale: 10_000_000,
         tracks: Vec::new(),
         protection: Vec::new(),
+        fragment_elements: false,
     };
     assert!(matches!(
         server_manifest(&p, "x"),
@@ -344,4 +346,31 @@ fn protection_is_the_last_child_with_plain_base64() {
             .unwrap()
             .contains("Protection")
     );
+}
+
+#[test]
+fn forced_fragment_elements_list_every_quality_level() {
+    let mut p = presentation();
+    let plain = client_manifest(&p).unwrap();
+    assert!(!plain.contains("<f "), "no f elements unless asked");
+    p.fragment_elements = true;
+    let xml = client_manifest(&p).unwrap();
+    let video = xml.split("</StreamIndex>").next().unwrap();
+    let audio = xml.split("</StreamIndex>").nth(1).unwrap();
+    let video_chunks = video.matches("<c ").count();
+    assert!(video_chunks > 0);
+    assert_eq!(
+        video.matches("<f i=\"0\"/>").count(),
+        video_chunks,
+        "{video}"
+    );
+    assert_eq!(video.matches("<f i=\"1\"/>").count(), video_chunks);
+    assert_eq!(
+        audio.matches("<f i=\"0\"/>").count(),
+        audio.matches("<c ").count()
+    );
+    // A QualityLevel with its own Index is named by it.
+    p.tracks[1].quality_index = Some(7);
+    let xml = client_manifest(&p).unwrap();
+    assert!(xml.contains("<f i=\"7\"/>"), "{xml}");
 }

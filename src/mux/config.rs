@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use crate::codec::avc::NalFormat;
+use crate::codec::media_type::MediaType;
 use crate::codec::wma::WmaConfig;
 use crate::codec::{AacCodec, AvcCodec, Codec, TextFormat, Vc1Codec};
 use crate::drm::Protection;
@@ -33,6 +34,10 @@ pub struct Options {
     pub fragmentation: Fragmentation,
     /// Encryption of every stream, if any.
     pub protection: Option<Protection>,
+    /// Whether every `c` of the client manifest lists an `f` element per QualityLevel
+    /// (the SDK's FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST). Off: only sparse streams
+    /// with ManifestOutput get them.
+    pub fragment_elements: bool,
 }
 
 impl Default for Options {
@@ -42,6 +47,7 @@ impl Default for Options {
             fragment_duration: 2 * u64::from(SMOOTH_TIMESCALE),
             fragmentation: Fragmentation::Automatic,
             protection: None,
+            fragment_elements: false,
         }
     }
 }
@@ -62,6 +68,12 @@ impl Options {
     /// Encrypts every stream with `protection` and signals it with its PlayReady header.
     pub fn protection(mut self, protection: Protection) -> Self {
         self.protection = Some(protection);
+        self
+    }
+
+    /// Lists an `f` element per QualityLevel in every `c` of the client manifest.
+    pub fn fragment_elements(mut self, on: bool) -> Self {
+        self.fragment_elements = on;
         self
     }
 
@@ -247,6 +259,23 @@ impl StreamConfig {
     /// AAC from its AudioSpecificConfig; samples are raw AAC frames (no ADTS header).
     pub fn aac(asc: &[u8]) -> Result<Self> {
         Ok(Self::new(Codec::Aac(AacCodec::from_asc(asc)?)))
+    }
+
+    /// A stream from a Windows media type parsed by [`crate::codec::media_type`] (the
+    /// original SDK's WAVEFORMATEX / VIDEOINFOHEADER2 / MPEG2VIDEOINFO input).
+    pub fn from_media_type(media: MediaType) -> Result<Self> {
+        match media {
+            MediaType::Aac { asc } => Self::aac(&asc),
+            MediaType::H264ParameterSets { sps, pps, input } => {
+                Self::h264_parameter_sets(sps, pps, input)
+            }
+            MediaType::H264InBand { input } => Self::h264_in_band(input),
+            MediaType::Wma { wave_format_ex } => Self::wma(&wave_format_ex),
+            MediaType::Vc1 { codec_private_data } if codec_private_data.is_empty() => {
+                Ok(Self::vc1_in_band())
+            }
+            MediaType::Vc1 { codec_private_data } => Self::vc1(&codec_private_data),
+        }
     }
 
     /// Average bit rate in bits per second (0: measured from the samples).

@@ -6,6 +6,7 @@
 mod config;
 mod fragment;
 mod live;
+mod presentation;
 mod sample;
 mod stream;
 mod timescale;
@@ -13,6 +14,7 @@ mod timescale;
 pub use config::{Fragmentation, Options, SMOOTH_TIMESCALE, StreamConfig, StreamId};
 pub use fragment::Fragment;
 pub use live::LIVE_END_OF_STREAM;
+pub use presentation::PresentationTimed;
 pub use sample::Sample;
 pub use timescale::rescale;
 
@@ -477,6 +479,7 @@ impl Muxer {
             timescale: u64::from(self.options.timescale),
             tracks,
             protection,
+            fragment_elements: self.options.fragment_elements,
         })
     }
 

@@ -25,6 +25,11 @@ pub fn require_tool(tool: &str, test: &str) -> bool {
     } else {
         "-version"
     };
+    require_tool_with(tool, probe, test)
+}
+
+/// Like [`require_tool`], for a tool whose version flag is `probe` (e.g. `--version`).
+pub fn require_tool_with(tool: &str, probe: &str, test: &str) -> bool {
     let ok = Command::new(tool)
         .arg(probe)
         .output()
@@ -35,7 +40,7 @@ pub fn require_tool(tool: &str, test: &str) -> bool {
     if in_ci() {
         panic!("{test}: `{tool}` is required in CI but was not found (.ci/run installs it)");
     }
-    eprintln!("skipped {test}: `{tool}` not found (install ffmpeg to run it)");
+    eprintln!("skipped {test}: `{tool}` not found (install it to run this test)");
     false
 }
 

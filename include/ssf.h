@@ -1,0 +1,703 @@
+/*
+ * ssf.h: the native C API of ssf, a Smooth Streaming (PIFF) packager.
+ * Generated from src/ffi by cbindgen (build.rs); do not edit.
+ *
+ * Conventions: every call returns an ssf_status (SSF_STATUS_OK = 0); inputs are
+ * borrowed (pointer, length) pairs read during the call; outputs are written only on
+ * success, and ssf_output bytes belong to the handle and stay valid until the next call
+ * on it; *_free(NULL) is a no-op; a handle must not be used by two threads at once; a
+ * failure's message is in ssf_*_last_error(handle) and ssf_last_error().
+ *
+ *   ssf_vod_writer *w; ssf_stream_config *c; uint32_t v;
+ *   ssf_vod_writer_create("out", "movie", NULL, &w);
+ *   ssf_stream_config_h264_in_band(4, &c);
+ *   ssf_stream_config_set_bitrate(c, 2500000);
+ *   ssf_vod_writer_add_stream(w, c, &v);
+ *   ssf_stream_config_free(c);
+ *   ssf_sample s = {sizeof s, data, len, dts, cts_offset, duration, is_idr, NULL, 0};
+ *   if (ssf_vod_writer_push(w, v, &s) != SSF_STATUS_OK)
+ *       fprintf(stderr, "%s\n", ssf_vod_writer_last_error(w));
+ *   ssf_vod_writer_finish(w);
+ *   ssf_vod_writer_free(w);
+ */
+
+#ifndef SSF_H
+#define SSF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ The result of every native `ssf_*` call. Values are stable: a code is never
+ renumbered or reused, and retired codes stay listed here as comments.
+ */
+enum ssf_status
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /*
+   Success.
+   */
+  SSF_STATUS_OK = 0,
+  /*
+   A required pointer argument was NULL.
+   */
+  SSF_STATUS_NULL_PARAMETER = 1,
+  /*
+   An argument or option is out of range (including absurd sizes and struct sizes
+   that do not match this library's).
+   */
+  SSF_STATUS_INVALID_ARGUMENT = 2,
+  /*
+   A codec configuration (avcC, SPS/PPS, AudioSpecificConfig, media type) was refused.
+   */
+  SSF_STATUS_INVALID_CONFIG = 3,
+  /*
+   Bytes that do not follow their format.
+   */
+  SSF_STATUS_MALFORMED = 4,
+  /*
+   A stream number this handle never returned.
+   */
+  SSF_STATUS_UNKNOWN_STREAM = 5,
+  /*
+   A sample was refused (timing, size, keyframe rules).
+   */
+  SSF_STATUS_INVALID_SAMPLE = 6,
+  /*
+   The call does not fit the handle's state (e.g. after finish).
+   */
+  SSF_STATUS_INVALID_STATE = 7,
+  /*
+   A file could not be read or written.
+   */
+  SSF_STATUS_IO = 8,
+  /*
+   The input asks for something this library does not implement yet.
+   */
+  SSF_STATUS_UNSUPPORTED = 9,
+  /*
+   A string was not valid UTF-8 (native API) or UTF-16 (compatible API).
+   */
+  SSF_STATUS_INVALID_STRING = 10,
+  /*
+   An output is too large for the interface that has to carry it.
+   */
+  SSF_STATUS_OUTPUT_TOO_LARGE = 11,
+  /*
+   The library hit an internal bug; the handle should be freed and not used again.
+   */
+  SSF_STATUS_PANIC = 100,
+};
+#ifndef __cplusplus
+typedef uint32_t ssf_status;
+#endif // __cplusplus
+
+/*
+ The sans-IO muxer (Rust `Muxer`): samples in; header, fragments, index and manifests
+ out as bytes the caller writes. Not safe for concurrent use.
+ */
+typedef struct ssf_muxer ssf_muxer;
+
+/*
+ Muxer-wide options (Rust `Options`). Create with `ssf_options_new`, free with
+ `ssf_options_free`. Not safe for concurrent use.
+ */
+typedef struct ssf_options ssf_options;
+
+/*
+ PlayReady encryption settings (Rust `Protection`); holds the content key, which is
+ wiped from memory when the handle is freed. Not safe for concurrent use.
+ */
+typedef struct ssf_protection ssf_protection;
+
+/*
+ One stream's description (Rust `StreamConfig`), made by one of the
+ `ssf_stream_config_*` constructors and adjusted with the `ssf_stream_config_set_*`
+ calls. Adding it to a muxer copies it. Not safe for concurrent use.
+ */
+typedef struct ssf_stream_config ssf_stream_config;
+
+/*
+ A writer of a whole on-demand presentation into a directory (Rust `VodWriter`):
+ `.ismv`/`.isma` per stream, `.ism` and `.ismc`. Not safe for concurrent use.
+ */
+typedef struct ssf_vod_writer ssf_vod_writer;
+
+/*
+ A byte range of a sample, `{offset, length}`.
+ */
+typedef struct ssf_range {
+  /*
+   Offset from the start of the sample.
+   */
+  uint32_t offset;
+  /*
+   Length in bytes.
+   */
+  uint32_t length;
+} ssf_range;
+
+/*
+ One encoded sample. Set `struct_size` to `sizeof(ssf_sample)`: it lets later versions
+ add fields without breaking callers built against this one.
+ */
+typedef struct ssf_sample {
+  /*
+   `sizeof(ssf_sample)`.
+   */
+  size_t struct_size;
+  /*
+   The payload (borrowed for the call; the library copies what it keeps).
+   */
+  const uint8_t *data;
+  /*
+   Payload length in bytes.
+   */
+  size_t len;
+  /*
+   Decode time in the stream's timescale.
+   */
+  uint64_t dts;
+  /*
+   Presentation time minus decode time.
+   */
+  uint64_t cts_offset;
+  /*
+   Duration in the stream's timescale; 0 when unknown (the next sample's decode time
+   gives it).
+   */
+  uint64_t duration;
+  /*
+   Whether the sample is a random access point (IDR picture; every audio frame).
+   */
+  bool sync;
+  /*
+   Byte ranges to encrypt instead of the codec's choice; NULL for the default.
+   */
+  const struct ssf_range *protected_ranges;
+  /*
+   Number of entries in `protected_ranges`.
+   */
+  size_t protected_range_count;
+} ssf_sample;
+
+/*
+ Bytes handed out by the library. `data` is owned by the handle that returned it and
+ stays valid until the next call on that handle; `len` is 0 when there is nothing
+ (e.g. no fragment closed). `time` and `duration` describe a fragment (presentation
+ ticks) and are 0 otherwise.
+ */
+typedef struct ssf_output {
+  /*
+   The bytes.
+   */
+  const uint8_t *data;
+  /*
+   Their length.
+   */
+  size_t len;
+  /*
+   A fragment's decode time of its first sample.
+   */
+  uint64_t time;
+  /*
+   A fragment's duration.
+   */
+  uint64_t duration;
+} ssf_output;
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/*
+ Returns the static text of a status code (also for values this version does not know).
+
+ The string is static: never free it. Thread-safe.
+ */
+const char *ssf_status_str(uint32_t status);
+
+/*
+ Returns the message of the last failed `ssf_*` call on the calling thread ("" if none).
+ Handle-less calls (constructors, builders) report only here; calls on a muxer or VOD
+ writer also keep the message in the handle.
+
+ The string is owned by the library and stays valid until the next failing call on
+ this thread. Thread-safe (each thread has its own message).
+ */
+const char *ssf_last_error(void);
+
+/*
+ Creates default options (timescale 10 000 000, automatic 2 s fragments, no
+ encryption) in `*out`. Free with `ssf_options_free`.
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `out` is NULL or valid for writing a pointer.
+ */
+ssf_status ssf_options_new(struct ssf_options **out);
+
+/*
+ Frees options made by `ssf_options_new`; NULL is a no-op.
+
+ Thread safety: no other call may use the handle during or after this one.
+
+ # Safety
+ `options` is NULL or a live handle, not used after this call.
+ */
+void ssf_options_free(struct ssf_options *options);
+
+/*
+ Sets the target fragment duration in seconds (automatic fragmenting cuts at the first
+ keyframe at or after each multiple of it).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_options_set_fragment_seconds(struct ssf_options *options, double seconds);
+
+/*
+ Switches to caller-driven fragmenting: fragments close only on `ssf_muxer_flush`,
+ `ssf_muxer_flush_at` or `ssf_vod_writer_flush`.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_options_set_manual(struct ssf_options *options);
+
+/*
+ Lists an `f` element per QualityLevel in every `c` of the client manifest (the SDK's
+ FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST); off by default.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_options_set_fragment_elements(struct ssf_options *options, bool on);
+
+/*
+ Encrypts every audio and video stream with `protection` (copied; the caller still
+ frees its handle).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` and `protection` are NULL or live handles.
+ */
+ssf_status ssf_options_set_protection(struct ssf_options *options,
+                                      const struct ssf_protection *protection);
+
+/*
+ Creates PlayReady protection from a key ID (16 bytes in UUID text order, big-endian)
+ and a 16-byte AES content key. Free with `ssf_protection_free`.
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `kid` and `key` point to 16 readable bytes; `out` is valid for writing a pointer.
+ */
+ssf_status ssf_protection_new(const uint8_t *kid, const uint8_t *key, struct ssf_protection **out);
+
+/*
+ Creates PlayReady protection whose content key is derived from a key seed (at least
+ 30 bytes) and the key ID (16 bytes, UUID text order).
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `kid` points to 16 readable bytes, `seed` to `seed_len`; `out` is valid for writing.
+ */
+ssf_status ssf_protection_from_key_seed(const uint8_t *kid,
+                                        const uint8_t *seed,
+                                        size_t seed_len,
+                                        struct ssf_protection **out);
+
+/*
+ Sets the license acquisition URL (`LA_URL` of the PlayReady header).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
+ */
+ssf_status ssf_protection_set_la_url(struct ssf_protection *protection, const char *url);
+
+/*
+ Sets the license UI URL (`LUI_URL` of the PlayReady header).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
+ */
+ssf_status ssf_protection_set_lui_url(struct ssf_protection *protection, const char *url);
+
+/*
+ Sets the first 8-byte IV (stream n starts at `iv + (n << 48)`); random otherwise.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `protection` is NULL or a live handle.
+ */
+ssf_status ssf_protection_set_first_iv(struct ssf_protection *protection, uint64_t iv);
+
+/*
+ Frees protection settings and wipes the key; NULL is a no-op.
+
+ Thread safety: no other call may use the handle during or after this one.
+
+ # Safety
+ `protection` is NULL or a live handle, not used after this call.
+ */
+void ssf_protection_free(struct ssf_protection *protection);
+
+/*
+ An H.264 stream from an `avcC` record; samples use the avcC's NAL length size.
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `avcc` points to `avcc_len` readable bytes; `out` is valid for writing a pointer.
+ */
+ssf_status ssf_stream_config_h264(const uint8_t *avcc,
+                                  size_t avcc_len,
+                                  struct ssf_stream_config **out);
+
+/*
+ An H.264 stream from one SPS and one PPS NAL unit (no start code or length);
+ samples are framed with `nal_length_size`-byte lengths (1, 2, 4) or start codes (0).
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `sps`/`pps` point to their lengths in readable bytes; `out` is valid for writing.
+ */
+ssf_status ssf_stream_config_h264_parameter_sets(const uint8_t *sps,
+                                                 size_t sps_len,
+                                                 const uint8_t *pps,
+                                                 size_t pps_len,
+                                                 uint32_t nal_length_size,
+                                                 struct ssf_stream_config **out);
+
+/*
+ An H.264 stream whose SPS and PPS come in band with the first IDR sample; samples are
+ framed with `nal_length_size`-byte lengths (1, 2, 4) or start codes (0).
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `out` is NULL or valid for writing a pointer.
+ */
+ssf_status ssf_stream_config_h264_in_band(uint32_t nal_length_size, struct ssf_stream_config **out);
+
+/*
+ An AAC stream from its AudioSpecificConfig; samples are raw AAC frames (no ADTS).
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `asc` points to `asc_len` readable bytes; `out` is valid for writing a pointer.
+ */
+ssf_status ssf_stream_config_aac(const uint8_t *asc,
+                                 size_t asc_len,
+                                 struct ssf_stream_config **out);
+
+/*
+ Sets the average bit rate in bits per second (0: measured from the samples).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `config` is NULL or a live handle.
+ */
+ssf_status ssf_stream_config_set_bitrate(struct ssf_stream_config *config,
+                                         uint32_t bits_per_second);
+
+/*
+ Sets the ticks per second of this stream's sample times (default 10 000 000).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `config` is NULL or a live handle.
+ */
+ssf_status ssf_stream_config_set_timescale(struct ssf_stream_config *config,
+                                           uint32_t ticks_per_second);
+
+/*
+ Sets the ISO 639-2 language code, e.g. "eng".
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `config` is NULL or a live handle; `language` NULL or a NUL-terminated string.
+ */
+ssf_status ssf_stream_config_set_language(struct ssf_stream_config *config, const char *language);
+
+/*
+ Sets the StreamIndex name in the manifests (default "video" / "audio").
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
+ */
+ssf_status ssf_stream_config_set_track_name(struct ssf_stream_config *config, const char *name);
+
+/*
+ Sets the file name the server manifest points at (and the VOD writer writes).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
+ */
+ssf_status ssf_stream_config_set_source_file_name(struct ssf_stream_config *config,
+                                                  const char *name);
+
+/*
+ Frees a stream description; NULL is a no-op.
+
+ Thread safety: no other call may use the handle during or after this one.
+
+ # Safety
+ `config` is NULL or a live handle, not used after this call.
+ */
+void ssf_stream_config_free(struct ssf_stream_config *config);
+
+/*
+ Creates a muxer with `options` (copied; NULL for the defaults) in `*out`. Free with
+ `ssf_muxer_free`.
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `options` is NULL or a live handle; `out` is valid for writing a pointer.
+ */
+ssf_status ssf_muxer_new(const struct ssf_options *options, struct ssf_muxer **out);
+
+/*
+ Frees a muxer and every output it handed out; NULL is a no-op.
+
+ Thread safety: no other call may use the handle during or after this one.
+
+ # Safety
+ `muxer` is NULL or a live handle, not used after this call.
+ */
+void ssf_muxer_free(struct ssf_muxer *muxer);
+
+/*
+ The message of the muxer's last failed call ("" if none). Owned by the muxer; valid
+ until the next call on it.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` is NULL or a live handle.
+ */
+const char *ssf_muxer_last_error(const struct ssf_muxer *muxer);
+
+/*
+ Adds a stream (copying `config`) and writes its number (0, 1, …) to `*out_stream`.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` and `config` are NULL or live handles; `out_stream` NULL or writable.
+ */
+ssf_status ssf_muxer_add_stream(struct ssf_muxer *muxer,
+                                const struct ssf_stream_config *config,
+                                uint32_t *out_stream);
+
+/*
+ Adds a sample to `stream`. When it closes a fragment (automatic fragmenting),
+ `*out_fragment` receives the fragment (moof + mdat); otherwise its `len` is 0.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`;
+ `out_fragment` NULL or writable.
+ */
+ssf_status ssf_muxer_push(struct ssf_muxer *muxer,
+                          uint32_t stream,
+                          const struct ssf_sample *sample,
+                          struct ssf_output *out_fragment);
+
+/*
+ Closes `stream`'s open fragment now; `*out_fragment` receives it (`len` 0 when no
+ sample was pending).
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
+ */
+ssf_status ssf_muxer_flush(struct ssf_muxer *muxer,
+                           uint32_t stream,
+                           struct ssf_output *out_fragment);
+
+/*
+ Closes `stream`'s open fragment so that it ends at `end_time` (stream timescale): the
+ last sample lasts until then.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
+ */
+ssf_status ssf_muxer_flush_at(struct ssf_muxer *muxer,
+                              uint32_t stream,
+                              uint64_t end_time,
+                              struct ssf_output *out_fragment);
+
+/*
+ `ftyp` + `moov` for a file holding `streams`. Its size never changes, so it can be
+ written first and overwritten in place at the end.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` is NULL or a live handle; `streams` points to `count` stream numbers;
+ `out` NULL or writable.
+ */
+ssf_status ssf_muxer_header(struct ssf_muxer *muxer,
+                            const uint32_t *streams,
+                            size_t count,
+                            struct ssf_output *out);
+
+/*
+ The `mfra` index of `streams`' fragments so far.
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ As `ssf_muxer_header`.
+ */
+ssf_status ssf_muxer_index(struct ssf_muxer *muxer,
+                           const uint32_t *streams,
+                           size_t count,
+                           struct ssf_output *out);
+
+/*
+ The client manifest (`.ismc`, UTF-8 XML, not NUL-terminated).
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` is NULL or a live handle; `out` NULL or writable.
+ */
+ssf_status ssf_muxer_client_manifest(struct ssf_muxer *muxer, struct ssf_output *out);
+
+/*
+ The server manifest (`.ism`, UTF-8 XML, not NUL-terminated) pointing at the client
+ manifest `client_manifest_path` (relative to the `.ism`).
+
+ Thread safety: must not run at the same time as another call on the same muxer.
+
+ # Safety
+ `muxer` is NULL or a live handle; `client_manifest_path` NULL or a NUL-terminated
+ string; `out` NULL or writable.
+ */
+ssf_status ssf_muxer_server_manifest(struct ssf_muxer *muxer,
+                                     const char *client_manifest_path,
+                                     struct ssf_output *out);
+
+/*
+ Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
+ with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
+
+ Thread safety: safe from any thread (it creates a new handle or reads static data).
+
+ # Safety
+ `dir` and `name` are NULL or NUL-terminated UTF-8; `options` NULL or a live handle;
+ `out` valid for writing a pointer.
+ */
+ssf_status ssf_vod_writer_create(const char *dir,
+                                 const char *name,
+                                 const struct ssf_options *options,
+                                 struct ssf_vod_writer **out);
+
+/*
+ Frees a VOD writer; NULL is a no-op. Files of a writer that was not finished stay
+ incomplete.
+
+ Thread safety: no other call may use the handle during or after this one.
+
+ # Safety
+ `writer` is NULL or a live handle, not used after this call.
+ */
+void ssf_vod_writer_free(struct ssf_vod_writer *writer);
+
+/*
+ The message of the writer's last failed call ("" if none). Owned by the writer; valid
+ until the next call on it.
+
+ Thread safety: must not run at the same time as another call on the same writer.
+
+ # Safety
+ `writer` is NULL or a live handle.
+ */
+const char *ssf_vod_writer_last_error(const struct ssf_vod_writer *writer);
+
+/*
+ Adds a stream (copying `config`) and writes its number to `*out_stream`.
+
+ Thread safety: must not run at the same time as another call on the same writer.
+
+ # Safety
+ `writer` and `config` are NULL or live handles; `out_stream` NULL or writable.
+ */
+ssf_status ssf_vod_writer_add_stream(struct ssf_vod_writer *writer,
+                                     const struct ssf_stream_config *config,
+                                     uint32_t *out_stream);
+
+/*
+ Adds a sample to `stream`; finished fragments are appended to the stream's file.
+
+ Thread safety: must not run at the same time as another call on the same writer.
+
+ # Safety
+ `writer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
+ */
+ssf_status ssf_vod_writer_push(struct ssf_vod_writer *writer,
+                               uint32_t stream,
+                               const struct ssf_sample *sample);
+
+/*
+ Closes `stream`'s open fragment now and appends it to the stream's file.
+
+ Thread safety: must not run at the same time as another call on the same writer.
+
+ # Safety
+ `writer` is NULL or a live handle.
+ */
+ssf_status ssf_vod_writer_flush(struct ssf_vod_writer *writer, uint32_t stream);
+
+/*
+ Ends the presentation: closes every open fragment, writes the index, the final
+ headers and both manifests. The handle then only accepts `ssf_vod_writer_free` and
+ `ssf_vod_writer_last_error` (other calls return `SSF_STATUS_INVALID_STATE`).
+
+ Thread safety: must not run at the same time as another call on the same writer.
+
+ # Safety
+ `writer` is NULL or a live handle.
+ */
+ssf_status ssf_vod_writer_finish(struct ssf_vod_writer *writer);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
+#endif  /* SSF_H */

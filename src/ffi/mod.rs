@@ -1,0 +1,23 @@
+//! The C ABI. Two APIs over the same Rust types, each mapping one to one onto them:
+//! - [`native`]: the `ssf_*` API of `include/ssf.h`, for new code;
+//! - [`compat`]: the `SSFMux*` API of `include/ssfsdkapi.h`, source-compatible with
+//!   Microsoft's `ssfsdkapi.h` so existing encoders compile and run unchanged.
+//!
+//! Every exported function runs inside a panic boundary, checks every pointer it is
+//! given, and reports failures as a stable status code plus a message. The headers are
+//! generated from these files by cbindgen in `build.rs`.
+//!
+//! The live publisher will join the native API in the same shape: an opaque
+//! `ssf_live_publisher` handle over `LivePublisher`, `ssf_live_*` calls returning
+//! `ssf_status`, its own last error, and the same `ssf_stream_config` / `ssf_sample`
+//! inputs as the VOD writer.
+
+#![allow(non_camel_case_types, non_snake_case)]
+
+pub mod compat;
+mod handle;
+pub mod native;
+pub mod status;
+
+#[cfg(test)]
+mod tests;
