@@ -399,7 +399,7 @@ typedef uint32_t SSF_MUX_OPTION;
 #define SSF_MUX_OPTION_PLAYREADY_KEY_ID 6
 
 /*
- unsigned char[40]: the key seed (base64 text of a 30-byte seed, or raw bytes).
+ `unsigned char[40]`: the key seed (base64 text of a 30-byte seed, or raw bytes).
  */
 #define SSF_MUX_OPTION_PLAYREADY_KEY_SEED 7
 

@@ -3,13 +3,15 @@
 //! and the client manifest (`.ismc`). It replaces the IIS Smooth Streaming Format SDK.
 //!
 //! Layers, each using only those below it:
+//! - [`ffi`]: the C ABI (`include/ssf.h` and the `ssfsdkapi.h`-compatible API);
 //! - [`vod`]: [`VodWriter`] writes a presentation to files;
 //! - `live` (feature `live`, on by default): `LivePublisher` pushes it to publishing points;
 //! - [`mux`]: the sans-IO [`Muxer`], samples in, byte chunks and manifests out;
 //! - [`manifest`]: `.ism` and `.ismc` writers;
 //! - [`drm`]: AES-128-CTR sample encryption and the PlayReady header;
 //! - [`isobmff`]: box writer, the Smooth boxes, and a box reader;
-//! - [`codec`]: H.264 and AAC configuration parsing and sample preparation.
+//! - [`codec`]: codec configuration parsing (including the Windows media-type structs)
+//!   and sample preparation.
 //!
 //! ```no_run
 //! # fn main() -> ssf::Result<()> {

@@ -3,7 +3,8 @@
 //! against the static and the shared library, run, and their output passes the same
 //! checks as the Rust integration tests (FFmpeg frame hashes, box structure,
 //! manifests); the bad-input program gets an error code and message for every misuse;
-//! and the examples run under valgrind with no errors and no leaks.
+//! the examples run under valgrind with no errors and no leaks; and the compatible API,
+//! driven from Rust with the shared VC-1 and WMA Pro media, decodes like the sources.
 
 mod support;
 
@@ -560,4 +561,194 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     fs::create_dir_all(&out).unwrap();
     let stdout = run_example(&legacy, &[&out, &dumps[0], &dumps[3]], true);
     assert!(stdout.contains("packaged 720 samples"), "{stdout}");
+}
+
+/// One stream for [`package_with_compat`]: its type-specific info and samples
+/// `(data, presentation time, duration, keyframe)` in decode order, times in 100 ns.
+struct CompatStream {
+    kind: u32,
+    type_info: Vec<u8>,
+    file: &'static str,
+    samples: Vec<(Vec<u8>, u64, u64, bool)>,
+}
+
+/// Drives the compatible API from Rust the way legacy_vod.cpp does (header first,
+/// AdjustDuration + ProcessOutput at each keyframe 2 s past the fragment start, index,
+/// header rewritten in place) and writes one file per stream into `dir`.
+fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
+    use ssf::ffi::compat::*;
+    use std::io::{Seek, SeekFrom, Write};
+    const TWO_SECONDS: u64 = 20_000_000;
+    let buffer = || SSF_BUFFER {
+        pbBuffer: std::ptr::null_mut(),
+        cbBuffer: 0,
+        qwTime: 0,
+        qwDuration: 0,
+    };
+    // SAFETY: the slice is the library's output, valid until the next call.
+    let bytes = |b: &SSF_BUFFER| {
+        unsafe { std::slice::from_raw_parts(b.pbBuffer, b.cbBuffer as usize) }.to_vec()
+    };
+    let mut mux = std::ptr::null_mut();
+    // SAFETY (whole block): every pointer passed is valid for its call, and the handle is
+    // destroyed once at the end.
+    unsafe {
+        assert_eq!(SSFMuxCreate(&mut mux), 0);
+        let mut files = Vec::new();
+        for s in streams {
+            let name: Vec<u16> = s.file.encode_utf16().chain([0]).collect();
+            let info = SSF_STREAM_INFO {
+                streamType: s.kind,
+                dwBitrate: 500_000,
+                dwBitrateID: 0,
+                dwHardwareProfile: 0,
+                pTypeSpecificInfo: s.type_info.as_ptr().cast(),
+                cbTypeSpecificInfo: s.type_info.len() as u32,
+                wLanguage: 0,
+                pszSourceFileName: name.as_ptr(),
+                pszTrackName: std::ptr::null(),
+            };
+            let mut index = 0;
+            let hr = SSFMuxAddStream(mux, &info, &mut index);
+            let message = std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux));
+            assert_eq!(hr, 0, "{}: {message:?}", s.file);
+            let mut header = buffer();
+            assert_eq!(SSFMuxGetHeader(mux, &index, 1, &mut header), 0);
+            let mut file = fs::File::create(dir.join(s.file)).unwrap();
+            file.write_all(&bytes(&header)).unwrap();
+            files.push((index, file, header.cbBuffer));
+        }
+        for (s, (index, file, header_size)) in streams.iter().zip(&mut files) {
+            let mut start = None;
+            let mut end = 0;
+            let cut = |file: &mut fs::File, at: u64| {
+                assert_eq!(SSFMuxAdjustDuration(mux, *index, at), 0);
+                let mut fragment = buffer();
+                assert_eq!(SSFMuxProcessOutput(mux, *index, &mut fragment), 0);
+                file.write_all(&bytes(&fragment)).unwrap();
+            };
+            for (data, pts, duration, key) in &s.samples {
+                if *key && start.is_some_and(|t| pts - t >= TWO_SECONDS) {
+                    cut(file, *pts);
+                    start = None;
+                }
+                start.get_or_insert(*pts);
+                let mut sample = SSF_SAMPLE {
+                    pSampleData: data.as_ptr().cast_mut().cast(),
+                    cbSampleData: data.len() as u32,
+                    flags: SSF_SAMPLE_FLAG_START_TIME
+                        | SSF_SAMPLE_FLAG_DURATION
+                        | SSF_SAMPLE_FLAG_FRAME_TYPE,
+                    qwSampleStartTime: *pts,
+                    qwSampleDuration: *duration,
+                    FrameType: if *key { FRAMETYPE_I } else { FRAMETYPE_P },
+                    pUserData: std::ptr::null_mut(),
+                    cbUserData: 0,
+                    prgProtectedRanges: std::ptr::null_mut(),
+                    cProtectedRanges: 0,
+                };
+                let hr = SSFMuxProcessInput(mux, *index, &mut sample);
+                let message = std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux));
+                assert_eq!(hr, 0, "{}: {message:?}", s.file);
+                end = end.max(pts + duration);
+            }
+            cut(file, end);
+            let mut mfra = buffer();
+            assert_eq!(SSFMuxGetIndex(mux, index, 1, &mut mfra), 0);
+            file.write_all(&bytes(&mfra)).unwrap();
+            let mut header = buffer();
+            assert_eq!(SSFMuxGetHeader(mux, index, 1, &mut header), 0);
+            assert_eq!(header.cbBuffer, *header_size, "the header keeps its size");
+            file.seek(SeekFrom::Start(0)).unwrap();
+            file.write_all(&bytes(&header)).unwrap();
+        }
+        assert_eq!(SSFMuxDestroy(mux), 0);
+    }
+}
+
+#[test]
+fn compatible_api_packages_vc1_and_wma_pro_frame_exactly() {
+    use ssf::codec::asf::AsfReader;
+    use ssf::codec::vc1::{Vc1FrameReader, pts_order};
+    use ssf::codec::wma::{WmaConfig, samples_to_100ns};
+    const TEST: &str = "compatible_api_packages_vc1_and_wma_pro_frame_exactly";
+    let Some(media) = support::shared_media(TEST) else {
+        return;
+    };
+    if !support::require_tool("ffmpeg", TEST) {
+        return;
+    }
+    // VC-1 at 24 fps: VIDEOINFOHEADER2 'WVC1' + sequence header and entry point; DirectShow
+    // presentation times in decode order.
+    let es = fs::read(media.join("vc1_ap.vc1")).unwrap();
+    let mut frames = Vec::new();
+    let mut reader = Vc1FrameReader::new(&es[..]);
+    while let Some(f) = reader.next_frame().unwrap() {
+        frames.push(f);
+    }
+    let order = pts_order(&frames.iter().map(|f| f.frame_type).collect::<Vec<_>>());
+    let time = |i: u64| i * 10_000_000 / 24;
+    let video_samples = frames
+        .iter()
+        .zip(&order)
+        .map(|(f, &p)| (f.data.to_vec(), time(p), time(p + 1) - time(p), f.sync))
+        .collect();
+    let mut vih = vec![0u8; 112];
+    vih[88..92].copy_from_slice(b"WVC1");
+    vih.extend_from_slice(&es[..26]);
+
+    // WMA Pro: the ASF file's WAVEFORMATEX and its media objects, timed by their ASF
+    // times snapped to the codec's frame grid, in 100 ns.
+    let wma_path = media.join("wmapro_44k.wma");
+    let mut asf =
+        AsfReader::new(std::io::BufReader::new(fs::File::open(&wma_path).unwrap())).unwrap();
+    let wave = asf.audio().wave_format.clone();
+    let wma = WmaConfig::from_wave_format(&wave).unwrap();
+    let mut blocks = Vec::new();
+    while let Some(p) = asf.next_payload().unwrap() {
+        blocks.push((wma.snap_time_ms(p.presentation_time_ms), p.data.to_vec()));
+    }
+    let origin = blocks[0].0;
+    let at = |samples: u64| samples_to_100ns(samples - origin, wma.sampling_rate()).unwrap();
+    let audio_samples: Vec<_> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, (t, data))| {
+            let duration = match blocks.get(i + 1) {
+                Some((next, _)) => at(*next) - at(*t),
+                None => at(*t) - at(blocks[i - 1].0),
+            };
+            (data.clone(), at(*t), duration, true)
+        })
+        .collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    package_with_compat(
+        dir.path(),
+        &[
+            CompatStream {
+                kind: ssf::ffi::compat::SSF_STREAM_VIDEO,
+                type_info: vih,
+                file: "video.ismv",
+                samples: video_samples,
+            },
+            CompatStream {
+                kind: ssf::ffi::compat::SSF_STREAM_AUDIO,
+                type_info: wave,
+                file: "audio.isma",
+                samples: audio_samples,
+            },
+        ],
+    );
+    let (ismv, isma) = (dir.path().join("video.ismv"), dir.path().join("audio.isma"));
+    check_file(&ismv);
+    check_file(&isma);
+    support::ffprobe_clean(&ismv);
+    let hashes = support::frame_hashes(&ismv, "v");
+    assert_eq!(hashes.len(), 120);
+    assert_eq!(
+        hashes,
+        support::frame_hashes(&media.join("vc1_ap.vc1"), "v")
+    );
+    assert_eq!(support::pcm_md5(&isma), support::pcm_md5(&wma_path));
 }

@@ -112,7 +112,7 @@ pub const SSF_MUX_OPTION_VARIABLE_RATE: SSF_MUX_OPTION = 4;
 pub const SSF_MUX_OPTION_ENABLE_PLAYREADY_DRM: SSF_MUX_OPTION = 5;
 /// GUID (16 bytes, Windows in-memory order). The key ID.
 pub const SSF_MUX_OPTION_PLAYREADY_KEY_ID: SSF_MUX_OPTION = 6;
-/// unsigned char[40]: the key seed (base64 text of a 30-byte seed, or raw bytes).
+/// `unsigned char[40]`: the key seed (base64 text of a 30-byte seed, or raw bytes).
 pub const SSF_MUX_OPTION_PLAYREADY_KEY_SEED: SSF_MUX_OPTION = 7;
 /// GUID-sized (16 bytes): the AES-128 content key, used as is.
 pub const SSF_MUX_OPTION_PLAYREADY_CONTENT_KEY: SSF_MUX_OPTION = 8;
