@@ -403,6 +403,12 @@ impl Drop for LivePublisher {
     }
 }
 
+/// A duration in presentation ticks, saturating.
+fn duration_ticks(d: Duration, timescale: u32) -> u64 {
+    u64::try_from(d.as_nanos().saturating_mul(u128::from(timescale)) / 1_000_000_000)
+        .unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,10 +442,4 @@ mod tests {
         );
         assert_eq!(d.index(), 1);
     }
-}
-
-/// A duration in presentation ticks, saturating.
-fn duration_ticks(d: Duration, timescale: u32) -> u64 {
-    u64::try_from(d.as_nanos().saturating_mul(u128::from(timescale)) / 1_000_000_000)
-        .unwrap_or(u64::MAX)
 }
