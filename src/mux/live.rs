@@ -16,11 +16,11 @@ impl Muxer {
     /// listing exactly those tracks, then `moov`.
     ///
     /// Every stream must have closed at least one fragment, so that its codec
-    /// configuration and bit rate are known. The bytes depend on what the muxer has seen
-    /// (measured bit rates, durations), so a sink builds them once and resends the same
-    /// bytes on every reconnect.
+    /// configuration and bit rate are known. Durations are 0 (a live stream has none);
+    /// a measured bit rate can still change, so a sink builds the header once and resends
+    /// the same bytes on every reconnect.
     pub fn live_header(&self, streams: &[StreamId]) -> Result<Bytes> {
-        let header = self.header(streams)?;
+        let header = self.header_with(streams, true)?;
         let ftyp_len = header
             .get(..4)
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
@@ -108,5 +108,12 @@ mod tests {
         );
         // Same bytes when asked again (a reconnect resends them).
         assert_eq!(mux.live_header(&[b]).unwrap(), header);
+        let mvhd = reader::Mvhd::parse(&boxes[2].find("mvhd").unwrap().unwrap()).unwrap();
+        let tkhd = reader::Tkhd::parse(&boxes[2].find("trak/tkhd").unwrap().unwrap()).unwrap();
+        assert_eq!(
+            (mvhd.duration, tkhd.duration),
+            (0, 0),
+            "live durations are unknown"
+        );
     }
 }
