@@ -102,6 +102,8 @@ struct Session {
     /// Failed attempts since data last got through.
     failures: u32,
     redirects: u32,
+    /// End time of the last new fragment sent, to report forward jumps.
+    last_end: Option<u64>,
 }
 
 /// Runs one connection until the stream is finished or given up.
@@ -115,6 +117,7 @@ pub(crate) async fn run(link: Arc<Link>, ctx: Arc<Context>) {
         in_flight: None,
         failures: 0,
         redirects: 0,
+        last_end: None,
     };
     session.run().await;
 }
@@ -425,7 +428,19 @@ impl Session {
                     Next::End => break,
                 },
             };
+            if let Some(end) = self.last_end
+                && item.fragment.time > end
+            {
+                // Fragments were dropped from the queue: the timeline jumps forward.
+                log::warn!(
+                    "{}: time gap of {} ticks before the fragment at {}",
+                    redact(&self.url),
+                    item.fragment.time - end,
+                    item.fragment.time
+                );
+            }
             self.send_fragment(&tx, &item.fragment).await?;
+            self.last_end = Some(item.fragment.time.saturating_add(item.fragment.duration));
             let latency = item.pushed.elapsed();
             self.in_flight = None;
             self.failures = 0;

@@ -408,3 +408,38 @@ fn duration_ticks(d: Duration, timescale: u32) -> u64 {
     u64::try_from(d.as_nanos().saturating_mul(u128::from(timescale)) / 1_000_000_000)
         .unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publisher_can_move_to_another_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<LivePublisher>();
+    }
+
+    #[test]
+    fn rejects_bad_points_and_stream_names() {
+        let live = || LiveOptions::default().probe(false);
+        assert!(LivePublisher::connect(["http://h/x.ism"], Options::default(), live()).is_err());
+        assert!(LivePublisher::connect(Vec::<String>::new(), Options::default(), live()).is_err());
+        let mut p =
+            LivePublisher::connect(["http://127.0.0.1:9/x.isml"], Options::default(), live())
+                .unwrap();
+        let config = || StreamConfig::aac(&[0x11, 0x90]).unwrap();
+        assert!(p.add_stream(config().source_file_name("a(b)")).is_err());
+        p.add_stream(config().source_file_name("a")).unwrap();
+        assert!(
+            p.add_stream(config().source_file_name("a")).is_err(),
+            "duplicate id"
+        );
+        let d = p.add_stream(config().bitrate(96_000)).unwrap();
+        assert!(
+            p.stats()[1]
+                .url
+                .ends_with("/x.isml/Streams(audio_96000.isma)")
+        );
+        assert_eq!(d.index(), 1);
+    }
+}

@@ -87,7 +87,8 @@ impl fmt::Debug for LiveOptions {
 }
 
 impl Default for LiveOptions {
-    /// Probe on, 10 s connect timeout, send timeout twice the fragment duration, first
+    /// Probe on, 10 s connect timeout, send timeout twice the fragment duration (at
+    /// least 1 s), first
     /// retry at once then 250 ms doubling up to one fragment duration, unlimited retries,
     /// a queue of 60 s or 64 MiB per connection, replay of the last 2 fragments, backlog
     /// sent at 4× real time, end-of-stream `mfra` on, 10 s to finish, times from 0.
@@ -158,7 +159,9 @@ impl LiveOptions {
     }
 
     /// Bounds each connection's queue of fragments not yet sent: when either bound is
-    /// passed the oldest fragments are dropped and counted (default 60 s, 64 MiB).
+    /// passed the oldest fragments are dropped and counted (default 60 s, 64 MiB). The
+    /// byte bound also caps the fragments kept for replay, so a connection holds at most
+    /// twice it.
     pub fn queue_bounds(mut self, duration: Duration, bytes: u64) -> Self {
         self.queue_duration = duration;
         self.queue_bytes = bytes;

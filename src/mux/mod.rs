@@ -242,6 +242,12 @@ impl Muxer {
     /// so a caller can write it first and overwrite it in place at the end (with the
     /// final duration).
     pub fn header(&self, streams: &[StreamId]) -> Result<Bytes> {
+        self.header_with(streams, false)
+    }
+
+    /// [`Muxer::header`]; `live` leaves every duration 0 (unknown), as a live push's
+    /// `moov` has it.
+    fn header_with(&self, streams: &[StreamId], live: bool) -> Result<Bytes> {
         self.check_subset(streams)?;
         let mut entries = Vec::with_capacity(streams.len());
         for &id in streams {
@@ -267,7 +273,7 @@ impl Muxer {
                     language: pack_language(state.config.language.as_deref().unwrap_or("und")),
                     width,
                     height,
-                    duration: self.duration_of(&[id]),
+                    duration: if live { 0 } else { self.duration_of(&[id]) },
                     entry,
                     // Sparse text stays clear: players read it from the manifest or
                     // as captions, and PIFF has no text protection.
@@ -282,7 +288,7 @@ impl Muxer {
         write_moov(
             &mut w,
             self.options.timescale,
-            self.duration_of(streams),
+            if live { 0 } else { self.duration_of(streams) },
             &tracks,
             |w| {
                 if let Some(p) = &self.options.protection {
