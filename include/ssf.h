@@ -87,6 +87,18 @@ enum ssf_status
    */
   SSF_STATUS_OUTPUT_TOO_LARGE = 11,
   /*
+   A publishing point URL was refused.
+   */
+  SSF_STATUS_INVALID_URL = 12,
+  /*
+   A live push failed for good (the publishing point refused it, or retries ran out).
+   */
+  SSF_STATUS_LIVE_FAILED = 13,
+  /*
+   The live publisher could not start (runtime or HTTP client setup).
+   */
+  SSF_STATUS_LIVE_SETUP = 14,
+  /*
    The library hit an internal bug; the handle should be freed and not used again.
    */
   SSF_STATUS_PANIC = 100,

@@ -36,6 +36,12 @@ pub enum ssf_status {
     SSF_STATUS_INVALID_STRING = 10,
     /// An output is too large for the interface that has to carry it.
     SSF_STATUS_OUTPUT_TOO_LARGE = 11,
+    /// A publishing point URL was refused.
+    SSF_STATUS_INVALID_URL = 12,
+    /// A live push failed for good (the publishing point refused it, or retries ran out).
+    SSF_STATUS_LIVE_FAILED = 13,
+    /// The live publisher could not start (runtime or HTTP client setup).
+    SSF_STATUS_LIVE_SETUP = 14,
     /// The library hit an internal bug; the handle should be freed and not used again.
     SSF_STATUS_PANIC = 100,
 }
@@ -57,6 +63,9 @@ impl ssf_status {
             SSF_STATUS_UNSUPPORTED => c"not supported",
             SSF_STATUS_INVALID_STRING => c"invalid string encoding",
             SSF_STATUS_OUTPUT_TOO_LARGE => c"output too large",
+            SSF_STATUS_INVALID_URL => c"invalid publishing point URL",
+            SSF_STATUS_LIVE_FAILED => c"live push failed",
+            SSF_STATUS_LIVE_SETUP => c"live publisher setup failed",
             SSF_STATUS_PANIC => c"internal error (panic)",
         }
     }
@@ -77,6 +86,9 @@ impl ssf_status {
             SSF_STATUS_UNSUPPORTED,
             SSF_STATUS_INVALID_STRING,
             SSF_STATUS_OUTPUT_TOO_LARGE,
+            SSF_STATUS_INVALID_URL,
+            SSF_STATUS_LIVE_FAILED,
+            SSF_STATUS_LIVE_SETUP,
             SSF_STATUS_PANIC,
         ]
         .into_iter()
@@ -130,6 +142,9 @@ impl From<Error> for Failure {
             Error::InvalidState(_) => SSF_STATUS_INVALID_STATE,
             Error::InvalidArgument(_) => SSF_STATUS_INVALID_ARGUMENT,
             Error::Io { .. } => SSF_STATUS_IO,
+            Error::LiveUrl { .. } => SSF_STATUS_INVALID_URL,
+            Error::LiveFailed { .. } => SSF_STATUS_LIVE_FAILED,
+            Error::LiveSetup(_) => SSF_STATUS_LIVE_SETUP,
         };
         Self::new(status, e.to_string())
     }

@@ -47,6 +47,7 @@ impl Muxer {
             timescale: presentation.timescale,
             tracks,
             protection: Vec::new(),
+            fragment_elements: false,
         })?;
         let mut w = BoxWriter::with_capacity(header.len() + smil.len() + 32);
         w.bytes(&header[..ftyp_len]);
