@@ -1,6 +1,7 @@
-//! `ssfmux`: packages raw H.264 (Annex B) and ADTS AAC files, or MP4 files holding
-//! H.264/AAC, into a Smooth Streaming presentation (`.ism`, `.ismc`, one `.ismv` per
-//! video bit rate and `.isma` per audio stream).
+//! `ssfmux`: packages raw H.264 (Annex B) and ADTS AAC files, MP4 files holding
+//! H.264/AAC, VC-1 elementary streams, WMA in ASF, and TTML captions into a Smooth
+//! Streaming presentation (`.ism`, `.ismc`, one `.ismv` per video bit rate, `.isma` per
+//! audio stream, `.ismt` for captions).
 //!
 //! Run with no arguments to package the bundled sample into `out/sample/`.
 //!
@@ -8,10 +9,14 @@
 //! known before the streams are added), then samples are pushed to the writer merged
 //! across inputs by decode time, so all files grow together and memory stays bounded.
 
+#[path = "ssfmux/captions.rs"]
+mod captions;
 #[path = "ssfmux/mp4file.rs"]
 mod mp4file;
 #[path = "ssfmux/source.rs"]
 mod source;
+#[path = "ssfmux/windows_media.rs"]
+mod windows_media;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,9 +26,10 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ssf::{Options, Sample, StreamId, VodWriter};
 
-use source::{Fps, Scanned};
+use source::{Fps, Role, Scanned};
 
-/// Package H.264 and AAC into Smooth Streaming (PIFF .ismv/.isma, .ism and .ismc).
+/// Package H.264/AAC or VC-1/WMA (and TTML captions) into Smooth Streaming (PIFF
+/// .ismv/.isma/.ismt, .ism and .ismc).
 ///
 /// With no INPUTS, packages the bundled sample (three H.264 bit rates and one AAC
 /// stream) into out/sample/.
@@ -43,7 +49,8 @@ struct Cli {
     #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     fragment_duration: f64,
 
-    /// Frame rate of raw H.264 whose SPS has no VUI timing (e.g. 25, 29.97, 30000/1001)
+    /// Frame rate of raw H.264 whose SPS has no VUI timing, or of VC-1 whose sequence
+    /// header signals none (e.g. 25, 29.97, 30000/1001)
     #[arg(long)]
     fps: Option<Fps>,
 
@@ -115,10 +122,12 @@ struct Cli {
     #[arg(long, requires = "kid", help_heading = "Encryption")]
     cenc: bool,
 
-    /// Raw Annex B .h264 (one per bit rate, aligned GOPs), ADTS .aac, or .mp4 with
-    /// H.264/AAC tracks. FILE@BITRATE (e.g. a.h264@1500000, @1500k, @1.5M) sets the bit
-    /// rate instead of measuring it (for an .mp4: of its video track). The audio tracks
-    /// of an .mp4 are skipped when an earlier input already gave audio.
+    /// Raw Annex B .h264 (one per bit rate, aligned GOPs), ADTS .aac, .mp4 with H.264/AAC
+    /// tracks, VC-1 Advanced Profile .vc1 elementary streams, WMA in .wma/.asf, and
+    /// .ttml/.dfxp captions (a text stream of the first video stream). FILE@BITRATE (e.g.
+    /// a.h264@1500000, @1500k, @1.5M) sets the bit rate instead of measuring it (for an
+    /// .mp4: of its video track). The audio tracks of an .mp4 are skipped when an earlier
+    /// input already gave audio.
     #[arg(value_name = "INPUTS")]
     inputs: Vec<InputArg>,
 }
@@ -182,6 +191,12 @@ enum Kind {
     Aac,
     /// ISO BMFF / QuickTime file with H.264 and/or AAC tracks.
     Mp4,
+    /// VC-1 Advanced Profile elementary stream.
+    Vc1,
+    /// ASF file with a WMA stream.
+    Wma,
+    /// TTML (DFXP) captions.
+    Ttml,
 }
 
 /// The kind of an input: from its extension, else sniffed from its first bytes.
@@ -195,22 +210,30 @@ fn kind_of(path: &Path) -> Result<Kind, String> {
         Some("mp4" | "m4v" | "m4a" | "mov" | "ismv" | "isma" | "cmfv" | "cmfa") => {
             return Ok(Kind::Mp4);
         }
+        Some("vc1" | "vc-1" | "rcv") => return Ok(Kind::Vc1),
+        Some("wma" | "asf" | "wmv") => return Ok(Kind::Wma),
+        Some("ttml" | "dfxp" | "xml") => return Ok(Kind::Ttml),
         _ => {}
     }
-    let mut head = [0u8; 8];
+    let mut head = [0u8; 12];
     let n = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let head = &head[..n];
     if head.get(4..8) == Some(b"ftyp") {
         Ok(Kind::Mp4)
+    } else if head.starts_with(&[0, 0, 1, 0x0F]) || ssf::codec::vc1::is_rcv(head) {
+        Ok(Kind::Vc1)
     } else if head.starts_with(&[0, 0, 1]) || head.starts_with(&[0, 0, 0, 1]) {
         Ok(Kind::H264)
+    } else if head.starts_with(&[0x30, 0x26, 0xB2, 0x75]) {
+        Ok(Kind::Wma)
     } else if head.len() >= 2 && head[0] == 0xFF && head[1] & 0xF6 == 0xF0 {
         Ok(Kind::Aac)
     } else {
         Err(format!(
-            "{}: not a raw H.264 (.h264), ADTS (.aac) or MP4 (.mp4) file",
+            "{}: not a raw H.264 (.h264), ADTS (.aac), MP4 (.mp4), VC-1 (.vc1), ASF (.wma) or \
+             TTML (.ttml) file",
             path.display()
         ))
     }
@@ -377,8 +400,13 @@ fn run(mut cli: Cli) -> Result<(), String> {
         let streams = match kind {
             Kind::H264 => vec![source::scan_h264(&input.path, cli.fps, &mut tick)?],
             Kind::Aac => vec![source::scan_aac(&input.path, &mut tick)?],
+            Kind::Vc1 => vec![windows_media::scan_vc1(&input.path, cli.fps, &mut tick)?],
+            Kind::Wma => vec![windows_media::scan_wma(&input.path, &mut tick)?],
+            Kind::Ttml => vec![captions::scan_captions(&input.path)?],
             Kind::Mp4 => {
-                let have_audio = scanned.iter().any(|(s, _)| !s.video);
+                let have_audio = scanned
+                    .iter()
+                    .any(|(s, _)| !s.video && matches!(s.role, Role::Media(_)));
                 source::scan_mp4(&input.path, !have_audio)?
             }
         };
@@ -402,8 +430,9 @@ fn run(mut cli: Cli) -> Result<(), String> {
             scanned.push((s, given));
         }
     }
-    // Video first: the manifests list streams in the order they are added.
-    scanned.sort_by_key(|(s, _)| !s.video);
+    // Video first, captions last: the manifests list streams in the order they are
+    // added, and captions name the first video stream as their parent.
+    scanned.sort_by_key(|(s, _)| (!s.video, matches!(s.role, Role::Captions(_))));
 
     let mut vod = VodWriter::create(&out, &name, options).map_err(|e| e.to_string())?;
     let mut streams = Vec::new();
@@ -412,7 +441,23 @@ fn run(mut cli: Cli) -> Result<(), String> {
             Some(b) => b,
             None => measured_bitrate(&s)?,
         };
-        let config = s.config.clone().bitrate(bitrate).timescale(s.timescale);
+        let config = match &s.role {
+            Role::Media(config) => (**config).clone(),
+            Role::Captions(language) => {
+                let parent = streams
+                    .iter()
+                    .find(|p: &&Stream| p.scanned.video)
+                    .ok_or_else(|| format!("{}: captions need a video stream", s.label))?;
+                let config = ssf::StreamConfig::ttml(parent.id)
+                    .map_err(|e| format!("{}: {e}", s.label))?
+                    .track_name("captions");
+                match language {
+                    Some(l) => config.language(l.clone()),
+                    None => config,
+                }
+            }
+        };
+        let config = config.bitrate(bitrate).timescale(s.timescale);
         let id = vod
             .add_stream(config)
             .map_err(|e| format!("{}: {e}", s.label))?;
@@ -449,6 +494,12 @@ fn run(mut cli: Cli) -> Result<(), String> {
             .sync(next.sync);
         vod.push(s.id, sample)
             .map_err(|e| format!("{}: {e}", s.scanned.label))?;
+        if matches!(s.scanned.role, Role::Captions(_)) {
+            // Sparse: each caption sample is its own fragment, so players get it when
+            // its time comes rather than at the end of a long fragment.
+            vod.flush(s.id)
+                .map_err(|e| format!("{}: {e}", s.scanned.label))?;
+        }
         s.samples += 1;
         s.payload += len;
         s.next = s.scanned.source.next()?;
@@ -555,9 +606,11 @@ fn align_starts(streams: &mut [Stream]) -> Result<(), String> {
             eprintln!("ssfmux: {}: no samples", s.scanned.label);
         }
     }
-    // The latest first presentation time, as (ticks, timescale).
+    // The latest first presentation time, as (ticks, timescale). Captions are timed
+    // from the programme's start, so they only follow the shift, never set it.
     let lead = |s: &Stream| s.next.as_ref().map_or(0, |n| n.dts + n.cts_offset);
-    let Some(latest) = streams.iter().max_by(|a, b| {
+    let captions = |s: &Stream| matches!(s.scanned.role, Role::Captions(_));
+    let Some(latest) = streams.iter().filter(|s| !captions(s)).max_by(|a, b| {
         (u128::from(lead(a)) * u128::from(b.scanned.timescale))
             .cmp(&(u128::from(lead(b)) * u128::from(a.scanned.timescale)))
     }) else {
@@ -569,7 +622,11 @@ fn align_starts(streams: &mut [Stream]) -> Result<(), String> {
     );
     for s in streams.iter_mut() {
         let target = (ticks * u128::from(s.scanned.timescale) + scale / 2) / scale;
-        let shift = target.saturating_sub(u128::from(lead(s)));
+        let shift = if captions(s) {
+            target
+        } else {
+            target.saturating_sub(u128::from(lead(s)))
+        };
         s.shift = u64::try_from(shift)
             .map_err(|_| format!("{}: start offset overflows", s.scanned.label))?;
     }
@@ -635,7 +692,11 @@ fn print_summary(
             .map(|(s, (_, fragments))| {
                 format!(
                     "  {} {:>9} bit/s {fragments:>5} fragments {:>7} samples  from {}",
-                    if s.scanned.video { "video" } else { "audio" },
+                    match (&s.scanned.role, s.scanned.video) {
+                        (Role::Captions(_), _) => "text ",
+                        (_, true) => "video",
+                        (_, false) => "audio",
+                    },
                     s.bitrate,
                     s.samples,
                     s.scanned.label

@@ -25,16 +25,23 @@ const LA_URL: &str = "https://test.playready.microsoft.com/service/rightsmanager
 /// Packages the bundled sample into `dir` with extra `ssfmux` arguments.
 fn package(dir: &Path, extra: &[&str]) -> PathBuf {
     let sample = support::root().join("sample");
-    let mut cmd = Command::new(support::ssfmux());
-    cmd.args(["-q", "-n", "s", "-o"]).arg(dir).args(extra);
-    for f in [
+    let inputs = [
         "sample_360p.h264",
         "sample_540p.h264",
         "sample_720p.h264",
         "sample.aac",
-    ] {
-        cmd.arg(sample.join(f));
-    }
+    ]
+    .map(|f| sample.join(f));
+    package_inputs(dir, &inputs, extra)
+}
+
+/// Packages `inputs` into `dir` with extra `ssfmux` arguments.
+fn package_inputs(dir: &Path, inputs: &[PathBuf], extra: &[&str]) -> PathBuf {
+    let mut cmd = Command::new(support::ssfmux());
+    cmd.args(["-q", "-n", "s", "-o"])
+        .arg(dir)
+        .args(extra)
+        .args(inputs);
     support::run(&mut cmd);
     dir.to_path_buf()
 }
@@ -484,4 +491,61 @@ fn caller_ranges_with_rewritten_framing_are_refused() {
         .protected_ranges(vec![(3, 2)]);
     let err = mux.push(v, sample).unwrap_err();
     assert!(err.to_string().contains("framing was rewritten"), "{err}");
+}
+
+/// VC-1 and WMA are encrypted whole (no subsample map: PIFF protects every byte of their
+/// samples) under `encv`/`enca` entries that name the original `vc-1` / `wma ` format.
+#[test]
+fn vc1_and_wma_samples_are_encrypted_whole() {
+    const TEST: &str = "vc1_and_wma_samples_are_encrypted_whole";
+    let Some(media) = support::shared_media(TEST) else {
+        return;
+    };
+    if !support::require_tool("openssl", TEST) {
+        return;
+    }
+    let inputs = [media.join("vc1_ap.vc1"), media.join("wmapro_44k.wma")];
+    let work = tempfile::tempdir().unwrap();
+    let clear = package_inputs(&work.path().join("clear"), &inputs, &[]);
+    let enc = package_inputs(
+        &work.path().join("enc"),
+        &inputs,
+        &["--kid", KID, "--key", KEY],
+    );
+    let (clear_files, enc_files) = (media_files(&clear), media_files(&enc));
+    assert_eq!(enc_files.len(), 2);
+    for (clear_file, enc_file) in clear_files.iter().zip(&enc_files) {
+        let enc_bytes = fs::read(enc_file).unwrap();
+        let video = enc_file.extension().unwrap() == "ismv";
+        let stsd = reader::find(&enc_bytes, "moov/trak/mdia/minf/stbl/stsd")
+            .unwrap()
+            .unwrap();
+        let entry = stsd.children_at(8).next().unwrap().unwrap();
+        let (kind, fields, original) = if video {
+            ("encv", 78, b"vc-1")
+        } else {
+            ("enca", 28, b"wma ")
+        };
+        assert_eq!(entry.type_str(), kind);
+        let sinf = entry
+            .children_at(fields)
+            .map(|b| b.unwrap())
+            .find(|b| b.is(b"sinf"))
+            .expect("sinf");
+        assert_eq!(sinf.find("frma").unwrap().unwrap().payload(), original);
+
+        let clear_samples = samples(&fs::read(clear_file).unwrap());
+        let enc_samples = samples(&enc_bytes);
+        assert_eq!(clear_samples.len(), enc_samples.len());
+        for (i, (c, e)) in clear_samples.iter().zip(&enc_samples).enumerate() {
+            assert!(e.subsamples.is_empty(), "sample {i}: encrypted whole");
+            assert_ne!(c.data, e.data);
+            assert_eq!(
+                openssl_decrypt(e),
+                c.data,
+                "{}: sample {i}",
+                enc_file.display()
+            );
+        }
+    }
 }

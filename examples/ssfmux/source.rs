@@ -13,7 +13,9 @@ use ssf::StreamConfig;
 use ssf::codec::aac::AdtsReader;
 use ssf::codec::avc::{AccessUnitReader, NalFormat, PtsFromPoc};
 
+use super::captions::CaptionSource;
 use super::mp4file::{SampleReader, read_mp4};
+use super::windows_media::{Vc1Source, WmaSource};
 
 /// A frame rate as a fraction (frames per second = `num / den`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +91,8 @@ pub struct Scanned {
     pub label: String,
     /// Video (else audio).
     pub video: bool,
-    /// Codec configuration; bit rate and timescale are set when the stream is added.
-    pub config: StreamConfig,
+    /// What the stream is; bit rate and timescale are set when it is added.
+    pub role: Role,
     /// Ticks per second of the sample times the source gives.
     pub timescale: u32,
     /// Media duration in `timescale` ticks.
@@ -106,6 +108,15 @@ pub struct Scanned {
     pub source: Source,
 }
 
+/// What a scanned stream is.
+pub enum Role {
+    /// Video or audio with its codec configuration.
+    Media(Box<StreamConfig>),
+    /// TTML captions, a sparse stream of the first video stream (whose id is known only
+    /// once it has been added), in the given language.
+    Captions(Option<String>),
+}
+
 /// Where samples come from.
 pub enum Source {
     /// A raw H.264 file.
@@ -114,6 +125,12 @@ pub enum Source {
     Aac(AacSource),
     /// One track of an MP4 file.
     Mp4(Mp4Track),
+    /// A VC-1 elementary stream.
+    Vc1(Box<Vc1Source>),
+    /// WMA in an ASF file.
+    Wma(Box<WmaSource>),
+    /// A TTML caption file.
+    Captions(CaptionSource),
 }
 
 impl Source {
@@ -123,12 +140,15 @@ impl Source {
             Source::H264(s) => s.next(),
             Source::Aac(s) => s.next(),
             Source::Mp4(s) => s.next(),
+            Source::Vc1(s) => s.next(),
+            Source::Wma(s) => s.next(),
+            Source::Captions(s) => s.next(),
         }
     }
 }
 
 /// Maps a library error to a message that names the file.
-fn err(path: &Path) -> impl Fn(ssf::Error) -> String + '_ {
+pub fn err(path: &Path) -> impl Fn(ssf::Error) -> String + '_ {
     move |e| format!("{}: {e}", path.display())
 }
 
@@ -206,7 +226,7 @@ pub fn scan_h264(
     Ok(Scanned {
         label: path.display().to_string(),
         video: true,
-        config,
+        role: Role::Media(Box::new(config)),
         timescale,
         duration: count.saturating_mul(frame_duration),
         bytes,
@@ -321,7 +341,7 @@ pub fn scan_aac(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Scanned, S
     Ok(Scanned {
         label: path.display().to_string(),
         video: false,
-        config,
+        role: Role::Media(Box::new(config)),
         timescale: asc.sampling_rate,
         duration: count * frame,
         bytes,
@@ -430,7 +450,7 @@ pub fn scan_mp4(path: &Path, want_audio: bool) -> Result<Vec<Scanned>, String> {
         out.push(Scanned {
             label,
             video,
-            config,
+            role: Role::Media(Box::new(config)),
             timescale,
             duration,
             bytes,

@@ -5,6 +5,7 @@
 pub mod aac;
 pub mod asf;
 pub mod avc;
+pub mod ttml;
 pub mod vc1;
 pub mod wma;
 
@@ -13,6 +14,8 @@ use bytes::Bytes;
 use crate::error::{Error, Result};
 use aac::AudioSpecificConfig;
 use avc::{AvcDecoderConfig, NalFormat, Sps};
+use vc1::{FrameType, Vc1Config};
+use wma::WmaConfig;
 
 /// Video or audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -117,6 +120,10 @@ pub enum Codec {
     Avc(AvcCodec),
     /// AAC (LC, HE-AAC v1/v2).
     Aac(AacCodec),
+    /// VC-1 Advanced Profile (`WVC1`).
+    Vc1(Vc1Codec),
+    /// WMA standard, Pro or Lossless.
+    Wma(WmaConfig),
     /// Sparse text: TTML captions or XML/text metadata.
     Text(TextFormat),
 }
@@ -218,12 +225,90 @@ impl AacCodec {
     }
 }
 
+/// VC-1 Advanced Profile configuration, and the state that checks the caller's samples.
+#[derive(Debug, Clone)]
+pub struct Vc1Codec {
+    config: Option<Vc1Config>,
+    /// The previous sample was the I-frame of an entry point with CLOSED_ENTRY = 0: a
+    /// B/BI frame next proves an open GOP.
+    open_entry_pending: bool,
+}
+
+impl Vc1Codec {
+    /// From a `WVC1` CodecPrivateData blob (optional leading byte, sequence header, entry
+    /// point), as VIDEOINFOHEADER2 extra data or an `.ismc` carries it.
+    pub fn from_codec_private_data(data: &[u8]) -> Result<Self> {
+        Ok(Self {
+            config: Some(Vc1Config::from_codec_private_data(data)?),
+            open_entry_pending: false,
+        })
+    }
+
+    /// Without a configuration: it is taken from the sequence header and entry point in
+    /// front of the first keyframe.
+    pub fn in_band() -> Self {
+        Self {
+            config: None,
+            open_entry_pending: false,
+        }
+    }
+
+    /// The configuration, once known.
+    pub fn config(&self) -> Option<&Vc1Config> {
+        self.config.as_ref()
+    }
+
+    /// Checks one sample as ISMV stores it (start codes kept, headers in-band at keyframes):
+    /// a sample marked sync must be an I-frame behind an entry point, because every
+    /// fragment starts with one and must decode on its own; a B/BI frame right after the
+    /// I-frame of an open entry point is an open GOP and is refused. The bytes pass
+    /// through unchanged.
+    fn prepare(&mut self, data: Bytes, sync: bool) -> Result<Bytes> {
+        if self.config.is_none() && sync {
+            self.config = Vc1Config::from_sample(&data)?;
+        }
+        let Some(config) = &self.config else {
+            return Err(Error::config(
+                "VC-1",
+                "no configuration: give CodecPrivateData, or start the stream with a keyframe \
+                 sample carrying the sequence header and entry point",
+            ));
+        };
+        let info = vc1::inspect_sample(&data, config)?;
+        if sync && !info.sync {
+            return Err(Error::config(
+                "VC-1",
+                format!(
+                    "sample marked sync is a {:?} frame{}; a sync sample must be an I-frame \
+                     preceded by an entry point",
+                    info.frame_type,
+                    if info.frame_type == FrameType::I {
+                        " without an entry point"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        if self.open_entry_pending && matches!(info.frame_type, FrameType::B | FrameType::BI) {
+            return Err(Error::config(
+                "VC-1",
+                "open GOP: the last entry point has CLOSED_ENTRY = 0 and this B-frame refers \
+                 to the previous GOP; Smooth fragments must decode on their own, so re-encode \
+                 with closed GOPs",
+            ));
+        }
+        self.open_entry_pending = info.open_entry && info.frame_type == FrameType::I;
+        Ok(data)
+    }
+}
+
 impl Codec {
     /// Video or audio.
     pub fn kind(&self) -> MediaKind {
         match self {
-            Codec::Avc(_) => MediaKind::Video,
-            Codec::Aac(_) => MediaKind::Audio,
+            Codec::Avc(_) | Codec::Vc1(_) => MediaKind::Video,
+            Codec::Aac(_) | Codec::Wma(_) => MediaKind::Audio,
             Codec::Text(_) => MediaKind::Text,
         }
     }
@@ -232,7 +317,8 @@ impl Codec {
     pub fn is_configured(&self) -> bool {
         match self {
             Codec::Avc(c) => c.config.is_some(),
-            Codec::Aac(_) | Codec::Text(_) => true,
+            Codec::Vc1(c) => c.config.is_some(),
+            Codec::Aac(_) | Codec::Wma(_) | Codec::Text(_) => true,
         }
     }
 
@@ -241,6 +327,8 @@ impl Codec {
         match self {
             Codec::Avc(_) => "H264",
             Codec::Aac(c) => c.asc.fourcc(),
+            Codec::Vc1(_) => "WVC1",
+            Codec::Wma(c) => c.fourcc(),
             Codec::Text(TextFormat::Ttml) => "TTML",
             Codec::Text(TextFormat::Xml { .. }) => "XML",
             Codec::Text(TextFormat::Text { .. }) => "TEXT",
@@ -252,37 +340,63 @@ impl Codec {
         match self {
             Codec::Avc(c) => c.config().map(AvcDecoderConfig::codec_private_data),
             Codec::Aac(c) => Some(c.raw.clone()),
+            Codec::Vc1(c) => c.config().map(Vc1Config::codec_private_data),
+            Codec::Wma(c) => Some(c.codec_private_data()),
             Codec::Text(_) => Some(Vec::new()),
         }
     }
 
     /// Picture facts (video, once configured).
     pub fn video_format(&self) -> Option<VideoFormat> {
-        let Codec::Avc(c) = self else { return None };
-        let sps = c.sps()?;
-        let (display_width, display_height) = sps.display_size();
-        Some(VideoFormat {
-            width: sps.width,
-            height: sps.height,
-            display_width,
-            display_height,
-            pixel_aspect: (
-                u32::from(sps.sample_aspect_ratio.0),
-                u32::from(sps.sample_aspect_ratio.1),
-            ),
-        })
+        match self {
+            Codec::Avc(c) => {
+                let sps = c.sps()?;
+                let (display_width, display_height) = sps.display_size();
+                Some(VideoFormat {
+                    width: sps.width,
+                    height: sps.height,
+                    display_width,
+                    display_height,
+                    pixel_aspect: (
+                        u32::from(sps.sample_aspect_ratio.0),
+                        u32::from(sps.sample_aspect_ratio.1),
+                    ),
+                })
+            }
+            Codec::Vc1(c) => {
+                let config = c.config()?;
+                let (display_width, display_height) = config.display_size();
+                Some(VideoFormat {
+                    width: config.width(),
+                    height: config.height(),
+                    display_width,
+                    display_height,
+                    pixel_aspect: config.sequence_header.aspect_ratio.unwrap_or((1, 1)),
+                })
+            }
+            Codec::Aac(_) | Codec::Wma(_) | Codec::Text(_) => None,
+        }
     }
 
     /// Sound facts (audio).
     pub fn audio_format(&self) -> Option<AudioFormat> {
-        let Codec::Aac(c) = self else { return None };
-        Some(AudioFormat {
-            sampling_rate: c.asc.output_sampling_rate(),
-            channels: c.asc.channels(),
-            bits_per_sample: 16,
-            packet_size: 4,
-            audio_tag: 255,
-        })
+        match self {
+            Codec::Aac(c) => Some(AudioFormat {
+                sampling_rate: c.asc.output_sampling_rate(),
+                channels: c.asc.channels(),
+                bits_per_sample: 16,
+                packet_size: 4,
+                audio_tag: 255,
+            }),
+            Codec::Wma(c) => Some(AudioFormat {
+                sampling_rate: c.sampling_rate(),
+                channels: c.channels(),
+                bits_per_sample: c.bits_per_sample(),
+                packet_size: c.packet_size(),
+                audio_tag: c.audio_tag(),
+            }),
+            Codec::Avc(_) | Codec::Vc1(_) | Codec::Text(_) => None,
+        }
     }
 
     /// Turns a caller's sample into the bytes stored in the fragment: H.264 gets 4-byte
@@ -291,7 +405,8 @@ impl Codec {
     pub fn prepare_sample(&mut self, data: Bytes, sync: bool) -> Result<Bytes> {
         match self {
             Codec::Avc(c) => c.prepare(data, sync),
-            Codec::Aac(_) | Codec::Text(_) => Ok(data),
+            Codec::Vc1(c) => c.prepare(data, sync),
+            Codec::Aac(_) | Codec::Wma(_) | Codec::Text(_) => Ok(data),
         }
     }
 }

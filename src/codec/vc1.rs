@@ -551,6 +551,27 @@ impl Vc1Config {
         Ok(config)
     }
 
+    /// The configuration carried in-band by one sample (a keyframe sample holds the
+    /// sequence header and entry point in front of its frame), or `None` when the sample
+    /// carries no sequence header followed by an entry point.
+    pub fn from_sample(data: &[u8]) -> Result<Option<Self>> {
+        let (_, units) = split_units(data);
+        let Some(seq) = units.iter().find(|u| u.code == SC_SEQUENCE) else {
+            return Ok(None);
+        };
+        let Some(ep) = units
+            .iter()
+            .find(|u| u.code == SC_ENTRY_POINT && u.start > seq.start)
+        else {
+            return Ok(None);
+        };
+        let seq_bytes = data.get(seq.start..seq.end).unwrap_or_default();
+        let ep_bytes = data.get(ep.start..ep.end).unwrap_or_default();
+        Self::from_units(seq_bytes, ep_bytes)
+            .map(Some)
+            .map_err(|e| e.offset_by(seq.start))
+    }
+
     /// The CodecPrivateData bytes (hex-encode them, upper case, for the `.ismc`): the blob
     /// given to [`Vc1Config::from_codec_private_data`] verbatim, or for configurations
     /// built by [`Vc1Config::from_units`] the sequence header + entry point with start

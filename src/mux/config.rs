@@ -3,7 +3,8 @@
 use bytes::Bytes;
 
 use crate::codec::avc::NalFormat;
-use crate::codec::{AacCodec, AvcCodec, Codec, TextFormat};
+use crate::codec::wma::WmaConfig;
+use crate::codec::{AacCodec, AvcCodec, Codec, TextFormat, Vc1Codec};
 use crate::drm::Protection;
 use crate::error::{Error, Result};
 
@@ -200,6 +201,30 @@ impl StreamConfig {
             (None, Codec::Text(TextFormat::Ttml)) => "CAPT",
             (None, _) => "DATA",
         }
+    }
+
+    /// VC-1 Advanced Profile (`WVC1`) from its CodecPrivateData (the VIDEOINFOHEADER2
+    /// extra bytes: optional leading byte, sequence header, entry point). Samples are
+    /// frames with their start codes, keyframes preceded by sequence header and entry
+    /// point, as [`crate::codec::vc1::Vc1FrameReader`] cuts them.
+    pub fn vc1(codec_private_data: &[u8]) -> Result<Self> {
+        Ok(Self::new(Codec::Vc1(Vc1Codec::from_codec_private_data(
+            codec_private_data,
+        )?)))
+    }
+
+    /// VC-1 Advanced Profile configured from the sequence header and entry point in front
+    /// of the first keyframe sample.
+    pub fn vc1_in_band() -> Self {
+        Self::new(Codec::Vc1(Vc1Codec::in_band()))
+    }
+
+    /// WMA v2, Pro or Lossless from a whole WAVEFORMATEX (18 bytes, then `cbSize` extra
+    /// bytes). Each sample is one WMA block of `nBlockAlign` bytes (an ASF media object).
+    pub fn wma(wave_format_ex: &[u8]) -> Result<Self> {
+        Ok(Self::new(Codec::Wma(WmaConfig::from_wave_format(
+            wave_format_ex,
+        )?)))
     }
 
     /// H.264 from an `avcC` payload; samples use the avcC's NAL length size.

@@ -302,7 +302,7 @@ impl Muxer {
         let state = self.stream(id)?;
         let not_ready = || {
             Error::InvalidState(format!(
-                "stream {}: codec configuration not known yet (no SPS/PPS seen before the first IDR)",
+                "stream {}: codec configuration not known yet (no parameter sets or sequence header seen before the first keyframe)",
                 id.0
             ))
         };
@@ -318,6 +318,19 @@ impl Muxer {
                     pixel_aspect: (h != v && h != 0 && v != 0).then_some((h, v)),
                 })
             }
+            Codec::Vc1(vc1) => {
+                let config = vc1.config().ok_or_else(not_ready)?;
+                Ok(SampleEntry::Vc1 {
+                    width: u16::try_from(config.width()).unwrap_or(u16::MAX),
+                    height: u16::try_from(config.height()).unwrap_or(u16::MAX),
+                    dvc1: config.dvc1(),
+                })
+            }
+            Codec::Wma(wma) => Ok(SampleEntry::Wma {
+                channels: wma.channels(),
+                sample_rate: wma.sampling_rate(),
+                wave_format: wma.wave_format().to_bytes(),
+            }),
             Codec::Text(format) => Ok(match format {
                 TextFormat::Ttml => SampleEntry::Ttml {
                     namespace: "http://www.w3.org/ns/ttml".into(),
@@ -489,8 +502,8 @@ impl Muxer {
 /// The handler (and so the media header and sample-flag rules) of a stream's track.
 pub(crate) fn handler_kind(codec: &Codec) -> HandlerKind {
     match codec {
-        Codec::Avc(_) => HandlerKind::Video,
-        Codec::Aac(_) => HandlerKind::Audio,
+        Codec::Avc(_) | Codec::Vc1(_) => HandlerKind::Video,
+        Codec::Aac(_) | Codec::Wma(_) => HandlerKind::Audio,
         Codec::Text(TextFormat::Ttml) => HandlerKind::Subtitle,
         Codec::Text(_) => HandlerKind::Metadata,
     }

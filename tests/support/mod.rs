@@ -109,3 +109,50 @@ pub fn ffprobe_clean(input: &Path) {
         input.display()
     );
 }
+
+/// The shared sample media directory (`../shared/media`), or `None` with one printed line
+/// outside CI when it is missing (under CI a missing directory fails the test).
+pub fn shared_media(test: &str) -> Option<PathBuf> {
+    let dir = root().join("../shared/media");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if in_ci() {
+        panic!("{test}: {} is required in CI but is missing", dir.display());
+    }
+    eprintln!(
+        "skipped {test}: {} not found (shared test media)",
+        dir.display()
+    );
+    None
+}
+
+/// Every sample of track `track_id` in a fragmented file, in order: each `traf` of that
+/// track, its `trun` sizes read from `data_offset` (relative to the `moof`, as neither our
+/// files nor FFmpeg's set a base data offset).
+pub fn track_samples(file: &[u8], track_id: u32) -> Vec<Vec<u8>> {
+    use ssf::isobmff::reader::{self, Tfhd, Trun};
+    let mut out = Vec::new();
+    for moof in reader::boxes(file).map(|b| b.unwrap()) {
+        if !moof.is(b"moof") {
+            continue;
+        }
+        let start = (moof.payload_offset() - 8) as usize;
+        for traf in moof.find_all("traf").unwrap() {
+            let tfhd = Tfhd::parse(&traf.find("tfhd").unwrap().unwrap()).unwrap();
+            if tfhd.track_id != track_id {
+                continue;
+            }
+            for trun in traf.find_all("trun").unwrap() {
+                let trun = Trun::parse(&trun).unwrap();
+                let mut at = start + trun.data_offset.unwrap() as usize;
+                for s in &trun.samples {
+                    let size = s.size.or(tfhd.default_sample_size).unwrap() as usize;
+                    out.push(file[at..at + size].to_vec());
+                    at += size;
+                }
+            }
+        }
+    }
+    out
+}

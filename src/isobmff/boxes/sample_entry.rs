@@ -17,6 +17,26 @@ pub enum SampleEntry {
         /// Pixel aspect ratio (hSpacing, vSpacing) when not 1:1.
         pixel_aspect: Option<(u32, u32)>,
     },
+    /// VC-1 Advanced Profile: `vc-1` + `dvc1` (SMPTE RP 2025), the form FFmpeg reads and
+    /// the real ISMV of the shared media uses.
+    Vc1 {
+        /// Coded width in pixels.
+        width: u16,
+        /// Coded height in pixels.
+        height: u16,
+        /// The `dvc1` payload (7 bytes of flags, then sequence header + entry point).
+        dvc1: Vec<u8>,
+    },
+    /// WMA: `wma ` + `wfex` (the whole WAVEFORMATEX), the form FFmpeg reads and the real
+    /// ISMV of the shared media uses.
+    Wma {
+        /// Channel count.
+        channels: u16,
+        /// Sampling rate in Hz.
+        sample_rate: u32,
+        /// The whole WAVEFORMATEX, `cbSize` and extra bytes included.
+        wave_format: Vec<u8>,
+    },
     /// TTML captions: `stpp` (XMLSubtitleSampleEntry).
     Ttml {
         /// The TTML namespace(s), space-separated.
@@ -61,6 +81,8 @@ impl SampleEntry {
         match self {
             SampleEntry::Avc { .. } => b"avc1",
             SampleEntry::Aac { .. } => b"mp4a",
+            SampleEntry::Vc1 { .. } => b"vc-1",
+            SampleEntry::Wma { .. } => b"wma ",
             SampleEntry::Ttml { .. } => b"stpp",
             SampleEntry::XmlMetadata { .. } => b"metx",
             SampleEntry::TextMetadata { .. } => b"mett",
@@ -72,8 +94,8 @@ impl SampleEntry {
     pub fn write(&self, w: &mut BoxWriter, protection: Option<&TrackProtection>) {
         let box_type = match (self, protection) {
             (_, None) => self.fourcc(),
-            (SampleEntry::Avc { .. }, Some(_)) => b"encv",
-            (SampleEntry::Aac { .. }, Some(_)) => b"enca",
+            (SampleEntry::Avc { .. } | SampleEntry::Vc1 { .. }, Some(_)) => b"encv",
+            (SampleEntry::Aac { .. } | SampleEntry::Wma { .. }, Some(_)) => b"enca",
             // Sparse text is never encrypted (the muxer does not protect it).
             (_, Some(_)) => self.fourcc(),
         };
@@ -111,6 +133,24 @@ impl SampleEntry {
                 w.full_box(b"esds", 0, 0, |w| {
                     write_es_descriptor(w, asc, *avg_bitrate, *max_bitrate, *buffer_size)
                 });
+                sinf(w);
+            }),
+            SampleEntry::Vc1 {
+                width,
+                height,
+                dvc1,
+            } => w.boxed(box_type, |w| {
+                write_visual_fields(w, *width, *height);
+                w.boxed(b"dvc1", |w| w.bytes(dvc1));
+                sinf(w);
+            }),
+            SampleEntry::Wma {
+                channels,
+                sample_rate,
+                wave_format,
+            } => w.boxed(box_type, |w| {
+                write_audio_fields(w, *channels, 16, *sample_rate);
+                w.boxed(b"wfex", |w| w.bytes(wave_format));
                 sinf(w);
             }),
             SampleEntry::Ttml { namespace } => w.boxed(box_type, |w| {
