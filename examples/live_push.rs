@@ -7,13 +7,20 @@
 //!           [--la-url U] <URL> [<URL>...]
 //! ```
 
+// The input readers are shared with ssfmux; this tool reads only the raw sample files,
+// so the MP4, caption and Windows Media parts go unused here.
+#[path = "ssfmux/captions.rs"]
+#[allow(dead_code)]
+mod captions;
 #[path = "ssfmux/mp4file.rs"]
-// Shared with ssfmux; this tool reads only the raw sample files, not MP4.
 #[allow(dead_code)]
 mod mp4file;
 #[path = "ssfmux/source.rs"]
 #[allow(dead_code)]
 mod source;
+#[path = "ssfmux/windows_media.rs"]
+#[allow(dead_code)]
+mod windows_media;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,8 +117,11 @@ fn load(publisher: &mut LivePublisher, file: &str, bitrate: u32) -> Result<Input
     while let Some(s) = scanned.source.next()? {
         samples.push(s);
     }
+    let source::Role::Media(config) = scanned.role else {
+        return Err(format!("{file}: not an audio or video stream"));
+    };
     let id = publisher
-        .add_stream(scanned.config.bitrate(bitrate).timescale(scanned.timescale))
+        .add_stream(config.bitrate(bitrate).timescale(scanned.timescale))
         .map_err(|e| e.to_string())?;
     Ok(Input {
         id,

@@ -6,12 +6,19 @@
 mod live_server;
 mod support;
 
+// The example's input readers, for the bundled sample (only the raw readers are used).
+#[path = "../examples/ssfmux/captions.rs"]
+#[allow(dead_code)]
+mod captions;
 #[path = "../examples/ssfmux/mp4file.rs"]
 #[allow(dead_code)]
 mod mp4file;
 #[path = "../examples/ssfmux/source.rs"]
 #[allow(dead_code)]
 mod source;
+#[path = "../examples/ssfmux/windows_media.rs"]
+#[allow(dead_code)]
+mod windows_media;
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -44,8 +51,11 @@ fn load(file: &str) -> Media {
         end = end.max(n.dts + n.duration);
         samples.push((n.data, n.dts, n.cts_offset, n.duration, n.sync));
     }
+    let source::Role::Media(config) = scanned.role else {
+        panic!("{file} is not a media stream");
+    };
     Media {
-        config: scanned.config,
+        config: *config,
         timescale: scanned.timescale,
         samples,
         length: end,
