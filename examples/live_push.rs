@@ -7,8 +7,8 @@
 //!           [--la-url U] <URL> [<URL>...]
 //! ```
 
-// Shared with ssfmux; this tool reads only the raw sample files, not MP4, VC-1, WMA or
-// captions.
+// The input readers are shared with ssfmux; this tool reads only the raw sample files,
+// so the MP4, caption and Windows Media parts go unused here.
 #[path = "ssfmux/captions.rs"]
 #[allow(dead_code)]
 mod captions;

@@ -6,6 +6,7 @@
 mod live_server;
 mod support;
 
+// The example's input readers, for the bundled sample (only the raw readers are used).
 #[path = "../examples/ssfmux/captions.rs"]
 #[allow(dead_code)]
 mod captions;
@@ -51,7 +52,7 @@ fn load(file: &str) -> Media {
         samples.push((n.data, n.dts, n.cts_offset, n.duration, n.sync));
     }
     let source::Role::Media(config) = scanned.role else {
-        panic!("{file}: not audio or video");
+        panic!("{file} is not a media stream");
     };
     Media {
         config: *config,
