@@ -62,6 +62,18 @@ fn load(file: &str) -> Media {
     }
 }
 
+/// Adds `media` to the publisher at `bitrate`.
+fn add(live: &mut LivePublisher, media: &Media, bitrate: u32) -> ssf::StreamId {
+    live.add_stream(
+        media
+            .config
+            .clone()
+            .bitrate(bitrate)
+            .timescale(media.timescale),
+    )
+    .unwrap()
+}
+
 /// Pushes `loops` passes of `media` to stream `id`.
 fn push_loops(
     live: &mut LivePublisher,
@@ -110,15 +122,7 @@ fn run_audio(
 ) -> (Vec<FinalReport>, Vec<Received>, u64) {
     let audio = load("sample.aac");
     let mut publisher = LivePublisher::connect([server.url("ch")], half_second(), live).unwrap();
-    let id = publisher
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut publisher, &audio, 96_000);
     push_loops(&mut publisher, id, &audio, 0..loops);
     let reports = publisher.finish().unwrap();
     let received = check_stream(&server.posts("Streams(audio_96000.isma)"));
@@ -169,24 +173,8 @@ fn live_video_and_audio_posts_list_only_their_tracks() {
     let video = load("sample_360p.h264");
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("av")], Options::default(), fast()).unwrap();
-    let v = live
-        .add_stream(
-            video
-                .config
-                .clone()
-                .bitrate(125_000)
-                .timescale(video.timescale),
-        )
-        .unwrap();
-    let a = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let v = add(&mut live, &video, 125_000);
+    let a = add(&mut live, &audio, 96_000);
     push_loops(&mut live, v, &video, 0..1);
     push_loops(&mut live, a, &audio, 0..1);
     let reports = live.finish().unwrap();
@@ -276,15 +264,7 @@ fn live_stalled_server_is_detected() {
         fast().queue_bounds(Duration::from_secs(3600), 1 << 30),
     )
     .unwrap();
-    let id = live
-        .add_stream(
-            video
-                .config
-                .clone()
-                .bitrate(400_000)
-                .timescale(video.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &video, 400_000);
     push_loops(&mut live, id, &video, 0..12);
     let reports = live.finish().unwrap();
     let received = check_stream(&server.posts("Streams(video_400000.ismv)"));
@@ -304,15 +284,7 @@ fn live_server_restart_after_5_s() {
     let mut server = Server::start(|_, _| Behavior::Normal);
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("rs")], half_second(), fast()).unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     push_loops(&mut live, id, &audio, 0..1);
     let deadline = Instant::now() + Duration::from_secs(10);
     while live.stats()[0].fragments_sent < 10 && Instant::now() < deadline {
@@ -335,15 +307,7 @@ fn live_30_s_outage_within_the_queue_bound_loses_nothing() {
     server.open.store(false, Ordering::SeqCst);
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("out")], half_second(), fast()).unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     // 30 s of media pushed while the point answers 503.
     push_loops(&mut live, id, &audio, 0..3);
     std::thread::sleep(Duration::from_millis(300));
@@ -367,15 +331,7 @@ fn live_outage_beyond_the_queue_bound_drops_oldest_and_counts() {
         fast().queue_bounds(Duration::from_secs(10), 1 << 30),
     )
     .unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     push_loops(&mut live, id, &audio, 0..3);
     let dropped = live.stats()[0].fragments_dropped;
     assert!(dropped >= 35, "dropped {dropped}");
@@ -403,15 +359,7 @@ fn live_redundant_points_one_killed() {
         fast().finish_timeout(Duration::from_secs(3)),
     )
     .unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     push_loops(&mut live, id, &audio, 0..1);
     bad.kill();
     let started = Instant::now();
@@ -446,15 +394,7 @@ fn live_utc_origin_gives_identical_times_to_two_encoders() {
             fast().time_origin(ssf::live::TimeOrigin::EpochSeconds(anchor)),
         )
         .unwrap();
-        let id = live
-            .add_stream(
-                audio
-                    .config
-                    .clone()
-                    .bitrate(96_000)
-                    .timescale(audio.timescale),
-            )
-            .unwrap();
+        let id = add(&mut live, &audio, 96_000);
         push_loops(&mut live, id, &audio, 0..1);
         live.finish().unwrap();
     }
@@ -475,15 +415,7 @@ fn live_probe_refused_is_a_clear_error() {
         fast().max_retries(Some(2)),
     )
     .unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     let deadline = Instant::now() + Duration::from_secs(5);
     while live.stats()[0].state != ConnectionState::Failed && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
@@ -577,15 +509,7 @@ fn live_415_is_fatal_and_reported() {
     let server = Server::start(|_, _| Behavior::Answer(415));
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("bad")], half_second(), fast()).unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     push_loops(&mut live, id, &audio, 0..1);
     let reports = live.finish().unwrap();
     let s = &reports[0].stats;
@@ -621,15 +545,7 @@ fn live_redirect_is_followed_with_the_body() {
     });
     let audio = load("sample.aac");
     let mut live = LivePublisher::connect([server.url("old")], half_second(), fast()).unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     push_loops(&mut live, id, &audio, 0..1);
     let reports = live.finish().unwrap();
     assert!(reports[0].is_success(), "{:?}", reports[0].stats);
@@ -665,15 +581,7 @@ fn live_basic_auth_and_event_id_in_the_url_and_no_password_in_stats() {
             }),
     )
     .unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     push_loops(&mut live, id, &audio, 0..1);
     let reports = live.finish().unwrap();
     assert!(reports[0].is_success());
@@ -702,15 +610,7 @@ fn live_backlog_after_an_outage_is_paced() {
         fast().catch_up_speed(Some(10.0)),
     )
     .unwrap();
-    let id = live
-        .add_stream(
-            audio
-                .config
-                .clone()
-                .bitrate(96_000)
-                .timescale(audio.timescale),
-        )
-        .unwrap();
+    let id = add(&mut live, &audio, 96_000);
     // 10 s of media waits in the queue; at 10x it takes at least 1 s to send.
     push_loops(&mut live, id, &audio, 0..1);
     std::thread::sleep(Duration::from_millis(100));

@@ -9,6 +9,7 @@ use std::io;
 
 use quick_xml::Writer;
 
+use super::server::{write_param as param, write_text_params};
 use super::{
     DEFAULT_TIMESCALE, ManifestTrack, MediaAttributes, Presentation, finish, new_writer, xml_error,
 };
@@ -85,31 +86,9 @@ fn write_track(w: &mut Writer<Vec<u8>>, timescale: u64, t: &ManifestTrack) -> io
                     param(w, "BitsPerSample", &a.bits_per_sample.to_string())?;
                     param(w, "PacketSize", &a.packet_size.to_string())?;
                 }
-                MediaAttributes::Text(text) => {
-                    param(w, "parentTrackName", &text.parent)?;
-                    param(
-                        w,
-                        "manifestOutput",
-                        if text.manifest_output {
-                            "true"
-                        } else {
-                            "false"
-                        },
-                    )?;
-                    param(w, "Subtype", &text.subtype)?;
-                }
+                MediaAttributes::Text(text) => write_text_params(w, text)?,
             }
             Ok(())
         })?;
-    Ok(())
-}
-
-/// `<param name=… value=… valuetype="data"/>`.
-fn param(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
-    w.create_element("param")
-        .with_attribute(("name", name))
-        .with_attribute(("value", value))
-        .with_attribute(("valuetype", "data"))
-        .write_empty()?;
     Ok(())
 }

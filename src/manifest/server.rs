@@ -97,25 +97,30 @@ fn write_media(w: &mut Writer<Vec<u8>>, timescale: u64, t: &ManifestTrack) -> io
             if t.name_is_default {
                 write_param(w, "trackName", &t.name)?;
             }
-            write_param(w, "parentTrackName", &text.parent)?;
-            write_param(
-                w,
-                "manifestOutput",
-                if text.manifest_output {
-                    "true"
-                } else {
-                    "false"
-                },
-            )?;
-            write_param(w, "Subtype", &text.subtype)?;
+            write_text_params(w, text)?;
         }
         Ok(())
     })?;
     Ok(())
 }
 
+/// The `param`s that tie a sparse text stream to its parent.
+pub(super) fn write_text_params(
+    w: &mut Writer<Vec<u8>>,
+    text: &super::TextAttributes,
+) -> io::Result<()> {
+    write_param(w, "parentTrackName", &text.parent)?;
+    let output = if text.manifest_output {
+        "true"
+    } else {
+        "false"
+    };
+    write_param(w, "manifestOutput", output)?;
+    write_param(w, "Subtype", &text.subtype)
+}
+
 /// `<param name=… value=… valuetype="data" />` (Microsoft's lowercase `valuetype`).
-fn write_param(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
+pub(super) fn write_param(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
     w.create_element("param")
         .with_attribute(("name", name))
         .with_attribute(("value", value))
