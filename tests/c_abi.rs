@@ -664,6 +664,29 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     assert!(stdout.contains("packaged 720 samples"), "{stdout}");
 }
 
+#[cfg(feature = "live")]
+#[test]
+fn live_c_is_clean_under_valgrind() {
+    use live_server::{Behavior, Server};
+    if !have_compilers("live_c_is_clean_under_valgrind")
+        || !support::require_tool_with("valgrind", "--version", "live_c_is_clean_under_valgrind")
+    {
+        return;
+    }
+    let (_, dumps) = dumps();
+    let work = tempfile::tempdir().expect("temp dir");
+    let exe = build("live.c", Link::Shared, work.path());
+    let server = Server::start(|_, _| Behavior::Normal);
+    // One video and the audio keep the run short; every code path is the same.
+    let stdout = push_with_live_c(&exe, &[&server], &[&dumps[0], &dumps[3]], true);
+    assert!(
+        stdout.contains(
+            "pushed 720 samples from 2 streams to 1 points: 2 of 2 connections succeeded"
+        ),
+        "{stdout}"
+    );
+}
+
 /// One stream for [`package_with_compat`]: its type-specific info and samples
 /// `(data, presentation time, duration, keyframe)` in decode order, times in 100 ns.
 struct CompatStream {
