@@ -15,6 +15,7 @@ use crate::isobmff::uuids::{PIFF_PSSH_UUID, PIFF_SENC_UUID};
 const S_OK: HRESULT = 0;
 const S_FALSE: HRESULT = 1;
 const E_FAIL: HRESULT = 0x8000_4005_u32 as i32;
+const E_NOTIMPL: HRESULT = 0x8000_4001_u32 as i32;
 const E_INVALIDARG: HRESULT = 0x8007_0057_u32 as i32;
 const E_NOT_SUFFICIENT_BUFFER: HRESULT = 0x8007_007A_u32 as i32;
 
@@ -711,6 +712,65 @@ fn forced_fragment_elements_option_reaches_the_client_manifest() {
     assert_eq!(manifest.matches("<f i=\"0\"/>").count(), 2, "{manifest}");
 }
 
+#[test]
+fn compat_live_mode_gives_the_live_header_and_end_of_stream_index() {
+    use crate::isobmff::uuids::LIVE_SERVER_MANIFEST_UUID;
+    let m = Mux::new();
+    assert_eq!(m.set(SSF_MUX_OPTION_LIVE_MODE, &1u32.to_ne_bytes()), S_OK);
+    assert_eq!(
+        m.query(SSF_MUX_OPTION_LIVE_MODE),
+        (S_OK, 1u32.to_ne_bytes().to_vec())
+    );
+    let wave = aac_wave();
+    let source = wide("audio_eng.isma");
+    let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+    assert_eq!(m.header(&[a]).0, E_FAIL, "no fragment output yet");
+    assert!(
+        last_error(m.0).contains("no fragment"),
+        "{}",
+        last_error(m.0)
+    );
+    let frame = [0x21u8; 200];
+    for i in 0..10u64 {
+        assert_eq!(m.input(a, &frame, i * 213_333, 213_333, true), S_OK);
+    }
+    let (hr, fragment) = m.output(a);
+    assert_eq!(hr, S_OK);
+    assert!(!fragment.is_empty());
+    let (hr, header) = m.header(&[a]);
+    assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    let boxes: Vec<BoxRef<'_>> = reader::boxes(&header).map(|b| b.unwrap()).collect();
+    assert_eq!(boxes.len(), 3);
+    assert!(boxes[0].is(b"ftyp"));
+    assert!(boxes[1].is_uuid(&LIVE_SERVER_MANIFEST_UUID));
+    assert!(boxes[2].is(b"moov"));
+    let (_, _, xml) = boxes[1].full_box().unwrap();
+    let xml = std::str::from_utf8(xml).unwrap();
+    assert!(xml.contains("<audio systemBitrate=\"128000\">"), "{xml}");
+    assert!(xml.contains("name=\"trackID\" value=\"1\""), "{xml}");
+    let mut b = empty_buffer();
+    // SAFETY: the index array and the out pointer are valid.
+    assert_eq!(unsafe { SSFMuxGetIndex(m.0, &a, 1, &mut b) }, S_OK);
+    assert_eq!(buffer_bytes(&b), crate::mux::LIVE_END_OF_STREAM);
+
+    // A live header without the manifest box is refused, not silently changed.
+    let bare = Mux::new();
+    assert_eq!(
+        bare.set(SSF_MUX_OPTION_LIVE_MODE, &1u32.to_ne_bytes()),
+        S_OK
+    );
+    assert_eq!(
+        bare.set(
+            SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE,
+            &0u32.to_ne_bytes()
+        ),
+        S_OK
+    );
+    let a = bare.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+    assert_eq!(bare.header(&[a]).0, E_NOTIMPL);
+    assert!(last_error(bare.0).contains("manifest box"));
+}
+
 /// The live publisher through the native API: misuse returns codes with messages, the
 /// state callback reaches C, and free without finish never blocks on the network.
 #[cfg(feature = "live")]
@@ -868,6 +928,11 @@ mod live {
                 ssf_status::SSF_STATUS_NULL_PARAMETER
             );
 
+            // The connection task reports its first state (probing) on its own thread.
+            let waiting = Instant::now();
+            while events.load(Ordering::SeqCst) == 0 && waiting.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             // The server never answers: free cuts the connections at once.
             let start = Instant::now();
             ssf_live_publisher_free(p);
