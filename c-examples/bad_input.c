@@ -191,8 +191,8 @@ static void compat_cases(void) {
         return;
     }
     compat("process output before any stream", SSFMuxProcessOutput(mux, 0, &buffer), E_FAIL, mux);
-    compat("live mode not supported", SSFMuxSetOption(mux, SSF_MUX_OPTION_LIVE_MODE, &value, sizeof value),
-           E_NOTIMPL, mux);
+    compat("live mode with a wrong size", SSFMuxSetOption(mux, SSF_MUX_OPTION_LIVE_MODE, &value, 2),
+           E_INVALIDARG, mux);
     compat("option with a wrong size", SSFMuxSetOption(mux, SSF_MUX_OPTION_VARIABLE_RATE, &value, 2),
            E_INVALIDARG, mux);
     compat("time scale 0", SSFMuxSetOption(mux, SSF_MUX_OPTION_TIME_SCALE, &scale, sizeof scale), E_INVALIDARG,

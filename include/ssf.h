@@ -29,6 +29,23 @@
 #include <stdint.h>
 
 /*
+ `ssf_live_options_set_time_origin`: fragment times are the samples' own decode times.
+ */
+#define SSF_LIVE_TIME_ORIGIN_ZERO 0
+
+/*
+ `ssf_live_options_set_time_origin`: sample times are shifted by the wall clock at
+ connect (whole seconds since 1970, rounded down to a fragment multiple).
+ */
+#define SSF_LIVE_TIME_ORIGIN_WALL_CLOCK 1
+
+/*
+ `ssf_live_options_set_time_origin`: sample times are shifted by the `epoch_seconds`
+ given (a common anchor, e.g. from house timecode).
+ */
+#define SSF_LIVE_TIME_ORIGIN_EPOCH_SECONDS 2
+
+/*
  The result of every native `ssf_*` call. Values are stable: a code is never
  renumbered or reused, and retired codes stay listed here as comments.
  */
@@ -106,6 +123,63 @@ enum ssf_status
 #ifndef __cplusplus
 typedef uint32_t ssf_status;
 #endif // __cplusplus
+
+/*
+ The state of one connection (one stream to one publishing point).
+ */
+enum ssf_live_state
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /*
+   Sending the empty probe POST.
+   */
+  SSF_LIVE_STATE_PROBING = 0,
+  /*
+   Waiting for the stream's first fragment (its header is built from it).
+   */
+  SSF_LIVE_STATE_WAITING_FOR_HEADER = 1,
+  /*
+   Opening the long POST.
+   */
+  SSF_LIVE_STATE_CONNECTING = 2,
+  /*
+   The long POST is open and carrying fragments.
+   */
+  SSF_LIVE_STATE_STREAMING = 3,
+  /*
+   Waiting `backoff_ms` before the next attempt after a failure.
+   */
+  SSF_LIVE_STATE_BACKOFF = 4,
+  /*
+   Finishing: sending the last fragments and the end of stream.
+   */
+  SSF_LIVE_STATE_FINISHING = 5,
+  /*
+   The POST ended and the server answered (`final_http_status`).
+   */
+  SSF_LIVE_STATE_FINISHED = 6,
+  /*
+   Given up: a fatal answer, the retry limit, or finish timed out.
+   */
+  SSF_LIVE_STATE_FAILED = 7,
+};
+#ifndef __cplusplus
+typedef uint32_t ssf_live_state;
+#endif // __cplusplus
+
+/*
+ Options of a live publisher (Rust `LiveOptions`). Create with `ssf_live_options_new`,
+ free with `ssf_live_options_free`; connect copies it. Not safe for concurrent use.
+ */
+typedef struct ssf_live_options ssf_live_options;
+
+/*
+ A live publisher (Rust `LivePublisher`): pushes each stream to every publishing point
+ over its own long HTTP POST. Not safe for concurrent use.
+ */
+typedef struct ssf_live_publisher ssf_live_publisher;
 
 /*
  The sans-IO muxer (Rust `Muxer`): samples in; header, fragments, index and manifests
@@ -220,6 +294,141 @@ typedef struct ssf_output {
    */
   uint64_t duration;
 } ssf_output;
+
+/*
+ A state change as the state callback sees it. The strings belong to the library and
+ are valid only during the callback.
+ */
+typedef struct ssf_live_state_event {
+  /*
+   Index of the publishing point in the URL array given to connect.
+   */
+  size_t target;
+  /*
+   The stream number (from `ssf_live_publisher_add_stream`).
+   */
+  uint32_t stream;
+  /*
+   The new state.
+   */
+  ssf_live_state state;
+  /*
+   For `SSF_LIVE_STATE_BACKOFF`: the wait in milliseconds; 0 otherwise.
+   */
+  uint64_t backoff_ms;
+  /*
+   For `SSF_LIVE_STATE_FINISHED`: the server's final HTTP status; 0 otherwise.
+   */
+  uint32_t final_http_status;
+  /*
+   The stream's full ingest URL (credentials hidden), NUL-terminated UTF-8.
+   */
+  const char *url;
+  /*
+   Why (an HTTP status and body, a transport error, counts); may be "".
+   */
+  const char *detail;
+} ssf_live_state_event;
+
+/*
+ The state callback: `user_data` is the pointer given with it, `event` is valid only
+ during the call.
+ */
+typedef void (*ssf_live_state_callback)(void *user_data, const struct ssf_live_state_event *event);
+
+/*
+ The counters of one connection (Rust `ConnectionStats`). The strings belong to the
+ publisher handle, like the array holding this struct.
+ */
+typedef struct ssf_live_stats {
+  /*
+   Index of the publishing point in the URL array given to connect.
+   */
+  size_t target;
+  /*
+   The stream number.
+   */
+  uint32_t stream;
+  /*
+   Current state.
+   */
+  ssf_live_state state;
+  /*
+   For `SSF_LIVE_STATE_BACKOFF`: the wait in milliseconds; 0 otherwise.
+   */
+  uint64_t backoff_ms;
+  /*
+   For `SSF_LIVE_STATE_FINISHED`: the server's final HTTP status; 0 otherwise.
+   */
+  uint32_t final_http_status;
+  /*
+   The stream's full ingest URL (credentials hidden).
+   */
+  const char *url;
+  /*
+   Fragments handed to the socket for the first time.
+   */
+  uint64_t fragments_sent;
+  /*
+   Fragments sent again on a new POST after a failure.
+   */
+  uint64_t fragments_replayed;
+  /*
+   Fragments dropped unsent because the queue overflowed.
+   */
+  uint64_t fragments_dropped;
+  /*
+   New POSTs opened after a failure.
+   */
+  uint64_t reconnects;
+  /*
+   Body bytes handed to the socket, headers and replays included.
+   */
+  uint64_t bytes_sent;
+  /*
+   Fragments waiting in the queue.
+   */
+  size_t queued_fragments;
+  /*
+   Bytes waiting in the queue.
+   */
+  uint64_t queued_bytes;
+  /*
+   The last failure, or NULL if none.
+   */
+  const char *last_error;
+  /*
+   The last HTTP status received (probe, early or final answer); 0 if none.
+   */
+  uint32_t last_http_status;
+  /*
+   Largest push-to-socket latency of a fragment, in microseconds.
+   */
+  uint64_t latency_max_us;
+  /*
+   Mean push-to-socket latency of the fragments sent, in microseconds.
+   */
+  uint64_t latency_mean_us;
+} ssf_live_stats;
+
+/*
+ How one connection ended (Rust `FinalReport`).
+ */
+typedef struct ssf_live_report {
+  /*
+   The connection's counters at the end.
+   */
+  struct ssf_live_stats stats;
+  /*
+   `SSF_STATUS_OK` when every fragment reached the server's socket and the server
+   answered 2xx; `SSF_STATUS_LIVE_FAILED` otherwise (`stats.last_error` says why).
+   */
+  ssf_status status;
+  /*
+   The server's final HTTP status, or 0 when the POST did not end with one.
+   */
+  uint32_t http_status;
+} ssf_live_report;
 
 #ifdef __cplusplus
 extern "C" {
@@ -707,6 +916,357 @@ ssf_status ssf_vod_writer_flush(struct ssf_vod_writer *writer, uint32_t stream);
  `writer` is NULL or a live handle.
  */
 ssf_status ssf_vod_writer_finish(struct ssf_vod_writer *writer);
+
+/*
+ Creates default live options in `*out` (probe on, 10 s connect timeout, send timeout
+ twice the fragment duration, back-off 250 ms doubling up to a fragment duration,
+ unlimited retries, queue of 60 s or 64 MiB per connection, replay of 2 fragments,
+ catch-up at 4x real time, end-of-stream `mfra` on, 10 s to finish, times from 0, no
+ callback). Free with `ssf_live_options_free`.
+
+ Thread safety: safe from any thread (it creates a new handle).
+
+ # Safety
+ `out` is NULL or valid for writing a pointer.
+ */
+ssf_status ssf_live_options_new(struct ssf_live_options **out);
+
+/*
+ Frees live options; NULL is a no-op. Publishers connected with them keep their copy.
+
+ Thread safety: no other call may use the handle during or after this one.
+
+ # Safety
+ `options` is NULL or a live handle, not used after this call.
+ */
+void ssf_live_options_free(struct ssf_live_options *options);
+
+/*
+ Sends an empty POST to each stream URL first and starts the stream only after a 2xx
+ answer (default on). Turn it off for receivers that take a single request
+ (`ffmpeg -listen 1`).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_probe(struct ssf_live_options *options, bool on);
+
+/*
+ Sets the `Events(<id>)` URL segment; NULL removes it (the default). The identifier
+ is checked at connect (`A-Z a-z 0-9 _ . -`).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle; `event_id` NULL or a NUL-terminated string.
+ */
+ssf_status ssf_live_options_set_event_id(struct ssf_live_options *options, const char *event_id);
+
+/*
+ Makes the `Events(<id>)` segment the publisher's start time (seconds since 1970), so
+ every start is a new event.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_event_id_from_start_time(struct ssf_live_options *options);
+
+/*
+ Longest wait for a TCP (and TLS) connection, in milliseconds (default 10 000).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_connect_timeout_ms(struct ssf_live_options *options,
+                                                   uint64_t milliseconds);
+
+/*
+ Longest time a write may make no progress before the POST is abandoned as stalled,
+ in milliseconds (default twice the fragment duration, at least 1 s).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_send_timeout_ms(struct ssf_live_options *options,
+                                                uint64_t milliseconds);
+
+/*
+ Back-off after failures, in milliseconds: the first retry is immediate, the next
+ waits `initial_ms`, doubling up to `max_ms` (default 250 up to a fragment duration).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_backoff_ms(struct ssf_live_options *options,
+                                           uint64_t initial_ms,
+                                           uint64_t max_ms);
+
+/*
+ Gives up a connection after `retries` consecutive failed attempts; a negative value
+ retries forever (the default).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_max_retries(struct ssf_live_options *options, int64_t retries);
+
+/*
+ Bounds each connection's queue of unsent fragments by duration (milliseconds) and
+ bytes: past either, the oldest are dropped and counted (default 60 000 ms, 64 MiB).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_queue_bounds(struct ssf_live_options *options,
+                                             uint64_t duration_ms,
+                                             uint64_t bytes);
+
+/*
+ How many of the last fragments sent before a failure are sent again on the new POST
+ (default 2; 0 turns replay off).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_replay_depth(struct ssf_live_options *options, size_t fragments);
+
+/*
+ After a reconnect, sends the backlog at most `speed` times faster than real time
+ (default 4); 0, a negative or a non-finite value sends as fast as the connection
+ takes it.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_catch_up_speed(struct ssf_live_options *options, double speed);
+
+/*
+ Sends the empty `mfra` end-of-stream box on finish (default on; IIS-style points
+ stop the presentation on it).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_end_of_stream(struct ssf_live_options *options, bool on);
+
+/*
+ Longest time `ssf_live_publisher_finish` waits for the last fragments and the
+ servers' answers, in milliseconds (default 10 000).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_finish_timeout_ms(struct ssf_live_options *options,
+                                                  uint64_t milliseconds);
+
+/*
+ Where the timeline starts: `SSF_LIVE_TIME_ORIGIN_ZERO` (default),
+ `SSF_LIVE_TIME_ORIGIN_WALL_CLOCK` (recommended beyond lab tests), or
+ `SSF_LIVE_TIME_ORIGIN_EPOCH_SECONDS` with `epoch_seconds` (ignored otherwise).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_time_origin(struct ssf_live_options *options,
+                                            uint32_t origin,
+                                            uint64_t epoch_seconds);
+
+/*
+ The `User-Agent` header (default `ssf/<version>`).
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle; `user_agent` NULL or a NUL-terminated string.
+ */
+ssf_status ssf_live_options_set_user_agent(struct ssf_live_options *options,
+                                           const char *user_agent);
+
+/*
+ Accepts any TLS certificate (self-signed test points). Off by default; never in
+ production.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle.
+ */
+ssf_status ssf_live_options_set_danger_accept_invalid_certs(struct ssf_live_options *options,
+                                                            bool accept);
+
+/*
+ Calls `callback(user_data, event)` on every connection state change; NULL removes
+ the callback.
+
+ The callback runs on the publisher's network threads (and, for a connection that
+ does not finish in time, on the thread calling `ssf_live_publisher_finish`), possibly
+ on two threads at once, so `user_data` must be safe to use from any thread. It must
+ return quickly and must not call any `ssf_live_publisher_*` function. It is never
+ called after `ssf_live_publisher_finish` or `ssf_live_publisher_free` returns, so
+ `user_data` only has to live until then.
+
+ Thread safety: must not run at the same time as another call on the same handle.
+
+ # Safety
+ `options` is NULL or a live handle; `callback` NULL or a function following the above.
+ */
+ssf_status ssf_live_options_set_state_callback(struct ssf_live_options *options,
+                                               ssf_live_state_callback callback,
+                                               void *user_data);
+
+/*
+ Creates a publisher pushing to every publishing point in `urls` (`url_count` strings
+ `http(s)://host/path/Name.isml`), with muxer `options` and live `live_options`
+ (both copied; NULL for the defaults). Nothing is sent until streams are added.
+ Free with `ssf_live_publisher_free`.
+
+ Thread safety: safe from any thread (it creates a new handle). The publisher starts
+ two worker threads.
+
+ # Safety
+ `urls` points to `url_count` NUL-terminated strings; `options` and `live_options`
+ are NULL or live handles; `out` is valid for writing a pointer.
+ */
+ssf_status ssf_live_publisher_connect(const char *const *urls,
+                                      size_t url_count,
+                                      const struct ssf_options *options,
+                                      const struct ssf_live_options *live_options,
+                                      struct ssf_live_publisher **out);
+
+/*
+ Frees a publisher; NULL is a no-op. Without a finish, its connections are cut at
+ once without an end of stream (servers keep the event open, as after an encoder
+ failure). Never waits on the network; it waits only for a state callback already
+ running to return.
+
+ Thread safety: no other call may use the handle during or after this one; must not
+ be called from the state callback.
+
+ # Safety
+ `publisher` is NULL or a live handle, not used after this call.
+ */
+void ssf_live_publisher_free(struct ssf_live_publisher *publisher);
+
+/*
+ The message of the publisher's last failed call ("" if none). Owned by the
+ publisher; valid until the next call on it.
+
+ Thread safety: must not run at the same time as another call on the same publisher.
+
+ # Safety
+ `publisher` is NULL or a live handle.
+ */
+const char *ssf_live_publisher_last_error(const struct ssf_live_publisher *publisher);
+
+/*
+ The seconds since 1970 added to every sample time (0 unless a UTC time origin is
+ set), in `*out_seconds`.
+
+ Thread safety: must not run at the same time as another call on the same publisher.
+
+ # Safety
+ `publisher` is NULL or a live handle; `out_seconds` NULL or writable.
+ */
+ssf_status ssf_live_publisher_time_anchor(struct ssf_live_publisher *publisher,
+                                          uint64_t *out_seconds);
+
+/*
+ Adds a stream (copying `config`), opens its connections, and writes its number to
+ `*out_stream`. Its `Streams(<id>)` identifier is the config's source file name, or
+ `<track name>_<bit rate>.ismv` / `.isma`; it must be unique.
+
+ Thread safety: must not run at the same time as another call on the same publisher.
+
+ # Safety
+ `publisher` and `config` are NULL or live handles; `out_stream` NULL or writable.
+ */
+ssf_status ssf_live_publisher_add_stream(struct ssf_live_publisher *publisher,
+                                         const struct ssf_stream_config *config,
+                                         uint32_t *out_stream);
+
+/*
+ Adds a sample to `stream`; a fragment it completes is queued on every connection of
+ the stream. Never waits on the network. Fails with `SSF_STATUS_LIVE_FAILED` once
+ every connection of the stream has given up.
+
+ Thread safety: must not run at the same time as another call on the same publisher.
+
+ # Safety
+ `publisher` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
+ */
+ssf_status ssf_live_publisher_push(struct ssf_live_publisher *publisher,
+                                   uint32_t stream,
+                                   const struct ssf_sample *sample);
+
+/*
+ Closes `stream`'s open fragment now and queues it (caller-chosen boundaries).
+
+ Thread safety: must not run at the same time as another call on the same publisher.
+
+ # Safety
+ `publisher` is NULL or a live handle.
+ */
+ssf_status ssf_live_publisher_flush(struct ssf_live_publisher *publisher, uint32_t stream);
+
+/*
+ The counters of every connection: for each stream in order, one per publishing point
+ in order. `*out_stats` receives an array of `*out_count` entries owned by the
+ publisher, valid (with its strings) until the next call on it.
+
+ Thread safety: must not run at the same time as another call on the same publisher.
+
+ # Safety
+ `publisher` is NULL or a live handle; `out_stats` and `out_count` NULL or writable.
+ */
+ssf_status ssf_live_publisher_stats(struct ssf_live_publisher *publisher,
+                                    const struct ssf_live_stats **out_stats,
+                                    size_t *out_count);
+
+/*
+ Ends the push: closes every stream's last fragment, sends what is queued, then
+ (unless switched off) the end-of-stream `mfra`, ends each POST and waits for each
+ server's answer, at most the finish timeout in all. `*out_reports` receives one report
+ per connection (stream by stream, publishing point by publishing point), an array of
+ `*out_count` entries owned by the publisher and valid until it is freed.
+
+ Returns `SSF_STATUS_OK` when the publisher finished, even if some connections failed:
+ each report carries its own status. The handle then only accepts
+ `ssf_live_publisher_free` and `ssf_live_publisher_last_error` (other calls return
+ `SSF_STATUS_INVALID_STATE`); no state callback runs after this returns.
+
+ Thread safety: must not run at the same time as another call on the same publisher;
+ must not be called from the state callback.
+
+ # Safety
+ `publisher` is NULL or a live handle; `out_reports` and `out_count` NULL or writable.
+ */
+ssf_status ssf_live_publisher_finish(struct ssf_live_publisher *publisher,
+                                     const struct ssf_live_report **out_reports,
+                                     size_t *out_count);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -361,12 +361,18 @@ typedef uint32_t SSF_MUX_OPTION;
 #define SSF_SAMPLE_FLAG_FRAME_TYPE 4
 
 /*
- u32. Non-zero enables live mode: not supported yet (returns E_NOTIMPL).
+ u32, default 0. Non-zero enables live mode, for a caller that POSTs the bytes to a
+ publishing point himself: SSFMuxGetHeader returns the live header (`ftyp`, the Live
+ Server Manifest box listing the streams asked, `moov` with zero durations), available
+ once each of those streams has output a fragment; SSFMuxGetIndex returns the 8-byte
+ empty `mfra` that ends a live stream. Fragments are the same in both modes.
  */
 #define SSF_MUX_OPTION_LIVE_MODE 0
 
 /*
- u32, default 1. The StreamManifestBox of live headers; kept for live mode.
+ u32, default 1. Live mode: the manifest box (the Live Server Manifest box, which IIS
+ requires) in the header. 0 (a live header without it) is not supported: GetHeader
+ then returns E_NOTIMPL.
  */
 #define SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE 1
 
@@ -546,6 +552,12 @@ HRESULT SSFMuxGetServerManifest(SSFMUXHANDLE hSSFMux,
  Returns the header (`ftyp` + `moov`) of a file holding the given streams. Its size
  never changes, so it can be written first and rewritten in place at the end.
 
+ In live mode (SSF_MUX_OPTION_LIVE_MODE), the header of a live POST carrying the given
+ streams: `ftyp`, the Live Server Manifest box, `moov` (format.md §4). It needs each
+ stream's codec configuration and bit rate, so it is available once each of them has
+ output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
+ before the first fragment and again, byte-identical, on every reconnect.
+
  Thread safety: must not run at the same time as another call on the same muxer.
 
  # Safety
@@ -558,7 +570,8 @@ HRESULT SSFMuxGetHeader(SSFMUXHANDLE hSSFMux,
                         struct SSF_BUFFER *pBuffer);
 
 /*
- Returns the index (`mfra`) of the given streams' fragments so far.
+ Returns the index (`mfra`) of the given streams' fragments so far. In live mode, the
+ empty 8-byte `mfra` that ends a live stream, sent last on the POST.
 
  Thread safety: must not run at the same time as another call on the same muxer.
 

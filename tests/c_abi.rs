@@ -5,7 +5,12 @@
 //! manifests); the bad-input program gets an error code and message for every misuse;
 //! the examples run under valgrind with no errors and no leaks; and the compatible API,
 //! driven from Rust with the shared VC-1 and WMA Pro media, decodes like the sources.
+//! With the `live` feature, `live.c` pushes the sample to two scripted receivers on
+//! 127.0.0.1 (`tests/live_server`, shared with `tests/live_push.rs`) whose bodies pass
+//! the live checks of `tests/live_push.rs`.
 
+#[cfg(feature = "live")]
+mod live_server;
 mod support;
 
 use std::fs;
@@ -518,6 +523,102 @@ fn legacy_vod_cpp_runs_unchanged_against_the_compatible_api() {
     }
 }
 
+/// `ticks` of a `timescale` in 100 ns units, rounded as the muxer rounds.
+#[cfg(feature = "live")]
+fn to_100ns(ticks: u64, timescale: u32) -> u64 {
+    let ts = u64::from(timescale);
+    (ticks * 10_000_000 + ts / 2) / ts
+}
+
+/// Runs live.c to each server in `servers` with `dumps` and checks what each received:
+/// per stream path, every POST starts ftyp, manifest box, moov (the manifest listing
+/// exactly the POST's tracks), then moof/mdat pairs with increasing tfxd times and mfhd
+/// numbers; the fragments are contiguous from 0 to the stream's end (every fragment
+/// arrived) and the POST closed with the end-of-stream mfra. Returns live.c's stdout.
+#[cfg(feature = "live")]
+fn push_with_live_c(
+    exe: &Path,
+    servers: &[&live_server::Server],
+    dumps: &[&Path],
+    valgrind: bool,
+) -> String {
+    let urls: Vec<PathBuf> = servers.iter().map(|s| PathBuf::from(s.url("ch"))).collect();
+    let mut args: Vec<&Path> = urls.iter().map(PathBuf::as_path).collect();
+    args.push(Path::new("--"));
+    args.extend(dumps);
+    let stdout = run_example(exe, &args, valgrind);
+    // The end of every stream in 100 ns: 250 frames at 25 fps; the AAC frames.
+    let (mut audio_frames, mut audio_rate) = (0u64, 1u32);
+    for frame in AdtsReader::new(std::io::BufReader::new(
+        fs::File::open(support::root().join("sample").join(AUDIO_SOURCE)).expect("open sample"),
+    )) {
+        audio_rate = frame.expect("ADTS frame").0.sampling_rate();
+        audio_frames += 1;
+    }
+    for server in servers {
+        let mut paths: Vec<String> = server
+            .requests()
+            .into_iter()
+            .filter(|r| !r.probe)
+            .map(|r| r.path)
+            .collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(
+            paths.len(),
+            dumps.len(),
+            "one stream path per dump: {paths:?}"
+        );
+        for path in &paths {
+            let posts = server.posts(path);
+            let received = live_server::check_stream(&posts);
+            live_server::assert_contiguous(&received);
+            assert_eq!(received.first().map(|f| f.time), Some(0), "{path}");
+            let end = if path.ends_with(".isma)") {
+                to_100ns(audio_frames * 1024, audio_rate)
+            } else {
+                to_100ns(250 * FRAME_TICKS, VIDEO_TIMESCALE)
+            };
+            let last = received.last().expect("fragments");
+            assert_eq!(last.time + last.duration, end, "{path}: fragments missing");
+            let final_post = posts.last().expect("a POST");
+            assert!(final_post.complete, "{path}: the POST was ended");
+            assert!(
+                live_server::parse_post(&final_post.body).end_of_stream,
+                "{path}: end-of-stream mfra"
+            );
+        }
+    }
+    stdout
+}
+
+#[cfg(feature = "live")]
+#[test]
+fn live_c_pushes_the_sample_to_two_points_with_static_and_shared_library() {
+    use live_server::{Behavior, Server};
+    if !have_compilers("live_c_pushes_the_sample_to_two_points_with_static_and_shared_library") {
+        return;
+    }
+    let (_, dumps) = dumps();
+    let args: Vec<&Path> = dumps.iter().map(PathBuf::as_path).collect();
+    let work = tempfile::tempdir().expect("temp dir");
+    for link in [Link::Static, Link::Shared] {
+        let exe = build("live.c", link, work.path());
+        let (a, b) = (
+            Server::start(|_, _| Behavior::Normal),
+            Server::start(|_, _| Behavior::Normal),
+        );
+        let stdout = push_with_live_c(&exe, &[&a, &b], &args, false);
+        assert!(
+            stdout.contains(
+                "pushed 1220 samples from 4 streams to 2 points: 8 of 8 connections succeeded"
+            ),
+            "{stdout}"
+        );
+        assert_eq!(stdout.matches("final: point").count(), 16, "{stdout}");
+    }
+}
+
 #[test]
 fn bad_input_through_the_abi_returns_errors_with_messages() {
     if !have_compilers("bad_input_through_the_abi_returns_errors_with_messages") {
@@ -561,6 +662,29 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     fs::create_dir_all(&out).unwrap();
     let stdout = run_example(&legacy, &[&out, &dumps[0], &dumps[3]], true);
     assert!(stdout.contains("packaged 720 samples"), "{stdout}");
+}
+
+#[cfg(feature = "live")]
+#[test]
+fn live_c_is_clean_under_valgrind() {
+    use live_server::{Behavior, Server};
+    if !have_compilers("live_c_is_clean_under_valgrind")
+        || !support::require_tool_with("valgrind", "--version", "live_c_is_clean_under_valgrind")
+    {
+        return;
+    }
+    let (_, dumps) = dumps();
+    let work = tempfile::tempdir().expect("temp dir");
+    let exe = build("live.c", Link::Shared, work.path());
+    let server = Server::start(|_, _| Behavior::Normal);
+    // One video and the audio keep the run short; every code path is the same.
+    let stdout = push_with_live_c(&exe, &[&server], &[&dumps[0], &dumps[3]], true);
+    assert!(
+        stdout.contains(
+            "pushed 720 samples from 2 streams to 1 points: 2 of 2 connections succeeded"
+        ),
+        "{stdout}"
+    );
 }
 
 /// One stream for [`package_with_compat`]: its type-specific info and samples

@@ -25,8 +25,8 @@ use crate::codec::MediaKind;
 use crate::codec::media_type::{parse_video_info, parse_wave_format_ex};
 use crate::drm::{ContentKey, KeySeed, Kid, Protection};
 use crate::mux::{
-    MAX_SAMPLE_SIZE, Muxer, Options, PresentationTimed, SMOOTH_TIMESCALE, Sample, StreamConfig,
-    StreamId,
+    LIVE_END_OF_STREAM, MAX_SAMPLE_SIZE, Muxer, Options, PresentationTimed, SMOOTH_TIMESCALE,
+    Sample, StreamConfig, StreamId,
 };
 
 /// Windows `DWORD`.
@@ -95,9 +95,15 @@ pub const SSF_SAMPLE_FLAG_FRAME_TYPE: SSF_SAMPLE_FLAGS = 0x04;
 
 /// `SSF_MUX_OPTION`: the options of SSFMuxSetOption / SSFMuxQueryOption.
 pub type SSF_MUX_OPTION = u32;
-/// u32. Non-zero enables live mode: not supported yet (returns E_NOTIMPL).
+/// u32, default 0. Non-zero enables live mode, for a caller that POSTs the bytes to a
+/// publishing point himself: SSFMuxGetHeader returns the live header (`ftyp`, the Live
+/// Server Manifest box listing the streams asked, `moov` with zero durations), available
+/// once each of those streams has output a fragment; SSFMuxGetIndex returns the 8-byte
+/// empty `mfra` that ends a live stream. Fragments are the same in both modes.
 pub const SSF_MUX_OPTION_LIVE_MODE: SSF_MUX_OPTION = 0;
-/// u32, default 1. The StreamManifestBox of live headers; kept for live mode.
+/// u32, default 1. Live mode: the manifest box (the Live Server Manifest box, which IIS
+/// requires) in the header. 0 (a live header without it) is not supported: GetHeader
+/// then returns E_NOTIMPL.
 pub const SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE: SSF_MUX_OPTION = 1;
 /// u32. Non-zero: every `c` of the client manifest lists an `f` element per QualityLevel;
 /// 0 (default): only sparse streams with ManifestOutput have them.
@@ -282,6 +288,7 @@ fn hresult(status: ssf_status) -> HRESULT {
 /// The options of the original API, as set so far.
 #[derive(Default)]
 struct Settings {
+    live: u32,
     manifest_box: u32,
     fragment_elements: u32,
     timescale: u32,
@@ -970,6 +977,12 @@ unsafe fn ids(indices: *const DWORD, count: DWORD) -> Result<Vec<StreamId>, Fail
 /// Returns the header (`ftyp` + `moov`) of a file holding the given streams. Its size
 /// never changes, so it can be written first and rewritten in place at the end.
 ///
+/// In live mode (SSF_MUX_OPTION_LIVE_MODE), the header of a live POST carrying the given
+/// streams: `ftyp`, the Live Server Manifest box, `moov` (format.md §4). It needs each
+/// stream's codec configuration and bit rate, so it is available once each of them has
+/// output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
+/// before the first fragment and again, byte-identical, on every reconnect.
+///
 /// Thread safety: must not run at the same time as another call on the same muxer.
 ///
 /// # Safety
@@ -986,13 +999,23 @@ pub unsafe extern "C" fn SSFMuxGetHeader(
         need(pBuffer, "pBuffer")?;
         // SAFETY: per the contract.
         let ids = unsafe { ids(pdwStreamIndices, dwStreamCount) }?;
-        let header = m.muxer()?.header(&ids)?;
+        let header = match (m.settings.live, m.settings.manifest_box) {
+            (0, _) => m.muxer()?.header(&ids)?,
+            (_, 0) => {
+                return Err(Failure::new(
+                    ssf_status::SSF_STATUS_UNSUPPORTED,
+                    "a live header without the manifest box (ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE = 0) is not supported: IIS requires the Live Server Manifest box",
+                ));
+            }
+            _ => m.muxer()?.live_header(&ids)?,
+        };
         m.hand_out(header.to_vec(), 0, 0, pBuffer)?;
         Ok(S_OK)
     })
 }
 
-/// Returns the index (`mfra`) of the given streams' fragments so far.
+/// Returns the index (`mfra`) of the given streams' fragments so far. In live mode, the
+/// empty 8-byte `mfra` that ends a live stream, sent last on the POST.
 ///
 /// Thread safety: must not run at the same time as another call on the same muxer.
 ///
@@ -1009,8 +1032,14 @@ pub unsafe extern "C" fn SSFMuxGetIndex(
         need(pBuffer, "pBuffer")?;
         // SAFETY: per the contract.
         let ids = unsafe { ids(pdwStreamIndices, dwStreamCount) }?;
-        let index = m.muxer()?.index(&ids)?;
-        m.hand_out(index.to_vec(), 0, 0, pBuffer)?;
+        let index = if m.settings.live != 0 {
+            // Checks the indices like the on-demand index does.
+            m.muxer()?.index(&ids)?;
+            LIVE_END_OF_STREAM.to_vec()
+        } else {
+            m.muxer()?.index(&ids)?.to_vec()
+        };
+        m.hand_out(index, 0, 0, pBuffer)?;
         Ok(S_OK)
     })
 }
@@ -1074,14 +1103,7 @@ pub unsafe extern "C" fn SSFMuxSetOption(
         let value = unsafe { bytes(pvBuffer.cast::<u8>(), cbBuffer as usize, "pvBuffer") }?;
         let s = &mut m.settings;
         match option {
-            SSF_MUX_OPTION_LIVE_MODE => {
-                if u32_value(value, option)? != 0 {
-                    return Err(Failure::new(
-                        ssf_status::SSF_STATUS_UNSUPPORTED,
-                        "live mode (SSF_MUX_OPTION_LIVE_MODE) is not supported yet",
-                    ));
-                }
-            }
+            SSF_MUX_OPTION_LIVE_MODE => s.live = u32_value(value, option)?,
             SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST => {
                 s.fragment_elements = u32_value(value, option)?;
             }
@@ -1150,7 +1172,7 @@ pub unsafe extern "C" fn SSFMuxQueryOption(
         let capacity = *unsafe { pcbBuffer.as_ref() }.ok_or_else(|| Failure::null("pcbBuffer"))?;
         let s = &m.settings;
         let value: Option<Zeroizing<Vec<u8>>> = match option {
-            SSF_MUX_OPTION_LIVE_MODE => Some(0u32.to_ne_bytes().to_vec()),
+            SSF_MUX_OPTION_LIVE_MODE => Some(s.live.to_ne_bytes().to_vec()),
             SSF_MUX_OPTION_FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST => {
                 Some(s.fragment_elements.to_ne_bytes().to_vec())
             }

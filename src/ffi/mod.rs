@@ -7,15 +7,17 @@
 //! given, and reports failures as a stable status code plus a message. The headers are
 //! generated from these files by cbindgen in `build.rs`.
 //!
-//! The live publisher will join the native API in the same shape: an opaque
-//! `ssf_live_publisher` handle over `LivePublisher`, `ssf_live_*` calls returning
-//! `ssf_status`, its own last error, and the same `ssf_stream_config` / `ssf_sample`
-//! inputs as the VOD writer.
+//! With the `live` feature, [`live`] adds the live publisher to the native API in the
+//! same shape: `ssf_live_options` and `ssf_live_publisher` handles over `LiveOptions` and
+//! `LivePublisher`, `ssf_live_*` calls returning `ssf_status`, its own last error, and
+//! the same `ssf_stream_config` / `ssf_sample` inputs as the VOD writer.
 
 #![allow(non_camel_case_types, non_snake_case)]
 
 pub mod compat;
 mod handle;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod native;
 pub mod status;
 

@@ -154,7 +154,7 @@ impl ssf_output {
 
 /// Runs a call on a handle of type `C` whose Rust value keeps a last error, inside the
 /// panic boundary.
-fn on_handle<C: Castable>(
+pub(super) fn on_handle<C: Castable>(
     ptr: *mut C,
     what: &str,
     error_of: fn(&mut C::Rust) -> &mut CString,
@@ -189,7 +189,7 @@ fn vod_error(h: &mut VodHandle) -> &mut CString {
 }
 
 /// Checks an output pointer before any work, so outputs are written only on success.
-fn need<T>(ptr: *const T, what: &str) -> Result<(), Failure> {
+pub(super) fn need<T>(ptr: *const T, what: &str) -> Result<(), Failure> {
     if ptr.is_null() {
         Err(Failure::null(what))
     } else {
@@ -201,7 +201,7 @@ fn need<T>(ptr: *const T, what: &str) -> Result<(), Failure> {
 ///
 /// # Safety
 /// `sample` is NULL or points to a valid `ssf_sample` whose pointers follow its docs.
-unsafe fn sample_from(sample: *const ssf_sample) -> Result<Sample, Failure> {
+pub(super) unsafe fn sample_from(sample: *const ssf_sample) -> Result<Sample, Failure> {
     // SAFETY: per the contract; struct_size is read first, before trusting the rest.
     let size = unsafe { sample.as_ref() }
         .ok_or_else(|| Failure::null("sample"))?
@@ -241,7 +241,7 @@ unsafe fn sample_from(sample: *const ssf_sample) -> Result<Sample, Failure> {
     Ok(out)
 }
 
-fn stream_id(stream: u32) -> StreamId {
+pub(super) fn stream_id(stream: u32) -> StreamId {
     StreamId(stream as usize)
 }
 
@@ -249,7 +249,7 @@ fn stream_ids(streams: &[u32]) -> Vec<StreamId> {
     streams.iter().map(|s| stream_id(*s)).collect()
 }
 
-fn stream_number(id: StreamId) -> Result<u32, Failure> {
+pub(super) fn stream_number(id: StreamId) -> Result<u32, Failure> {
     u32::try_from(id.index()).map_err(|_| Failure::invalid("too many streams"))
 }
 

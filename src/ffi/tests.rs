@@ -15,6 +15,7 @@ use crate::isobmff::uuids::{PIFF_PSSH_UUID, PIFF_SENC_UUID};
 const S_OK: HRESULT = 0;
 const S_FALSE: HRESULT = 1;
 const E_FAIL: HRESULT = 0x8000_4005_u32 as i32;
+const E_NOTIMPL: HRESULT = 0x8000_4001_u32 as i32;
 const E_INVALIDARG: HRESULT = 0x8007_0057_u32 as i32;
 const E_NOT_SUFFICIENT_BUFFER: HRESULT = 0x8007_007A_u32 as i32;
 
@@ -709,4 +710,293 @@ fn forced_fragment_elements_option_reaches_the_client_manifest() {
     }
     let manifest = m.client_manifest();
     assert_eq!(manifest.matches("<f i=\"0\"/>").count(), 2, "{manifest}");
+}
+
+#[test]
+fn compat_live_mode_gives_the_live_header_and_end_of_stream_index() {
+    use crate::isobmff::uuids::LIVE_SERVER_MANIFEST_UUID;
+    let m = Mux::new();
+    assert_eq!(m.set(SSF_MUX_OPTION_LIVE_MODE, &1u32.to_ne_bytes()), S_OK);
+    assert_eq!(
+        m.query(SSF_MUX_OPTION_LIVE_MODE),
+        (S_OK, 1u32.to_ne_bytes().to_vec())
+    );
+    let wave = aac_wave();
+    let source = wide("audio_eng.isma");
+    let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+    assert_eq!(m.header(&[a]).0, E_FAIL, "no fragment output yet");
+    assert!(
+        last_error(m.0).contains("no fragment"),
+        "{}",
+        last_error(m.0)
+    );
+    let frame = [0x21u8; 200];
+    for i in 0..10u64 {
+        assert_eq!(m.input(a, &frame, i * 213_333, 213_333, true), S_OK);
+    }
+    let (hr, fragment) = m.output(a);
+    assert_eq!(hr, S_OK);
+    assert!(!fragment.is_empty());
+    let (hr, header) = m.header(&[a]);
+    assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    let boxes: Vec<BoxRef<'_>> = reader::boxes(&header).map(|b| b.unwrap()).collect();
+    assert_eq!(boxes.len(), 3);
+    assert!(boxes[0].is(b"ftyp"));
+    assert!(boxes[1].is_uuid(&LIVE_SERVER_MANIFEST_UUID));
+    assert!(boxes[2].is(b"moov"));
+    let (_, _, xml) = boxes[1].full_box().unwrap();
+    let xml = std::str::from_utf8(xml).unwrap();
+    assert!(xml.contains("<audio systemBitrate=\"128000\">"), "{xml}");
+    assert!(xml.contains("name=\"trackID\" value=\"1\""), "{xml}");
+    let mut b = empty_buffer();
+    // SAFETY: the index array and the out pointer are valid.
+    assert_eq!(unsafe { SSFMuxGetIndex(m.0, &a, 1, &mut b) }, S_OK);
+    assert_eq!(buffer_bytes(&b), crate::mux::LIVE_END_OF_STREAM);
+
+    // A live header without the manifest box is refused, not silently changed.
+    let bare = Mux::new();
+    assert_eq!(
+        bare.set(SSF_MUX_OPTION_LIVE_MODE, &1u32.to_ne_bytes()),
+        S_OK
+    );
+    assert_eq!(
+        bare.set(
+            SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE,
+            &0u32.to_ne_bytes()
+        ),
+        S_OK
+    );
+    let a = bare.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+    assert_eq!(bare.header(&[a]).0, E_NOTIMPL);
+    assert!(last_error(bare.0).contains("manifest box"));
+}
+
+/// The live publisher through the native API: misuse returns codes with messages, the
+/// state callback reaches C, and free without finish never blocks on the network.
+#[cfg(feature = "live")]
+mod live {
+    use std::ffi::{CStr, c_void};
+    use std::ptr;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    use super::super::live::*;
+    use super::super::native::*;
+    use super::super::status::ssf_status;
+
+    fn error(p: *const ssf_live_publisher) -> String {
+        // SAFETY: a live handle or NULL; the message is NUL-terminated.
+        unsafe { CStr::from_ptr(ssf_live_publisher_last_error(p)) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    unsafe extern "C" fn count(user_data: *mut c_void, event: *const ssf_live_state_event) {
+        // SAFETY: the test passes an AtomicUsize that outlives the publisher, and the
+        // event is valid during the call.
+        unsafe {
+            assert!(!(*event).url.is_null());
+            (*user_data.cast::<AtomicUsize>()).fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn live_misuse_returns_codes_and_free_without_finish_is_prompt() {
+        // A point that accepts connections but never answers.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/live/x.isml\0",
+            listener.local_addr().unwrap().port()
+        );
+        let events = AtomicUsize::new(0);
+        // SAFETY (whole block): every pointer is valid for its call; handles are freed
+        // once.
+        unsafe {
+            ssf_live_options_free(ptr::null_mut());
+            ssf_live_publisher_free(ptr::null_mut());
+            assert_eq!(
+                ssf_live_options_new(ptr::null_mut()),
+                ssf_status::SSF_STATUS_NULL_PARAMETER
+            );
+            let mut o = ptr::null_mut();
+            assert_eq!(ssf_live_options_new(&mut o), ssf_status::SSF_STATUS_OK);
+            assert_eq!(
+                ssf_live_options_set_time_origin(o, 7, 0),
+                ssf_status::SSF_STATUS_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                ssf_live_options_set_max_retries(o, i64::MAX),
+                ssf_status::SSF_STATUS_INVALID_ARGUMENT
+            );
+            assert_eq!(
+                ssf_live_options_set_probe(ptr::null_mut(), false),
+                ssf_status::SSF_STATUS_NULL_PARAMETER
+            );
+            assert_eq!(
+                ssf_live_options_set_state_callback(
+                    o,
+                    Some(count),
+                    (&raw const events).cast_mut().cast()
+                ),
+                ssf_status::SSF_STATUS_OK
+            );
+
+            let mut p = ptr::null_mut();
+            let bad = c"http://h/x.ism".as_ptr();
+            assert_eq!(
+                ssf_live_publisher_connect(&bad, 1, ptr::null(), o, &mut p),
+                ssf_status::SSF_STATUS_INVALID_URL
+            );
+            assert!(p.is_null());
+            assert_eq!(
+                ssf_live_publisher_connect(ptr::null(), 0, ptr::null(), o, &mut p),
+                ssf_status::SSF_STATUS_INVALID_ARGUMENT,
+                "no publishing point"
+            );
+            assert_eq!(
+                ssf_live_publisher_connect(ptr::null(), 2, ptr::null(), o, &mut p),
+                ssf_status::SSF_STATUS_NULL_PARAMETER
+            );
+            let good = url.as_ptr().cast();
+            assert_eq!(
+                ssf_live_publisher_connect(&good, 1, ptr::null(), o, &mut p),
+                ssf_status::SSF_STATUS_OK
+            );
+            ssf_live_options_free(o);
+
+            let mut c = ptr::null_mut();
+            assert_eq!(
+                ssf_stream_config_aac([0x11u8, 0x90].as_ptr(), 2, &mut c),
+                ssf_status::SSF_STATUS_OK
+            );
+            let mut stream = 0;
+            assert_eq!(
+                ssf_live_publisher_add_stream(p, c, ptr::null_mut()),
+                ssf_status::SSF_STATUS_NULL_PARAMETER
+            );
+            assert_eq!(
+                ssf_live_publisher_add_stream(p, c, &mut stream),
+                ssf_status::SSF_STATUS_OK
+            );
+            ssf_stream_config_free(c);
+            let frame = [0x21u8; 64];
+            let mut sample = ssf_sample {
+                struct_size: size_of::<ssf_sample>(),
+                data: frame.as_ptr(),
+                len: frame.len(),
+                dts: 0,
+                cts_offset: 0,
+                duration: 1024,
+                sync: true,
+                protected_ranges: ptr::null(),
+                protected_range_count: 0,
+            };
+            assert_eq!(
+                ssf_live_publisher_push(p, 9, &sample),
+                ssf_status::SSF_STATUS_UNKNOWN_STREAM
+            );
+            assert!(!error(p).is_empty());
+            sample.struct_size = 3;
+            assert_eq!(
+                ssf_live_publisher_push(p, stream, &sample),
+                ssf_status::SSF_STATUS_INVALID_ARGUMENT
+            );
+            sample.struct_size = size_of::<ssf_sample>();
+            for i in 0..200 {
+                sample.dts = i * 1024;
+                assert_eq!(
+                    ssf_live_publisher_push(p, stream, &sample),
+                    ssf_status::SSF_STATUS_OK,
+                    "{}",
+                    error(p)
+                );
+            }
+            assert_eq!(
+                ssf_live_publisher_flush(p, stream),
+                ssf_status::SSF_STATUS_OK
+            );
+            let (mut stats, mut n) = (ptr::null(), 0);
+            assert_eq!(
+                ssf_live_publisher_stats(p, &mut stats, &mut n),
+                ssf_status::SSF_STATUS_OK
+            );
+            assert_eq!(n, 1);
+            let url = CStr::from_ptr((*stats).url).to_str().unwrap();
+            assert!(url.ends_with("/x.isml/Streams(audio_1.isma)"), "{url}");
+            assert_eq!(
+                ssf_live_publisher_push(ptr::null_mut(), 0, &sample),
+                ssf_status::SSF_STATUS_NULL_PARAMETER
+            );
+
+            // The connection task reports its first state (probing) on its own thread.
+            let waiting = Instant::now();
+            while events.load(Ordering::SeqCst) == 0 && waiting.elapsed() < Duration::from_secs(5) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            // The server never answers: free cuts the connections at once.
+            let start = Instant::now();
+            ssf_live_publisher_free(p);
+            assert!(
+                start.elapsed() < Duration::from_secs(2),
+                "{:?}",
+                start.elapsed()
+            );
+        }
+        assert!(events.load(Ordering::SeqCst) >= 1, "the state callback ran");
+    }
+
+    #[test]
+    fn live_calls_after_finish_are_invalid_state() {
+        // Nothing listens on the discard port: connections fail, finish still reports.
+        let url = c"http://127.0.0.1:9/live/x.isml".as_ptr();
+        // SAFETY (whole block): as above.
+        unsafe {
+            let mut o = ptr::null_mut();
+            assert_eq!(ssf_live_options_new(&mut o), ssf_status::SSF_STATUS_OK);
+            assert_eq!(
+                ssf_live_options_set_max_retries(o, 0),
+                ssf_status::SSF_STATUS_OK
+            );
+            assert_eq!(
+                ssf_live_options_set_finish_timeout_ms(o, 500),
+                ssf_status::SSF_STATUS_OK
+            );
+            let mut p = ptr::null_mut();
+            assert_eq!(
+                ssf_live_publisher_connect(&url, 1, ptr::null(), o, &mut p),
+                ssf_status::SSF_STATUS_OK
+            );
+            ssf_live_options_free(o);
+            let mut c = ptr::null_mut();
+            assert_eq!(
+                ssf_stream_config_aac([0x11u8, 0x90].as_ptr(), 2, &mut c),
+                ssf_status::SSF_STATUS_OK
+            );
+            let mut stream = 0;
+            assert_eq!(
+                ssf_live_publisher_add_stream(p, c, &mut stream),
+                ssf_status::SSF_STATUS_OK
+            );
+            ssf_stream_config_free(c);
+            let (mut reports, mut n) = (ptr::null(), 0);
+            assert_eq!(
+                ssf_live_publisher_finish(p, &mut reports, &mut n),
+                ssf_status::SSF_STATUS_OK,
+                "{}",
+                error(p)
+            );
+            assert_eq!(n, 1);
+            assert_eq!((*reports).status, ssf_status::SSF_STATUS_LIVE_FAILED);
+            assert_eq!(
+                ssf_live_publisher_flush(p, stream),
+                ssf_status::SSF_STATUS_INVALID_STATE
+            );
+            assert_eq!(
+                ssf_live_publisher_finish(p, &mut reports, &mut n),
+                ssf_status::SSF_STATUS_INVALID_STATE
+            );
+            assert!(error(p).contains("finished"));
+            ssf_live_publisher_free(p);
+        }
+    }
 }

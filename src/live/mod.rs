@@ -342,6 +342,8 @@ impl LivePublisher {
     /// at most the finish timeout in all. Returns one report per connection, in the
     /// order of [`LivePublisher::stats`]; a connection that did not finish in time is
     /// reported `Failed` with its undelivered fragments counted in `queued_fragments`.
+    /// The publisher's threads are stopped before it returns (at most 1 s more, for a
+    /// DNS lookup stuck in the system resolver).
     pub fn finish(mut self) -> Result<Vec<FinalReport>> {
         for fragment in self.mux.finish()? {
             self.dispatch(fragment)?;
@@ -376,7 +378,11 @@ impl LivePublisher {
                 });
             }
         }
-        runtime.shutdown_background();
+        // Every connection task has ended (or was aborted above): stop the runtime's
+        // threads, including idle blocking-pool threads left by DNS lookups, so none
+        // outlives the publisher. Bounded, in case a lookup is still stuck in the system
+        // resolver.
+        runtime.shutdown_timeout(THREAD_STOP_TIMEOUT);
         Ok(reports)
     }
 
@@ -402,6 +408,10 @@ impl Drop for LivePublisher {
         }
     }
 }
+
+/// Longest wait in [`LivePublisher::finish`] for the runtime's threads to stop once the
+/// connections are done.
+const THREAD_STOP_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A duration in presentation ticks, saturating.
 fn duration_ticks(d: Duration, timescale: u32) -> u64 {
