@@ -40,20 +40,20 @@ fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The directory holding the built static and shared library. `cargo test` builds the
-/// library with all its crate types; a direct run of this binary builds them first.
+/// The directory holding the built static and shared library. `cargo test` compiles the
+/// library's static and shared forms but only `cargo build` copies them to
+/// `target/<profile>`, so the copies there may predate the sources: build them every time
+/// (a no-op when they are current).
 fn lib_dir() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = profile_dir();
-        if !dir.join("libssf.a").exists() || !dir.join("libssf.so").exists() {
-            let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-            cmd.args(["build", "--lib"]).current_dir(support::root());
-            if dir.file_name().is_some_and(|n| n == "release") {
-                cmd.arg("--release");
-            }
-            support::run(&mut cmd);
+        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.args(["build", "--lib"]).current_dir(support::root());
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
         }
+        support::run(&mut cmd);
         assert!(
             dir.join("libssf.a").exists(),
             "no libssf.a in {}",
