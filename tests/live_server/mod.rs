@@ -214,20 +214,20 @@ fn handle(
     requests.lock().unwrap().push(req.clone());
     let save = |req: &Request| requests.lock().unwrap()[index] = req.clone();
     if !open.load(Ordering::SeqCst) {
-        answer(&mut out, 503, "outage");
         req.answered = Some(503);
         save(&req);
+        answer(&mut out, 503, "outage");
         drain(r);
         return;
     }
     if req.probe {
         if let Behavior::RedirectTo(to) = script(&path, usize::MAX) {
+            req.answered = Some(307);
+            save(&req);
             let _ = write!(
                 out,
                 "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             );
-            req.answered = Some(307);
-            save(&req);
             return;
         }
         let len: usize = req
@@ -236,9 +236,9 @@ fn handle(
             .unwrap_or(0);
         let mut body = vec![0; len];
         let _ = r.read_exact(&mut body);
-        answer(&mut out, 200, "");
         req.answered = Some(200);
         save(&req);
+        answer(&mut out, 200, "");
         return;
     }
     let n = {
@@ -249,21 +249,21 @@ fn handle(
     };
     let behavior = script(&path, n);
     if let Behavior::RedirectTo(to) = behavior {
+        req.answered = Some(307);
+        save(&req);
         let _ = write!(
             out,
             "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         );
         let _ = out.flush();
         let _ = out.shutdown(Shutdown::Write);
-        req.answered = Some(307);
-        save(&req);
         drain(r);
         return;
     }
     if let Behavior::Answer(status) = behavior {
-        answer(&mut out, status, "scripted");
         req.answered = Some(status);
         save(&req);
+        answer(&mut out, status, "scripted");
         drain(r);
         return;
     }
@@ -295,10 +295,12 @@ fn handle(
         }
         data.truncate(size);
         if size == 0 {
+            // Recorded before answering: the client may exit, and the test read the
+            // requests, as soon as it has the answer.
             req.complete = true;
-            answer(&mut out, 200, "");
             req.answered = Some(200);
             save(&req);
+            answer(&mut out, 200, "");
             return;
         }
         req.body.extend_from_slice(&data);
@@ -312,9 +314,9 @@ fn handle(
             }
             Behavior::AnswerAfter(limit, status) if len >= limit => {
                 req.body.truncate(limit);
-                answer(&mut out, status, "scripted");
                 req.answered = Some(status);
                 save(&req);
+                answer(&mut out, status, "scripted");
                 drain(r);
                 return;
             }
@@ -331,9 +333,9 @@ fn handle(
                 if let (Some(end), Some(first)) = (known_end, parsed.fragments.first())
                     && first.time < end
                 {
-                    answer(&mut out, 409, "Stream is closed, cannot restart");
                     req.answered = Some(409);
                     save(&req);
+                    answer(&mut out, 409, "Stream is closed, cannot restart");
                     drain(r);
                     return;
                 }
