@@ -16,8 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ssf.h"
-#include "sample_dump.h"
+#include "native_dump.h"
 
 #define MAX_STREAMS 8
 
@@ -61,31 +60,15 @@ static ssf_status make_live_options(ssf_live_options **out) {
 /* Adds the dump's stream to the publisher; returns its number or -1. */
 static long add_stream(ssf_live_publisher *p, const dump *d) {
     ssf_stream_config *config = NULL;
-    ssf_status st;
     uint32_t stream = 0;
-    if (d->kind == DUMP_H264) {
-        st = ssf_stream_config_h264_in_band(4, &config);
-    } else if (d->kind == DUMP_AAC) {
-        st = ssf_stream_config_aac(d->config, d->config_len, &config);
-    } else {
-        fprintf(stderr, "unknown stream kind %u\n", (unsigned)d->kind);
-        return -1;
-    }
+    ssf_status st = dump_stream_config(d, &config);
     if (st != SSF_STATUS_OK) {
-        fprintf(stderr, "stream config: %s: %s\n", ssf_status_str(st), ssf_last_error());
         return -1;
     }
-    st = ssf_stream_config_set_timescale(config, d->timescale);
-    if (st == SSF_STATUS_OK) {
-        st = ssf_stream_config_set_bitrate(config, d->bitrate);
-    }
-    if (st == SSF_STATUS_OK) {
-        st = ssf_live_publisher_add_stream(p, config, &stream);
-    }
+    st = ssf_live_publisher_add_stream(p, config, &stream);
     ssf_stream_config_free(config);
     if (st != SSF_STATUS_OK) {
-        fprintf(stderr, "add stream: %s: %s\n", ssf_status_str(st),
-                ssf_live_publisher_last_error(p));
+        fprintf(stderr, "add stream: %s: %s\n", ssf_status_str(st), ssf_live_publisher_last_error(p));
         return -1;
     }
     return (long)stream;
@@ -155,28 +138,13 @@ int main(int argc, char **argv) {
 
     /* Push the sample that decodes first until every stream is drained. */
     while (ok) {
-        int next = -1;
+        int next = dump_earliest(dumps, have, count, argv + first_dump);
         ssf_sample sample;
-        for (i = 0; i < count; i++) {
-            if (have[i] < 0) {
-                fprintf(stderr, "%s: corrupt dump\n", argv[first_dump + i]);
-                ok = 0;
-            } else if (have[i] == 1 && (next < 0 || !dump_before(&dumps[next], &dumps[i]))) {
-                next = i;
-            }
-        }
-        if (!ok || next < 0) {
+        if (next < 0) {
+            ok = next == -1;
             break;
         }
-        sample.struct_size = sizeof sample;
-        sample.data = dumps[next].data;
-        sample.len = dumps[next].size;
-        sample.dts = dumps[next].dts;
-        sample.cts_offset = dumps[next].cts_offset;
-        sample.duration = dumps[next].duration;
-        sample.sync = dumps[next].sync != 0;
-        sample.protected_ranges = NULL;
-        sample.protected_range_count = 0;
+        sample = dump_sample(&dumps[next]);
         st = ssf_live_publisher_push(p, streams[next], &sample);
         if (st != SSF_STATUS_OK) {
             fprintf(stderr, "push: %s: %s\n", ssf_status_str(st),
