@@ -264,15 +264,15 @@ fn avcc_matches_ffmpeg() {
     assert!(AvcDecoderConfig::parse(&ffmpeg[..31]).is_err());
 }
 
-/// Writes RBSP bits for hand-built parameter sets.
+/// Writes RBSP bits for hand-built parameter sets (here and in the other modules' tests).
 #[derive(Default)]
-struct BitWriter {
+pub(super) struct BitWriter {
     bytes: Vec<u8>,
     bits: usize,
 }
 
 impl BitWriter {
-    fn bit(&mut self, b: bool) -> &mut Self {
+    pub(super) fn bit(&mut self, b: bool) -> &mut Self {
         if self.bits.is_multiple_of(8) {
             self.bytes.push(0);
         }
@@ -283,20 +283,20 @@ impl BitWriter {
         self
     }
 
-    fn bits(&mut self, v: u32, n: u32) -> &mut Self {
+    pub(super) fn bits(&mut self, v: u32, n: u32) -> &mut Self {
         for i in (0..n).rev() {
             self.bit((v >> i) & 1 == 1);
         }
         self
     }
 
-    fn ue(&mut self, v: u32) -> &mut Self {
+    pub(super) fn ue(&mut self, v: u32) -> &mut Self {
         let v = u64::from(v) + 1;
         let len = 64 - v.leading_zeros();
         self.bits(0, len - 1).bits(v as u32, len)
     }
 
-    fn se(&mut self, v: i32) -> &mut Self {
+    pub(super) fn se(&mut self, v: i32) -> &mut Self {
         self.ue(if v > 0 {
             2 * v as u32 - 1
         } else {
@@ -305,7 +305,7 @@ impl BitWriter {
     }
 
     /// Adds rbsp_trailing_bits and the NAL header byte.
-    fn nal(&mut self, header: u8) -> Vec<u8> {
+    pub(super) fn nal(&mut self, header: u8) -> Vec<u8> {
         self.bit(true);
         let mut out = vec![header];
         out.extend_from_slice(&self.bytes);
