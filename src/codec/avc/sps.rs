@@ -1,7 +1,7 @@
 //! Sequence parameter set (H.264 7.3.2.1.1) and the VUI fields a packager needs (E.1.1).
 
-use super::bits::{BitReader, remove_emulation_prevention};
-use super::nal::{NAL_SPS, nal_unit_type};
+use super::bits::BitReader;
+use super::nal::{NAL_SPS, rbsp_of};
 use crate::error::{Error, Result};
 
 const WHAT: &str = "SPS";
@@ -114,17 +114,7 @@ impl Sps {
     /// Emulation prevention bytes are removed first; byte offsets in errors are counted
     /// in the unescaped payload after the header byte.
     pub fn parse(nal: &[u8]) -> Result<Sps> {
-        match nal_unit_type(nal) {
-            Some(NAL_SPS) => {}
-            Some(t) => {
-                return Err(Error::config(
-                    WHAT,
-                    format!("NAL unit type {t}, expected {NAL_SPS}"),
-                ));
-            }
-            None => return Err(Error::config(WHAT, "empty NAL unit")),
-        }
-        let rbsp = remove_emulation_prevention(nal.get(1..).unwrap_or_default());
+        let rbsp = rbsp_of(nal, NAL_SPS, WHAT)?;
         parse_rbsp(&mut BitReader::new(&rbsp, WHAT))
     }
 
