@@ -79,9 +79,9 @@ fn open_gop((picture, offset): GopStart, next: Option<u64>) -> Error {
     Error::config(
         WHAT,
         format!(
-            "open GOP: picture {picture} (byte {offset}) starts a GOP with a non-IDR I \
-             picture and a recovery point SEI, and no IDR picture follows the first one \
-             {until}; every Smooth fragment must start with an IDR picture (closed GOPs): \
+            "open GOP: the picture at byte {offset} (picture {picture} in decode order) \
+             starts a GOP with a non-IDR I picture and a recovery point SEI, and no IDR \
+             picture follows the first one {until}; every Smooth fragment must start with an IDR picture (closed GOPs): \
              re-encode with x264 --no-open-gop (ffmpeg -x264-params open-gop=0) or ffmpeg \
              -flags +cgop"
         ),
@@ -131,10 +131,11 @@ mod tests {
         let err = run("I....R....R....").unwrap();
         assert!(
             err.starts_with(
-                "invalid H.264 stream: open GOP: picture 5 (byte 5000) starts a GOP with a \
-                 non-IDR I picture and a recovery point SEI, and no IDR picture follows the \
-                 first one up to picture 10, the next GOP start; every Smooth fragment must \
-                 start with an IDR picture (closed GOPs): re-encode with x264 --no-open-gop"
+                "invalid H.264 stream: open GOP: the picture at byte 5000 (picture 5 in \
+                 decode order) starts a GOP with a non-IDR I picture and a recovery point \
+                 SEI, and no IDR picture follows the first one up to picture 10, the next GOP \
+                 start; every Smooth fragment must start with an IDR picture (closed GOPs): \
+                 re-encode with x264 --no-open-gop"
             ),
             "{err}"
         );
@@ -145,7 +146,8 @@ mod tests {
     fn open_gop_is_refused_at_the_end_of_the_stream() {
         let err = run("I....R....").unwrap();
         assert!(
-            err.contains("picture 5 (byte 5000)") && err.contains("up to the end of the stream"),
+            err.contains("at byte 5000 (picture 5 in decode order)")
+                && err.contains("up to the end of the stream"),
             "{err}"
         );
     }

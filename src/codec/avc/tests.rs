@@ -258,7 +258,7 @@ fn open_gop_stream_is_refused_at_its_second_gop_start() {
     assert!(aus[0].is_idr && aus.iter().skip(1).all(|au| !au.is_idr));
     assert!(
         err.contains(&format!(
-            "open GOP: picture 4 (byte {}) starts a GOP with a non-IDR I picture",
+            "open GOP: the picture at byte {} (picture 4 in decode order) starts a GOP",
             aus[4].offset
         )) && err.contains("up to picture 8"),
         "{err}"
