@@ -230,6 +230,20 @@ fn open_gop_is_refused_and_closed_gop_packages() {
         assert!(err.contains(words), "{words:?} missing: {err}");
     }
 
+    // The same stream in MP4: its sync table lists the recovery-point I pictures.
+    let open_mp4 = dir.join("open.mp4");
+    support::run(
+        Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-y", "-i"])
+            .arg(&open)
+            .args(["-c", "copy"])
+            .arg(&open_mp4),
+    );
+    let err = refused(dir, &open_mp4, &["--fragment-duration", "2"]);
+    for words in ["open.mp4", "open GOP", "not an IDR picture", "-flags +cgop"] {
+        assert!(err.contains(words), "{words:?} missing: {err}");
+    }
+
     let closed = h264(dir, "closed.h264", 10, &format!("open-gop=0:{gop}"));
     assert_eq!(idr_pictures(&fs::read(&closed).expect("read")), 5);
     let manifest = packaged(dir, &closed, &["--fragment-duration", "2"]);

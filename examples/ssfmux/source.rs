@@ -15,7 +15,10 @@ use bytes::Bytes;
 use re_mp4::{Mp4, StsdBoxContent, TrackKind};
 use ssf::StreamConfig;
 use ssf::codec::aac::AdtsReader;
-use ssf::codec::avc::{AccessUnit, AccessUnitReader, NalFormat, PtsFromPoc};
+use ssf::codec::avc::{
+    AccessUnit, AccessUnitReader, NAL_IDR_SLICE, NalFormat, PtsFromPoc, length_prefixed_nals,
+    nal_unit_type,
+};
 
 use super::captions::CaptionSource;
 use super::mp4file::{SampleReader, read_mp4};
@@ -466,11 +469,14 @@ pub fn scan_mp4(path: &Path, want_audio: bool) -> Result<Vec<Scanned>, String> {
         let label = format!("{} track {id}", path.display());
         let bad = |what: String| format!("{label}: {what}");
         let content = &track.trak(&shared.mp4).mdia.minf.stbl.stsd.contents;
+        let mut nal_length = None;
         let (video, config) = match (track.kind, content) {
-            (Some(TrackKind::Video), StsdBoxContent::Avc1(avc1)) => (
-                true,
-                StreamConfig::h264(&avc1.avcc.raw).map_err(|e| bad(e.to_string()))?,
-            ),
+            (Some(TrackKind::Video), StsdBoxContent::Avc1(avc1)) => {
+                let config = StreamConfig::h264(&avc1.avcc.raw).map_err(|e| bad(e.to_string()))?;
+                // lengthSizeMinusOne, the low two bits of the avcC's fifth byte.
+                nal_length = avc1.avcc.raw.get(4).map(|b| (b & 3) + 1);
+                (true, config)
+            }
             (Some(TrackKind::Audio), StsdBoxContent::Mp4a(mp4a)) if want_audio => {
                 let asc = mp4a_asc(mp4a).map_err(&bad)?;
                 let mut config = StreamConfig::aac(&asc).map_err(|e| bad(e.to_string()))?;
@@ -515,6 +521,8 @@ pub fn scan_mp4(path: &Path, want_audio: bool) -> Result<Vec<Scanned>, String> {
                 next: 0,
                 base,
                 path: path.to_path_buf(),
+                nal_length,
+                idrs: 0,
             }),
         });
     }
@@ -550,6 +558,11 @@ pub struct Mp4Track {
     next: usize,
     /// Decode time of the first sample: times are given from 0.
     base: i64,
+    /// For H.264: the NAL length size, to tell IDR pictures from the open-GOP I
+    /// pictures an encoder may also list as sync samples.
+    nal_length: Option<u8>,
+    /// IDR pictures seen so far.
+    idrs: u64,
     /// The file, for messages.
     path: PathBuf,
 }
@@ -599,13 +612,39 @@ impl Mp4Track {
                 }
             }
         };
+        let listed = s.is_sync;
+        let sync = self.is_sync(listed, &data)?;
         self.next += 1;
         Ok(Some(Next {
             data,
             dts,
             cts_offset,
             duration,
-            sync: s.is_sync,
+            sync,
         }))
+    }
+
+    /// Whether a sample can start a fragment. An MP4's sync table lists an open GOP's
+    /// recovery-point I pictures too (x264 `open-gop`), but only an IDR picture lets a
+    /// fragment decode on its own: those stay inside their fragment, and a stream whose
+    /// only IDR is its first picture is refused.
+    fn is_sync(&mut self, listed: bool, data: &Bytes) -> Result<bool, String> {
+        let Some(length) = self.nal_length else {
+            return Ok(listed);
+        };
+        let idr = length_prefixed_nals(data, length)
+            .filter_map(Result::ok)
+            .any(|nal| nal_unit_type(nal) == Some(NAL_IDR_SLICE));
+        if idr {
+            self.idrs += 1;
+        } else if listed && self.idrs == 1 {
+            return Err(format!(
+                "{}: track {}: open GOP: sample {} is listed as a sync sample but is not an IDR picture, and no IDR picture follows the first; every Smooth fragment must start with an IDR picture (closed GOPs): re-encode with x264 --no-open-gop (ffmpeg -x264-params open-gop=0) or ffmpeg -flags +cgop",
+                self.path.display(),
+                self.track,
+                self.next
+            ));
+        }
+        Ok(listed && idr)
     }
 }
