@@ -20,8 +20,8 @@ use crate::manifest::{
     VideoAttributes,
 };
 
-/// The journal's file name inside the staging directory.
-pub(crate) const JOURNAL_NAME: &str = ".ssf-journal";
+/// The journal's file name inside the staging directory (hidden: listings skip it).
+pub const JOURNAL_NAME: &str = ".ssf-journal";
 
 /// First line of every journal: format and version.
 const MAGIC: &str = "ssf-journal 1";
@@ -31,7 +31,7 @@ const MAX_JOURNAL: u64 = 16 << 20;
 
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Record {
+pub enum Record {
     /// The presentation: its name and the manifest options.
     Presentation {
         /// Presentation name (`NAME.ism`).
@@ -171,7 +171,7 @@ pub(crate) fn read(dir: &Path) -> Result<Vec<Record>> {
 
 /// The records of a journal. A last line without its newline was torn by a kill and is
 /// dropped; any other line that does not parse is an error.
-pub(crate) fn parse(data: &[u8]) -> std::result::Result<Vec<Record>, String> {
+pub fn parse(data: &[u8]) -> std::result::Result<Vec<Record>, String> {
     let text = std::str::from_utf8(data).map_err(|e| {
         format!(
             "journal is not text (byte {} is not UTF-8)",

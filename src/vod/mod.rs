@@ -17,13 +17,13 @@
 //! duration (same size), names the files (bit rates may only be known then), writes
 //! `.ism` and `.ismc` and publishes.
 
-mod journal;
+pub mod journal;
 mod names;
 mod recover;
 mod scan;
 pub mod staging;
 
-pub use recover::{Recovered, RecoveredStream, recover};
+pub use recover::{Recovered, RecoveredStream, patch_header, recover};
 
 use std::fs::{File, OpenOptions};
 use std::io::{IoSlice, Seek, SeekFrom, Write};

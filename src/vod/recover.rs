@@ -338,10 +338,12 @@ fn finalize(s: &Stream, bitrate: u32) -> Result<()> {
     file.sync_all().map_err(|e| io("sync", e))
 }
 
-/// Rewrites, in a header this library wrote, every duration (`mvhd`, `tkhd`, `mdhd`,
-/// all version 1) and, for AAC, the `esds` average and maximum bit rates — the only
-/// fields that differ between the header written first and the final one.
-pub(crate) fn patch_header(header: &mut [u8], duration: u64, bitrate: u32) -> Result<()> {
+/// Rewrites, in a header (`ftyp` + `moov`) this library wrote, every duration (`mvhd`,
+/// `tkhd`, `mdhd`, all version 1) and, for AAC, the `esds` average and maximum bit
+/// rates — the only fields that differ between the header written first and the final
+/// one. Recovery does this; it is public for tools that repair files by hand. Fails,
+/// changing nothing, on a header of another layout.
+pub fn patch_header(header: &mut [u8], duration: u64, bitrate: u32) -> Result<()> {
     let mut u64_fields = Vec::new();
     let mut u32_fields = Vec::new();
     {
@@ -369,6 +371,10 @@ pub(crate) fn patch_header(header: &mut [u8], duration: u64, bitrate: u32) -> Re
             }
         }
     }
+    let fits = |at: usize, len: usize| at.checked_add(len).is_some_and(|end| end <= header.len());
+    if !(u64_fields.iter().all(|&at| fits(at, 8)) && u32_fields.iter().all(|&at| fits(at, 4))) {
+        return Err(Error::malformed("header", 0, "a field runs past the end"));
+    }
     for at in u64_fields {
         put(header, at, &duration.to_be_bytes())?;
     }
@@ -390,6 +396,13 @@ fn v1_field(b: &reader::BoxRef<'_>, at: u64) -> Result<usize> {
             "header",
             usize::try_from(b.offset).unwrap_or(usize::MAX),
             format!("'{}' is version {version}, not 1", b.type_str()),
+        ));
+    }
+    if (b.payload().len() as u64) < at + 8 {
+        return Err(Error::malformed(
+            "header",
+            usize::try_from(b.offset).unwrap_or(usize::MAX),
+            format!("'{}' is too short for its duration", b.type_str()),
         ));
     }
     usize::try_from(b.payload_offset() + at)
