@@ -116,6 +116,12 @@ enum ssf_status
    */
   SSF_STATUS_LIVE_SETUP = 14,
   /*
+   The handle is in use by a call on another thread. Nothing was done: calls on one
+   handle must not overlap, and the library refuses the second one instead of letting
+   two threads change the same memory.
+   */
+  SSF_STATUS_BUSY = 15,
+  /*
    The library hit an internal bug; the handle should be freed and not used again.
    */
   SSF_STATUS_PANIC = 100,

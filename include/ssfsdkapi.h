@@ -446,7 +446,10 @@ HRESULT SSFMuxCreate(SSFMUXHANDLE *phSSFMux);
 /*
  Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no other call may use the handle during or after this one. If a call
+ on another thread is still inside the handle, nothing is destroyed and E_UNEXPECTED
+ is returned (the message says so): destroying it then would pull the memory from
+ under that call. Destroy it again once that call returned.
 
  # Safety
  `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.

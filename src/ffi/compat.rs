@@ -19,7 +19,8 @@ use std::ffi::{CString, c_char, c_void};
 use bytes::Bytes;
 use zeroize::Zeroizing;
 
-use super::handle::{bytes, items, write_out};
+use super::handle::{Castable, bytes, free_handle, handle_mut, into_handle, items, write_out};
+use super::native::last_error_of;
 use super::status::{Failure, boundary, c_message, set_thread_error, ssf_status};
 use crate::codec::MediaKind;
 use crate::codec::media_type::{parse_video_info, parse_wave_format_ex};
@@ -281,7 +282,9 @@ fn hresult(status: ssf_status) -> HRESULT {
         | SSF_STATUS_LIVE_SETUP => E_FAIL,
         SSF_STATUS_UNSUPPORTED => E_NOTIMPL,
         SSF_STATUS_OUTPUT_TOO_LARGE => E_OUTOFMEMORY,
-        SSF_STATUS_PANIC => E_UNEXPECTED,
+        // The original has no busy code; E_UNEXPECTED is its answer to a call that
+        // should not have happened now.
+        SSF_STATUS_BUSY | SSF_STATUS_PANIC => E_UNEXPECTED,
     }
 }
 
@@ -312,8 +315,17 @@ struct CompatStream {
     adjusted_end: Option<u64>,
 }
 
-/// What an SSFMUXHANDLE points to.
-struct CompatMux {
+/// The type an SSFMUXHANDLE (a `void *` in C) really points to, for the handle helpers.
+pub(crate) struct SsfMux {
+    _private: [u8; 0],
+}
+
+impl Castable for SsfMux {
+    type Rust = CompatMux;
+}
+
+/// What an SSFMUXHANDLE points to (inside the busy guard every handle has).
+pub(crate) struct CompatMux {
     settings: Settings,
     /// Created with the settings when the first stream is added.
     mux: Option<Muxer>,
@@ -460,18 +472,27 @@ unsafe fn wide(ptr: LPCWSTR, what: &str) -> Result<Option<String>, Failure> {
     utf16_text(units, what).map(Some)
 }
 
-/// Runs a call on a compat handle inside the panic boundary, returning its HRESULT.
+/// Runs a call on a compat handle inside the panic boundary, returning its HRESULT. The
+/// handle is borrowed through the busy guard of every handle (`super::handle`): a call
+/// while another thread is inside one on the same handle returns E_UNEXPECTED.
 fn on_mux(
     handle: SSFMUXHANDLE,
     body: impl FnOnce(&mut CompatMux) -> Result<HRESULT, Failure>,
 ) -> HRESULT {
     boundary(E_UNEXPECTED, || {
-        // SAFETY: the caller passes NULL or a handle from SSFMuxCreate (documented).
-        let Some(mux) = (unsafe { handle.cast::<CompatMux>().as_mut() }) else {
+        if handle.is_null() {
             set_thread_error("hSSFMux must not be NULL");
             return E_INVALIDARG;
+        }
+        // SAFETY: the caller passes a handle from SSFMuxCreate (documented).
+        let mut mux = match unsafe { handle_mut(handle.cast::<SsfMux>(), "hSSFMux") } {
+            Ok(m) => m,
+            Err(f) => {
+                set_thread_error(&f.message);
+                return hresult(f.status);
+            }
         };
-        match body(mux) {
+        match body(&mut mux) {
             Ok(hr) => hr,
             Err(f) => {
                 set_thread_error(&f.message);
@@ -691,7 +712,7 @@ pub unsafe extern "C" fn SSFMuxCreate(phSSFMux: *mut SSFMUXHANDLE) -> HRESULT {
             set_thread_error("phSSFMux must not be NULL");
             return E_POINTER;
         }
-        let handle = Box::into_raw(Box::new(CompatMux::new())).cast::<c_void>();
+        let handle = into_handle::<SsfMux>(CompatMux::new()).cast::<c_void>();
         // SAFETY: checked non-NULL.
         unsafe { write_out(phSSFMux, handle) };
         S_OK
@@ -700,7 +721,10 @@ pub unsafe extern "C" fn SSFMuxCreate(phSSFMux: *mut SSFMUXHANDLE) -> HRESULT {
 
 /// Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no other call may use the handle during or after this one. If a call
+/// on another thread is still inside the handle, nothing is destroyed and E_UNEXPECTED
+/// is returned (the message says so): destroying it then would pull the memory from
+/// under that call. Destroy it again once that call returned.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.
@@ -711,9 +735,8 @@ pub unsafe extern "C" fn SSFMuxDestroy(hSSFMux: SSFMUXHANDLE) -> HRESULT {
             set_thread_error("hSSFMux must not be NULL");
             return E_INVALIDARG;
         }
-        // SAFETY: per the contract, a live Box<CompatMux>.
-        drop(unsafe { Box::from_raw(hSSFMux.cast::<CompatMux>()) });
-        S_OK
+        // SAFETY: per the contract, a live handle from SSFMuxCreate.
+        hresult(unsafe { free_handle(hSSFMux.cast::<SsfMux>(), "hSSFMux") })
     })
 }
 
@@ -1223,11 +1246,10 @@ pub unsafe extern "C" fn SSFMuxQueryOption(
 /// `hSSFMux` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn SSFMuxGetLastErrorMessage(hSSFMux: SSFMUXHANDLE) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { hSSFMux.cast::<CompatMux>().as_ref() } {
-            Some(m) => m.error.as_ptr(),
-            None => super::status::thread_error(),
-        }
+    if hSSFMux.is_null() {
+        return boundary(c"".as_ptr(), super::status::thread_error);
+    }
+    last_error_of(hSSFMux.cast_const().cast::<SsfMux>(), "hSSFMux", |m| {
+        &m.error
     })
 }

@@ -19,8 +19,8 @@ use super::handle::{
     Castable, free_handle, handle_mut, handle_ref, into_handle, items, utf8, write_out,
 };
 use super::native::{
-    need, on_handle, sample_from, ssf_options, ssf_sample, ssf_stream_config, stream_id,
-    stream_number,
+    last_error_of, need, on_handle, sample_from, ssf_options, ssf_sample, ssf_stream_config,
+    stream_id, stream_number,
 };
 use super::status::{Failure, boundary, c_message, run, ssf_status};
 use crate::live::{
@@ -189,6 +189,13 @@ pub(crate) struct PublisherHandle {
     error: CString,
 }
 
+// SAFETY: the raw pointers in `stats` and `reports` are data handed to C: they point
+// into `strings` (owned by the same handle) and Rust never reads through them; the rest
+// is Send. The busy guard of the handle keeps threads from using it at the same time.
+unsafe impl Send for PublisherHandle {}
+// SAFETY: as above; a shared borrow (the last-error call) only reads `error`.
+unsafe impl Sync for PublisherHandle {}
+
 impl Castable for ssf_live_publisher {
     type Rust = PublisherHandle;
 }
@@ -339,8 +346,10 @@ pub unsafe extern "C" fn ssf_live_options_new(out: *mut *mut ssf_live_options) -
 /// `options` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_live_options_free(options: *mut ssf_live_options) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(options) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(options, "options") };
+    })
 }
 
 /// Applies a `LiveOptions` builder method to the handle.
@@ -350,7 +359,7 @@ fn update_live(
 ) -> ssf_status {
     run(|| {
         // SAFETY: public callers document a live handle or NULL.
-        let h = unsafe { handle_mut(options, "live_options") }?;
+        let mut h = unsafe { handle_mut(options, "live_options") }?;
         h.options = f(h.options.clone())?;
         Ok(())
     })
@@ -647,7 +656,7 @@ pub unsafe extern "C" fn ssf_live_options_set_state_callback(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let h = unsafe { handle_mut(options, "live_options") }?;
+        let mut h = unsafe { handle_mut(options, "live_options") }?;
         h.callback = callback.map(|function| Callback {
             function,
             user_data,
@@ -729,8 +738,10 @@ pub unsafe extern "C" fn ssf_live_publisher_connect(
 /// `publisher` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_live_publisher_free(publisher: *mut ssf_live_publisher) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(publisher) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(publisher, "publisher") };
+    })
 }
 
 /// The message of the publisher's last failed call ("" if none). Owned by the
@@ -744,13 +755,7 @@ pub unsafe extern "C" fn ssf_live_publisher_free(publisher: *mut ssf_live_publis
 pub unsafe extern "C" fn ssf_live_publisher_last_error(
     publisher: *const ssf_live_publisher,
 ) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { handle_ref(publisher, "publisher") } {
-            Ok(h) => h.error.as_ptr(),
-            Err(_) => c"publisher must not be NULL".as_ptr(),
-        }
-    })
+    last_error_of(publisher, "publisher", |h| &h.error)
 }
 
 /// The seconds since 1970 added to every sample time (0 unless a UTC time origin is

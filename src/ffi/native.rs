@@ -19,7 +19,9 @@ use bytes::Bytes;
 use super::handle::{
     Castable, bytes, free_handle, handle_mut, handle_ref, into_handle, items, utf8, write_out,
 };
-use super::status::{Failure, boundary, c_message, run, set_thread_error, ssf_status};
+use super::status::{
+    Failure, boundary, c_message, run, set_thread_error, ssf_status, thread_error,
+};
 use crate::codec::avc::NalFormat;
 use crate::drm::{ContentKey, KeySeed, Kid, Protection};
 use crate::mux::{Fragment, Muxer, Options, Sample, StreamConfig, StreamId};
@@ -144,7 +146,7 @@ pub struct ssf_output {
 }
 
 impl ssf_output {
-    const EMPTY: ssf_output = ssf_output {
+    pub(crate) const EMPTY: ssf_output = ssf_output {
         data: std::ptr::null(),
         len: 0,
         time: 0,
@@ -159,22 +161,50 @@ pub(super) fn on_handle<C: Castable>(
     what: &str,
     error_of: fn(&mut C::Rust) -> &mut CString,
     body: impl FnOnce(&mut C::Rust) -> Result<(), Failure>,
-) -> ssf_status {
+) -> ssf_status
+where
+    C::Rust: Send,
+{
     boundary(ssf_status::SSF_STATUS_PANIC, || {
         // SAFETY: the caller passes NULL or a live handle of this type (documented).
-        let handle = match unsafe { handle_mut(ptr, what) } {
+        let mut handle = match unsafe { handle_mut(ptr, what) } {
             Ok(h) => h,
             Err(f) => {
                 set_thread_error(&f.message);
                 return f.status;
             }
         };
-        match body(handle) {
+        match body(&mut handle) {
             Ok(()) => ssf_status::SSF_STATUS_OK,
             Err(f) => {
                 set_thread_error(&f.message);
-                *error_of(handle) = c_message(&f.message);
+                *error_of(&mut handle) = c_message(&f.message);
                 f.status
+            }
+        }
+    })
+}
+
+/// The message a `*_last_error(handle)` call returns: the one kept in the handle, or,
+/// when the handle is NULL or in use by another thread, why not (kept as the thread's
+/// last error, which owns the string).
+pub(super) fn last_error_of<C: Castable>(
+    ptr: *const C,
+    what: &str,
+    error_of: fn(&C::Rust) -> &CString,
+) -> *const c_char
+where
+    C::Rust: Send + Sync,
+{
+    boundary(c"".as_ptr(), || {
+        // SAFETY: the caller passes NULL or a live handle of this type (documented).
+        match unsafe { handle_ref(ptr, what) } {
+            // The pointer outlives the guard: it stays valid until the next call on the
+            // handle, as documented.
+            Ok(h) => error_of(&h).as_ptr(),
+            Err(f) => {
+                set_thread_error(&f.message);
+                thread_error()
             }
         }
     })
@@ -308,8 +338,10 @@ pub unsafe extern "C" fn ssf_options_new(out: *mut *mut ssf_options) -> ssf_stat
 /// `options` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_options_free(options: *mut ssf_options) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(options) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(options, "options") };
+    })
 }
 
 /// Sets the target fragment duration in seconds (automatic fragmenting cuts at the first
@@ -326,7 +358,7 @@ pub unsafe extern "C" fn ssf_options_set_fragment_seconds(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         *o = o.clone().fragment_seconds(seconds)?;
         Ok(())
     })
@@ -343,7 +375,7 @@ pub unsafe extern "C" fn ssf_options_set_fragment_seconds(
 pub unsafe extern "C" fn ssf_options_set_manual(options: *mut ssf_options) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         *o = o.clone().manual();
         Ok(())
     })
@@ -363,7 +395,7 @@ pub unsafe extern "C" fn ssf_options_set_fragment_elements(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         *o = o.clone().fragment_elements(on);
         Ok(())
     })
@@ -383,7 +415,7 @@ pub unsafe extern "C" fn ssf_options_set_protection(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         // SAFETY: per the contract.
         let p = unsafe { handle_ref(protection, "protection") }?;
         *o = o.clone().protection(p.clone());
@@ -469,7 +501,7 @@ pub unsafe extern "C" fn ssf_protection_set_la_url(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let p = unsafe { handle_mut(protection, "protection") }?;
+        let mut p = unsafe { handle_mut(protection, "protection") }?;
         // SAFETY: per the contract.
         let url = unsafe { utf8(url, "url") }?;
         *p = p.clone().la_url(url);
@@ -491,7 +523,7 @@ pub unsafe extern "C" fn ssf_protection_set_lui_url(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let p = unsafe { handle_mut(protection, "protection") }?;
+        let mut p = unsafe { handle_mut(protection, "protection") }?;
         // SAFETY: per the contract.
         let url = unsafe { utf8(url, "url") }?;
         *p = p.clone().lui_url(url);
@@ -513,7 +545,7 @@ pub unsafe extern "C" fn ssf_protection_set_first_iv(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let p = unsafe { handle_mut(protection, "protection") }?;
+        let mut p = unsafe { handle_mut(protection, "protection") }?;
         *p = p.clone().first_iv(iv);
         Ok(())
     })
@@ -527,8 +559,10 @@ pub unsafe extern "C" fn ssf_protection_set_first_iv(
 /// `protection` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_protection_free(protection: *mut ssf_protection) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(protection) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(protection, "protection") };
+    })
 }
 
 // ---------------------------------------------------------------- stream config
@@ -651,7 +685,7 @@ fn update_config(
 ) -> ssf_status {
     run(|| {
         // SAFETY: public callers document a live handle or NULL.
-        let c = unsafe { handle_mut(config, "config") }?;
+        let mut c = unsafe { handle_mut(config, "config") }?;
         *c = f(c.clone())?;
         Ok(())
     })
@@ -742,8 +776,10 @@ pub unsafe extern "C" fn ssf_stream_config_set_source_file_name(
 /// `config` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_stream_config_free(config: *mut ssf_stream_config) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(config) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(config, "config") };
+    })
 }
 
 // ---------------------------------------------------------------- muxer
@@ -787,8 +823,10 @@ pub unsafe extern "C" fn ssf_muxer_new(
 /// `muxer` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_muxer_free(muxer: *mut ssf_muxer) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(muxer) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(muxer, "muxer") };
+    })
 }
 
 /// The message of the muxer's last failed call ("" if none). Owned by the muxer; valid
@@ -800,13 +838,7 @@ pub unsafe extern "C" fn ssf_muxer_free(muxer: *mut ssf_muxer) {
 /// `muxer` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_muxer_last_error(muxer: *const ssf_muxer) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { handle_ref(muxer, "muxer") } {
-            Ok(h) => h.error.as_ptr(),
-            Err(_) => c"muxer must not be NULL".as_ptr(),
-        }
-    })
+    last_error_of(muxer, "muxer", |h| &h.error)
 }
 
 /// Adds a stream (copying `config`) and writes its number (0, 1, …) to `*out_stream`.
@@ -1048,8 +1080,10 @@ pub unsafe extern "C" fn ssf_vod_writer_create(
 /// `writer` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_vod_writer_free(writer: *mut ssf_vod_writer) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(writer) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(writer, "writer") };
+    })
 }
 
 /// The message of the writer's last failed call ("" if none). Owned by the writer; valid
@@ -1061,13 +1095,7 @@ pub unsafe extern "C" fn ssf_vod_writer_free(writer: *mut ssf_vod_writer) {
 /// `writer` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_vod_writer_last_error(writer: *const ssf_vod_writer) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { handle_ref(writer, "writer") } {
-            Ok(h) => h.error.as_ptr(),
-            Err(_) => c"writer must not be NULL".as_ptr(),
-        }
-    })
+    last_error_of(writer, "writer", |h| &h.error)
 }
 
 /// Adds a stream (copying `config`) and writes its number to `*out_stream`.
