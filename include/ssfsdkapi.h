@@ -7,6 +7,8 @@
  * code unit: char16_t in C++, uint16_t in C, so wide strings are written u"...").
  * SSF_BUFFER bytes belong to the muxer handle and stay valid until the next call on it.
  * SSFMuxGetLastErrorMessage (an extension) gives the message of the last failure.
+ * A call on a handle in use by another thread returns E_UNEXPECTED and does nothing
+ * (SSFMuxDestroy included: destroy it again once the other call returned).
  */
 
 #ifndef SSFSDKAPI_H
@@ -446,10 +448,10 @@ HRESULT SSFMuxCreate(SSFMUXHANDLE *phSSFMux);
 /*
  Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
 
- Thread safety: no other call may use the handle during or after this one. If a call
- on another thread is still inside the handle, nothing is destroyed and E_UNEXPECTED
- is returned (the message says so): destroying it then would pull the memory from
- under that call. Destroy it again once that call returned.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside the handle, nothing is destroyed and E_UNEXPECTED is returned
+ (`SSFMuxGetLastErrorMessage(NULL)` says why): destroying it then would pull the memory
+ from under that call. Destroy it again once that call returned.
 
  # Safety
  `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.
@@ -460,7 +462,8 @@ HRESULT SSFMuxDestroy(SSFMUXHANDLE hSSFMux);
  Adds an audio or video stream; its index goes to `*pdwStreamIndex`. The first call
  freezes the options.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pStreamInfo` NULL or a valid SSF_STREAM_INFO whose
@@ -474,7 +477,8 @@ HRESULT SSFMuxAddStream(SSFMUXHANDLE hSSFMux,
  Adds a sparse stream (TTML, XML or TEXT) belonging to `dwParentStreamIndex`; with
  `fOutputToManifest` its samples are also written into the client manifest.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  As SSFMuxAddStream.
@@ -492,7 +496,8 @@ HRESULT SSFMuxAddSparseStream(SSFMUXHANDLE hSSFMux,
  (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
  one or two frames late (the reorder delay), as in any MP4 without an edit list.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers
@@ -507,7 +512,8 @@ HRESULT SSFMuxProcessInput(SSFMUXHANDLE hSSFMux,
  duration. It ends at the time given by SSFMuxAdjustDuration, if one was given since
  the last fragment. Returns S_FALSE with an empty buffer when no sample is pending.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pOutputBuffer` NULL or writable.
@@ -520,7 +526,8 @@ HRESULT SSFMuxProcessOutput(SSFMUXHANDLE hSSFMux,
  Sets the end time (stream timescale) of the stream's current fragment, which the next
  SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live.
@@ -530,7 +537,8 @@ HRESULT SSFMuxAdjustDuration(SSFMUXHANDLE hSSFMux, DWORD dwStreamIndex, UINT64 q
 /*
  Returns the client manifest (`.ismc`, UTF-8 XML).
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pBuffer` NULL or writable.
@@ -541,7 +549,8 @@ HRESULT SSFMuxGetClientManifest(SSFMUXHANDLE hSSFMux, struct SSF_BUFFER *pBuffer
  Returns the server manifest (`.ism`, UTF-8 XML) pointing at the client manifest
  `pszClientManifestRelativePath`.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; the path NULL or NUL-terminated UTF-16; `pBuffer` NULL or
@@ -561,7 +570,8 @@ HRESULT SSFMuxGetServerManifest(SSFMUXHANDLE hSSFMux,
  output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
  before the first fragment and again, byte-identical, on every reconnect.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pdwStreamIndices` points to `dwStreamCount` DWORDs;
@@ -576,7 +586,8 @@ HRESULT SSFMuxGetHeader(SSFMUXHANDLE hSSFMux,
  Returns the index (`mfra`) of the given streams' fragments so far. In live mode, the
  empty 8-byte `mfra` that ends a live stream, sent last on the POST.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  As SSFMuxGetHeader.
@@ -589,7 +600,8 @@ HRESULT SSFMuxGetIndex(SSFMUXHANDLE hSSFMux,
 /*
  Sets an option. Options must be set before the first stream is added.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pvBuffer` points to `cbBuffer` readable bytes.
@@ -606,7 +618,8 @@ HRESULT SSFMuxSetOption(SSFMUXHANDLE hSSFMux,
  keys, URLs, IV) returns S_FALSE with size 0. Key material is returned only to the
  caller that set it, never logged.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pcbBuffer` NULL or writable; `pvBuffer` NULL or valid for
@@ -623,7 +636,9 @@ HRESULT SSFMuxQueryOption(SSFMUXHANDLE hSSFMux,
  none). Owned by the library; valid until the next call on the handle (or the next
  failing call on the thread).
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: may overlap other calls that only read the handle (none of the
+ original's do); while another thread's call is inside it, this returns the busy
+ message instead.
 
  # Safety
  `hSSFMux` is NULL or a live handle.

@@ -11,7 +11,9 @@
 //! with them.
 //!
 //! Thread safety: like the original, a handle must not be used by two threads at once.
-//! Output buffers (`SSF_BUFFER::pbBuffer`) are owned by the handle and stay valid until
+//! Unlike the original, breaking that rule does no harm: a call that finds its handle in
+//! use by another thread returns E_UNEXPECTED, does nothing and says why (the busy guard
+//! every handle has, `super::handle`). Output buffers (`SSF_BUFFER::pbBuffer`) are owned by the handle and stay valid until
 //! the next call on it. Every failure leaves a message for `SSFMuxGetLastErrorMessage`.
 
 use std::ffi::{CString, c_char, c_void};
@@ -721,10 +723,10 @@ pub unsafe extern "C" fn SSFMuxCreate(phSSFMux: *mut SSFMUXHANDLE) -> HRESULT {
 
 /// Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
 ///
-/// Thread safety: no other call may use the handle during or after this one. If a call
-/// on another thread is still inside the handle, nothing is destroyed and E_UNEXPECTED
-/// is returned (the message says so): destroying it then would pull the memory from
-/// under that call. Destroy it again once that call returned.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside the handle, nothing is destroyed and E_UNEXPECTED is returned
+/// (`SSFMuxGetLastErrorMessage(NULL)` says why): destroying it then would pull the memory
+/// from under that call. Destroy it again once that call returned.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.
@@ -743,7 +745,8 @@ pub unsafe extern "C" fn SSFMuxDestroy(hSSFMux: SSFMUXHANDLE) -> HRESULT {
 /// Adds an audio or video stream; its index goes to `*pdwStreamIndex`. The first call
 /// freezes the options.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pStreamInfo` NULL or a valid SSF_STREAM_INFO whose
@@ -763,7 +766,8 @@ pub unsafe extern "C" fn SSFMuxAddStream(
 /// Adds a sparse stream (TTML, XML or TEXT) belonging to `dwParentStreamIndex`; with
 /// `fOutputToManifest` its samples are also written into the client manifest.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// As SSFMuxAddStream.
@@ -794,7 +798,8 @@ pub unsafe extern "C" fn SSFMuxAddSparseStream(
 /// (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
 /// one or two frames late (the reorder delay), as in any MP4 without an edit list.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers
@@ -865,7 +870,8 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
 /// duration. It ends at the time given by SSFMuxAdjustDuration, if one was given since
 /// the last fragment. Returns S_FALSE with an empty buffer when no sample is pending.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pOutputBuffer` NULL or writable.
@@ -915,7 +921,8 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
 /// Sets the end time (stream timescale) of the stream's current fragment, which the next
 /// SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live.
@@ -937,7 +944,8 @@ pub unsafe extern "C" fn SSFMuxAdjustDuration(
 
 /// Returns the client manifest (`.ismc`, UTF-8 XML).
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pBuffer` NULL or writable.
@@ -957,7 +965,8 @@ pub unsafe extern "C" fn SSFMuxGetClientManifest(
 /// Returns the server manifest (`.ism`, UTF-8 XML) pointing at the client manifest
 /// `pszClientManifestRelativePath`.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; the path NULL or NUL-terminated UTF-16; `pBuffer` NULL or
@@ -1006,7 +1015,8 @@ unsafe fn ids(indices: *const DWORD, count: DWORD) -> Result<Vec<StreamId>, Fail
 /// output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
 /// before the first fragment and again, byte-identical, on every reconnect.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pdwStreamIndices` points to `dwStreamCount` DWORDs;
@@ -1040,7 +1050,8 @@ pub unsafe extern "C" fn SSFMuxGetHeader(
 /// Returns the index (`mfra`) of the given streams' fragments so far. In live mode, the
 /// empty 8-byte `mfra` that ends a live stream, sent last on the POST.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// As SSFMuxGetHeader.
@@ -1100,7 +1111,8 @@ fn wide_value(value: &[u8], option: SSF_MUX_OPTION) -> Result<Vec<u16>, Failure>
 
 /// Sets an option. Options must be set before the first stream is added.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pvBuffer` points to `cbBuffer` readable bytes.
@@ -1178,7 +1190,8 @@ fn wide_bytes(units: &[u16]) -> Vec<u8> {
 /// keys, URLs, IV) returns S_FALSE with size 0. Key material is returned only to the
 /// caller that set it, never logged.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pcbBuffer` NULL or writable; `pvBuffer` NULL or valid for
@@ -1240,7 +1253,9 @@ pub unsafe extern "C" fn SSFMuxQueryOption(
 /// none). Owned by the library; valid until the next call on the handle (or the next
 /// failing call on the thread).
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: may overlap other calls that only read the handle (none of the
+/// original's do); while another thread's call is inside it, this returns the busy
+/// message instead.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or a live handle.

@@ -9,7 +9,8 @@
 //!
 //! Threads: the publisher runs its network connections on two worker threads of its
 //! own ("ssf-live"). The handles themselves follow the native rule: a handle may move
-//! between threads but must not be used by two threads at once.
+//! between threads but calls on it must not overlap (one that does gets
+//! `SSF_STATUS_BUSY`, including a state callback that calls into its publisher).
 
 use std::ffi::{CString, c_char, c_void};
 use std::sync::{Arc, RwLock};
@@ -140,7 +141,8 @@ pub struct ssf_live_report {
 }
 
 /// Options of a live publisher (Rust `LiveOptions`). Create with `ssf_live_options_new`,
-/// free with `ssf_live_options_free`; connect copies it. Not safe for concurrent use.
+/// free with `ssf_live_options_free`; connect copies it. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_live_options {
     _private: [u8; 0],
 }
@@ -169,7 +171,8 @@ impl Castable for ssf_live_options {
 }
 
 /// A live publisher (Rust `LivePublisher`): pushes each stream to every publishing point
-/// over its own long HTTP POST. Not safe for concurrent use.
+/// over its own long HTTP POST. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_live_publisher {
     _private: [u8; 0],
 }
@@ -340,7 +343,9 @@ pub unsafe extern "C" fn ssf_live_options_new(out: *mut *mut ssf_live_options) -
 
 /// Frees live options; NULL is a no-op. Publishers connected with them keep their copy.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+/// so): free it again once that call returned.
 ///
 /// # Safety
 /// `options` is NULL or a live handle, not used after this call.
@@ -369,7 +374,8 @@ fn update_live(
 /// answer (default on). Turn it off for receivers that take a single request
 /// (`ffmpeg -listen 1`).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -384,7 +390,8 @@ pub unsafe extern "C" fn ssf_live_options_set_probe(
 /// Sets the `Events(<id>)` URL segment; NULL removes it (the default). The identifier
 /// is checked at connect (`A-Z a-z 0-9 _ . -`).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `event_id` NULL or a NUL-terminated string.
@@ -407,7 +414,8 @@ pub unsafe extern "C" fn ssf_live_options_set_event_id(
 /// Makes the `Events(<id>)` segment the publisher's start time (seconds since 1970), so
 /// every start is a new event.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -420,7 +428,8 @@ pub unsafe extern "C" fn ssf_live_options_set_event_id_from_start_time(
 
 /// Longest wait for a TCP (and TLS) connection, in milliseconds (default 10 000).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -437,7 +446,8 @@ pub unsafe extern "C" fn ssf_live_options_set_connect_timeout_ms(
 /// Longest time a write may make no progress before the POST is abandoned as stalled,
 /// in milliseconds (default twice the fragment duration, at least 1 s).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -454,7 +464,8 @@ pub unsafe extern "C" fn ssf_live_options_set_send_timeout_ms(
 /// Back-off after failures, in milliseconds: the first retry is immediate, the next
 /// waits `initial_ms`, doubling up to `max_ms` (default 250 up to a fragment duration).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -475,7 +486,8 @@ pub unsafe extern "C" fn ssf_live_options_set_backoff_ms(
 /// Gives up a connection after `retries` consecutive failed attempts; a negative value
 /// retries forever (the default).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -499,7 +511,8 @@ pub unsafe extern "C" fn ssf_live_options_set_max_retries(
 /// Bounds each connection's queue of unsent fragments by duration (milliseconds) and
 /// bytes: past either, the oldest are dropped and counted (default 60 000 ms, 64 MiB).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -517,7 +530,8 @@ pub unsafe extern "C" fn ssf_live_options_set_queue_bounds(
 /// How many of the last fragments sent before a failure are sent again on the new POST
 /// (default 2; 0 turns replay off).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -533,7 +547,8 @@ pub unsafe extern "C" fn ssf_live_options_set_replay_depth(
 /// (default 4); 0, a negative or a non-finite value sends as fast as the connection
 /// takes it.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -548,7 +563,8 @@ pub unsafe extern "C" fn ssf_live_options_set_catch_up_speed(
 /// Sends the empty `mfra` end-of-stream box on finish (default on; IIS-style points
 /// stop the presentation on it).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -563,7 +579,8 @@ pub unsafe extern "C" fn ssf_live_options_set_end_of_stream(
 /// Longest time `ssf_live_publisher_finish` waits for the last fragments and the
 /// servers' answers, in milliseconds (default 10 000).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -581,7 +598,8 @@ pub unsafe extern "C" fn ssf_live_options_set_finish_timeout_ms(
 /// `SSF_LIVE_TIME_ORIGIN_WALL_CLOCK` (recommended beyond lab tests), or
 /// `SSF_LIVE_TIME_ORIGIN_EPOCH_SECONDS` with `epoch_seconds` (ignored otherwise).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -604,7 +622,8 @@ pub unsafe extern "C" fn ssf_live_options_set_time_origin(
 
 /// The `User-Agent` header (default `ssf/<version>`).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `user_agent` NULL or a NUL-terminated string.
@@ -622,7 +641,8 @@ pub unsafe extern "C" fn ssf_live_options_set_user_agent(
 /// Accepts any TLS certificate (self-signed test points). Off by default; never in
 /// production.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -644,7 +664,8 @@ pub unsafe extern "C" fn ssf_live_options_set_danger_accept_invalid_certs(
 /// called after `ssf_live_publisher_finish` or `ssf_live_publisher_free` returns, so
 /// `user_data` only has to live until then.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `callback` NULL or a function following the above.
@@ -747,7 +768,8 @@ pub unsafe extern "C" fn ssf_live_publisher_free(publisher: *mut ssf_live_publis
 /// The message of the publisher's last failed call ("" if none). Owned by the
 /// publisher; valid until the next call on it.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: may overlap other calls that only read the publisher; while another
+/// thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle.
@@ -761,7 +783,8 @@ pub unsafe extern "C" fn ssf_live_publisher_last_error(
 /// The seconds since 1970 added to every sample time (0 unless a UTC time origin is
 /// set), in `*out_seconds`.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle; `out_seconds` NULL or writable.
@@ -783,7 +806,8 @@ pub unsafe extern "C" fn ssf_live_publisher_time_anchor(
 /// `*out_stream`. Its `Streams(<id>)` identifier is the config's source file name, or
 /// `<track name>_<bit rate>.ismv` / `.isma`; it must be unique.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -808,7 +832,8 @@ pub unsafe extern "C" fn ssf_live_publisher_add_stream(
 /// the stream. Never waits on the network. Fails with `SSF_STATUS_LIVE_FAILED` once
 /// every connection of the stream has given up.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
@@ -828,7 +853,8 @@ pub unsafe extern "C" fn ssf_live_publisher_push(
 
 /// Closes `stream`'s open fragment now and queues it (caller-chosen boundaries).
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle.
@@ -847,7 +873,8 @@ pub unsafe extern "C" fn ssf_live_publisher_flush(
 /// in order. `*out_stats` receives an array of `*out_count` entries owned by the
 /// publisher, valid (with its strings) until the next call on it.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle; `out_stats` and `out_count` NULL or writable.

@@ -1178,10 +1178,11 @@ unsafe impl<T> Send for SharedHandle<T> {}
 // SAFETY: as above.
 unsafe impl<T> Sync for SharedHandle<T> {}
 
-/// Runs `call(thread, i)` on two threads at once until one of them was refused with
-/// BUSY and each made `min_calls`, or 20 s passed; `call` returns whether it was refused.
-/// Returns the number of refusals.
-fn hammer(min_calls: u64, call: impl Fn(usize, u64) -> bool + Sync) -> u64 {
+/// Runs `call(thread, i)` on two threads at once until each had `min_accepted` calls go
+/// through and some call was refused with BUSY, or 20 s passed; `call` returns whether
+/// it was refused. A refused call returns at once, so requiring accepted calls keeps both
+/// threads really working on the handle together. Returns the number of refusals.
+fn hammer(min_accepted: u64, call: impl Fn(usize, u64) -> bool + Sync) -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     let busy = AtomicU64::new(0);
     let start = std::time::Instant::now();
@@ -1191,13 +1192,14 @@ fn hammer(min_calls: u64, call: impl Fn(usize, u64) -> bool + Sync) -> u64 {
             let (busy, barrier, call) = (&busy, &barrier, &call);
             scope.spawn(move || {
                 barrier.wait();
-                let mut i = 0;
-                while i < min_calls
-                    || (busy.load(Ordering::Relaxed) == 0
-                        && start.elapsed() < std::time::Duration::from_secs(20))
+                let (mut i, mut accepted) = (0, 0);
+                while (accepted < min_accepted || busy.load(Ordering::Relaxed) == 0)
+                    && start.elapsed() < std::time::Duration::from_secs(20)
                 {
                     if call(thread, i) {
                         busy.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        accepted += 1;
                     }
                     i += 1;
                 }
@@ -1226,7 +1228,13 @@ fn two_threads_on_one_muxer_get_busy_not_a_corrupted_heap() {
             ssf_stream_config_set_timescale(config, 48_000),
             ssf_status::SSF_STATUS_OK
         );
-        for s in &mut streams {
+        // Two StreamIndexes: each thread cuts its own fragments, and the bit rates of one
+        // StreamIndex would have to share their boundaries.
+        for (s, name) in streams.iter_mut().zip([c"audio_a", c"audio_b"]) {
+            assert_eq!(
+                ssf_stream_config_set_track_name(config, name.as_ptr()),
+                ssf_status::SSF_STATUS_OK
+            );
             assert_eq!(
                 ssf_muxer_add_stream(mux, config, s),
                 ssf_status::SSF_STATUS_OK
