@@ -117,6 +117,42 @@ pub enum Error {
         /// The two differing values.
         detail: String,
     },
+    /// A fragment of one bit rate starts or lasts differently from the same fragment of
+    /// another bit rate of its StreamIndex, found as soon as the second of them closes.
+    #[error(
+        "StreamIndex \"{stream_index}\": fragment {fragment} is not aligned between the bit rates of streams {other} and {stream}: {detail} (each bit rate needs keyframes at the same times: closed GOPs of one length)"
+    )]
+    MisalignedBitrates {
+        /// Name of the StreamIndex.
+        stream_index: String,
+        /// Index (from 0) of the fragment.
+        fragment: usize,
+        /// The stream that just closed it.
+        stream: usize,
+        /// A stream of the same StreamIndex that closed it differently.
+        other: usize,
+        /// Both starts and durations.
+        detail: String,
+    },
+    /// A presentation directory holds the files of a run that was killed or crashed
+    /// before it finished; they can be recovered or discarded, but not overwritten.
+    #[error(
+        "{target}: a previous run into this directory was interrupted and left its files in {partial}; recover them into a presentation (ssfmux recover) or discard them (--force) before writing it again"
+    )]
+    Interrupted {
+        /// The presentation directory.
+        target: PathBuf,
+        /// The staging directory the interrupted run left.
+        partial: PathBuf,
+    },
+    /// What an interrupted run left cannot be turned into a presentation.
+    #[error("cannot recover {path}: {reason}")]
+    Unrecoverable {
+        /// The file or directory at fault.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A call that does not fit the current state (e.g. a header before the stream's
     /// parameter sets are known, or a stream added after output started).
     #[error("invalid state: {0}")]

@@ -80,24 +80,48 @@ fn finish_writes_manifests_and_indexed_files() {
 }
 
 #[test]
-fn dropping_without_finish_keeps_every_written_fragment() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = {
-        let mut vod = VodWriter::create(dir.path(), "crash", Options::default()).unwrap();
+fn dropping_without_finish_leaves_a_recoverable_partial() {
+    let root = tempfile::tempdir().unwrap();
+    let target = root.path().join("show");
+    {
+        let mut vod = VodWriter::create(&target, "crash", Options::default()).unwrap();
         let a = vod.add_stream(audio("eng", 128_000)).unwrap();
         push_seconds(&mut vod, a, 9);
-        dir.path().join("crash_audio_eng_128000.isma")
-    };
-    let types = top_level_types(&path);
+    }
+    assert!(!target.exists(), "nothing is published without finish");
+    let staged = root
+        .path()
+        .join(".show.ssf-partial")
+        .join(".ssf-stream-0.isma");
+    let types = top_level_types(&staged);
     assert_eq!(&types[..2], ["ftyp", "moov"]);
     // 9 s at 2 s per fragment: four fragments closed, the fifth was still open.
-    assert_eq!(
-        types[2..],
-        [
-            "moof", "mdat", "moof", "mdat", "moof", "mdat", "moof", "mdat"
-        ]
+    assert_eq!(types.iter().filter(|t| *t == "moof").count(), 4);
+
+    let err = VodWriter::create(&target, "crash", Options::default()).unwrap_err();
+    assert!(matches!(err, ssf::Error::Interrupted { .. }), "{err}");
+
+    let recovered = ssf::vod::recover(&target).unwrap();
+    assert!(recovered.was_interrupted);
+    assert_eq!(recovered.streams.len(), 1);
+    assert_eq!(recovered.streams[0].fragments, 4);
+    assert_eq!(recovered.streams[0].file, "crash_audio_eng_128000.isma");
+    let types = top_level_types(&target.join("crash_audio_eng_128000.isma"));
+    assert_eq!(types.last().map(String::as_str), Some("mfra"));
+    let ismc = std::fs::read_to_string(target.join("crash.ismc")).unwrap();
+    assert_eq!(ismc.matches("<c ").count(), 4, "{ismc}");
+    let mut names: Vec<_> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["show"], "no partial left");
+
+    let again = ssf::vod::recover(&target).unwrap();
+    assert!(
+        !again.was_interrupted,
+        "a complete presentation is left alone"
     );
-    assert!(!dir.path().join("crash.ismc").exists());
 }
 
 #[test]

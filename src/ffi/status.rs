@@ -144,8 +144,10 @@ impl From<Error> for Failure {
             | Error::TimestampOverflow { .. }
             | Error::InvalidSample { .. }
             | Error::MissingDuration { .. }
-            | Error::MisalignedFragments { .. } => SSF_STATUS_INVALID_SAMPLE,
-            Error::InvalidState(_) => SSF_STATUS_INVALID_STATE,
+            | Error::MisalignedFragments { .. }
+            | Error::MisalignedBitrates { .. } => SSF_STATUS_INVALID_SAMPLE,
+            Error::InvalidState(_) | Error::Interrupted { .. } => SSF_STATUS_INVALID_STATE,
+            Error::Unrecoverable { .. } => SSF_STATUS_MALFORMED,
             Error::InvalidArgument(_) => SSF_STATUS_INVALID_ARGUMENT,
             Error::Io { .. } => SSF_STATUS_IO,
             Error::LiveUrl { .. } => SSF_STATUS_INVALID_URL,

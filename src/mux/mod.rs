@@ -395,98 +395,168 @@ impl Muxer {
         Ok(Bytes::from(w.into_vec()))
     }
 
-    /// The presentation as the manifest writers see it: every stream with at least one
-    /// fragment.
-    fn presentation(&self) -> Result<Presentation> {
-        let mut tracks = Vec::new();
-        for state in &self.streams {
-            if state.fragments.is_empty() {
-                continue;
+    /// How one stream appears in the manifests, its fragments so far included. Fails while
+    /// its codec configuration is not known yet (in-band parameter sets before the first
+    /// keyframe).
+    pub fn manifest_track(&self, stream: StreamId) -> Result<ManifestTrack> {
+        let state = self.stream(stream)?;
+        let codec = &state.config.codec;
+        let bitrate = self.bitrate(state.id)?;
+        let (kind, attributes) = match codec.kind() {
+            MediaKind::Video => {
+                let v = codec.video_format().ok_or_else(|| {
+                    Error::InvalidState(format!("stream {}: no SPS known", state.id.0))
+                })?;
+                (
+                    TrackKind::Video,
+                    MediaAttributes::Video(VideoAttributes {
+                        width: v.width,
+                        height: v.height,
+                        display_width: v.display_width,
+                        display_height: v.display_height,
+                    }),
+                )
             }
-            let codec = &state.config.codec;
-            let bitrate = self.bitrate(state.id)?;
-            let (kind, attributes) = match codec.kind() {
-                MediaKind::Video => {
-                    let v = codec.video_format().ok_or_else(|| {
-                        Error::InvalidState(format!("stream {}: no SPS known", state.id.0))
-                    })?;
-                    (
-                        TrackKind::Video,
-                        MediaAttributes::Video(VideoAttributes {
-                            width: v.width,
-                            height: v.height,
-                            display_width: v.display_width,
-                            display_height: v.display_height,
-                        }),
-                    )
-                }
-                MediaKind::Text => {
-                    let parent = state
-                        .config
-                        .parent
-                        .and_then(|p| self.streams.get(p.0))
-                        .map(|p| p.config.name().to_string())
-                        .unwrap_or_default();
-                    (
-                        TrackKind::Text,
-                        MediaAttributes::Text(TextAttributes {
-                            subtype: state.config.subtype_name().to_string(),
-                            parent,
-                            manifest_output: state.config.manifest_output,
-                            inline_fragments: state.inline_fragments.clone(),
-                        }),
-                    )
-                }
-                MediaKind::Audio => {
-                    let a = codec.audio_format().ok_or_else(|| {
-                        Error::InvalidState(format!("stream {}: no audio format", state.id.0))
-                    })?;
-                    (
-                        TrackKind::Audio,
-                        MediaAttributes::Audio(AudioAttributes {
-                            sampling_rate: a.sampling_rate,
-                            channels: a.channels,
-                            bits_per_sample: a.bits_per_sample,
-                            packet_size: a.packet_size,
-                            audio_tag: a.audio_tag,
-                        }),
-                    )
-                }
-            };
-            tracks.push(ManifestTrack {
-                kind,
-                name: state.config.name().to_string(),
-                name_is_default: state.config.track_name.is_none(),
-                language: state.config.language.clone(),
-                bitrate,
-                quality_index: state.config.quality_index,
-                fourcc: codec.fourcc().to_string(),
-                codec_private_data: codec.codec_private_data().unwrap_or_default(),
-                attributes,
-                source: state
+            MediaKind::Text => {
+                let parent = state
                     .config
-                    .source_file_name
-                    .clone()
-                    .unwrap_or_else(|| default_source_file_name(&state.config, bitrate)),
-                track_id: state.id.track_id(),
-                fragments: state.fragments.clone(),
-            });
-        }
-        let protection = self
-            .options
+                    .parent
+                    .and_then(|p| self.streams.get(p.0))
+                    .map(|p| p.config.name().to_string())
+                    .unwrap_or_default();
+                (
+                    TrackKind::Text,
+                    MediaAttributes::Text(TextAttributes {
+                        subtype: state.config.subtype_name().to_string(),
+                        parent,
+                        manifest_output: state.config.manifest_output,
+                        inline_fragments: state.inline_fragments.clone(),
+                    }),
+                )
+            }
+            MediaKind::Audio => {
+                let a = codec.audio_format().ok_or_else(|| {
+                    Error::InvalidState(format!("stream {}: no audio format", state.id.0))
+                })?;
+                (
+                    TrackKind::Audio,
+                    MediaAttributes::Audio(AudioAttributes {
+                        sampling_rate: a.sampling_rate,
+                        channels: a.channels,
+                        bits_per_sample: a.bits_per_sample,
+                        packet_size: a.packet_size,
+                        audio_tag: a.audio_tag,
+                    }),
+                )
+            }
+        };
+        Ok(ManifestTrack {
+            kind,
+            name: state.config.name().to_string(),
+            name_is_default: state.config.track_name.is_none(),
+            language: state.config.language.clone(),
+            bitrate,
+            quality_index: state.config.quality_index,
+            fourcc: codec.fourcc().to_string(),
+            codec_private_data: codec.codec_private_data().unwrap_or_default(),
+            attributes,
+            source: state
+                .config
+                .source_file_name
+                .clone()
+                .unwrap_or_else(|| default_source_file_name(&state.config, bitrate)),
+            track_id: state.id.track_id(),
+            fragments: state.fragments.clone(),
+        })
+    }
+
+    /// The content protection headers of the client manifest (none when clear).
+    pub fn protection_headers(&self) -> Vec<ProtectionHeader> {
+        self.options
             .protection
             .iter()
             .map(|p| ProtectionHeader {
                 system_id: PLAYREADY_SYSTEM_ID,
                 data: p.playready_header().to_pro(),
             })
-            .collect();
+            .collect()
+    }
+
+    /// The presentation as the manifest writers see it: every stream with at least one
+    /// fragment.
+    fn presentation(&self) -> Result<Presentation> {
+        let mut tracks = Vec::new();
+        for state in &self.streams {
+            if !state.fragments.is_empty() {
+                tracks.push(self.manifest_track(state.id)?);
+            }
+        }
         Ok(Presentation {
             timescale: u64::from(self.options.timescale),
             tracks,
-            protection,
+            protection: self.protection_headers(),
             fragment_elements: self.options.fragment_elements,
         })
+    }
+
+    /// Checks that the last fragment `stream` closed has the same start and duration as
+    /// the fragment of that number in every other bit rate of its StreamIndex (the
+    /// streams of its kind with its name) that has closed it already, so a misaligned
+    /// ladder fails at its first differing fragment rather than when the manifests are
+    /// written. Sparse streams are never compared: each is its own StreamIndex.
+    pub fn check_aligned(&self, stream: StreamId) -> Result<()> {
+        let state = self.stream(stream)?;
+        let kind = state.config.codec.kind();
+        let Some(index) = state.fragments.len().checked_sub(1) else {
+            return Ok(());
+        };
+        let Some(mine) = state.fragments.get(index) else {
+            return Ok(());
+        };
+        if kind == MediaKind::Text {
+            return Ok(());
+        }
+        let peers = self.streams.iter().filter(|other| {
+            other.id != stream
+                && other.config.codec.kind() == kind
+                && other.config.name() == state.config.name()
+        });
+        for other in peers {
+            match other.fragments.get(index) {
+                Some(theirs) if theirs != mine => {
+                    return Err(Error::MisalignedBitrates {
+                        stream_index: state.config.name().to_string(),
+                        fragment: index,
+                        stream: stream.0,
+                        other: other.id.0,
+                        detail: format!(
+                            "stream {} has it at {} lasting {}, stream {} at {} lasting {}",
+                            stream.0,
+                            seconds(mine.time, self.options.timescale),
+                            seconds(mine.duration, self.options.timescale),
+                            other.id.0,
+                            seconds(theirs.time, self.options.timescale),
+                            seconds(theirs.duration, self.options.timescale),
+                        ),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets a stream's bit rate once it is known (e.g. measured by the caller at the end
+    /// of its input); it applies to every header, index and manifest made afterwards.
+    pub fn set_bitrate(&mut self, stream: StreamId, bits_per_second: u32) -> Result<()> {
+        self.stream_mut(stream)?.config.bitrate = bits_per_second;
+        Ok(())
+    }
+
+    /// Sets the file name the server manifest gives for a stream.
+    pub(crate) fn set_source_file_name(&mut self, stream: StreamId, name: String) -> Result<()> {
+        self.stream_mut(stream)?.config.source_file_name = Some(name);
+        Ok(())
     }
 
     /// The client manifest (`.ismc`). Fails if the bit rates of one StreamIndex do not
@@ -500,6 +570,11 @@ impl Muxer {
     pub fn server_manifest(&self, client_manifest_relative_path: &str) -> Result<String> {
         crate::manifest::server_manifest(&self.presentation()?, client_manifest_relative_path)
     }
+}
+
+/// `ticks` of a `timescale` as seconds with millisecond precision, for messages.
+fn seconds(ticks: u64, timescale: u32) -> String {
+    format!("{:.3} s", ticks as f64 / f64::from(timescale.max(1)))
 }
 
 /// The handler (and so the media header and sample-flag rules) of a stream's track.
