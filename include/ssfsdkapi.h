@@ -492,9 +492,20 @@ HRESULT SSFMuxAddSparseStream(SSFMUXHANDLE hSSFMux,
 /*
  Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
  SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
- it. Video samples are held until SSFMuxProcessOutput, which derives their decode times
+ it. Samples are held until SSFMuxProcessOutput, which derives their decode times
  (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
  one or two frames late (the reorder delay), as in any MP4 without an edit list.
+
+ A sample is checked here against everything that could make its fragment fail later,
+ and refused with E_INVALIDARG and a message naming the stream and sample when its
+ time cannot be placed: before the start of the fragment being built (before its
+ keyframe, or not after the previous fragment), at another sample's time or within half
+ a frame of it, presented before more than 16 samples given before it (no decoder
+ reorders more), before the previous sample (audio, text), after the end set by
+ SSFMuxAdjustDuration, overflowing, or giving a sample a duration or composition offset
+ over 32 bits; or when its payload is refused (empty, too large, bad NAL framing, not
+ a keyframe first). A refused sample changes nothing: the samples before and after it
+ are muxed exactly as if it had never been sent.
 
  Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
  given in use by another thread returns E_UNEXPECTED and does nothing.
@@ -524,7 +535,9 @@ HRESULT SSFMuxProcessOutput(SSFMUXHANDLE hSSFMux,
 
 /*
  Sets the end time (stream timescale) of the stream's current fragment, which the next
- SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
+ SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`. An end before
+ the fragment's last decode time, or that would make the last sample last more than 32
+ bits of ticks, is refused with E_INVALIDARG and changes nothing.
 
  Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
  given in use by another thread returns E_UNEXPECTED and does nothing.

@@ -95,18 +95,23 @@ fn write_dump(
     fs::write(path, out).expect("write dump");
 }
 
-/// One H.264 sample file as the encoder stand-in of the C examples sees it: access units
-/// with 4-byte NAL lengths in decode order, timed from their picture order counts.
-fn dump_video(source: &str, path: &Path) {
+/// One access unit: `(data, keyframe, dts, cts_offset)`.
+type VideoFrame = (Vec<u8>, bool, u64, u64);
+
+/// The access units of a bundled H.264 sample file (4-byte NAL lengths) in decode order,
+/// timed from their picture order counts with `frame_ticks` per frame, as
+/// `(data, keyframe, dts, cts_offset)`; and its SPS and PPS as a sequence header (each
+/// behind a 2-byte big-endian length, as MPEG2VIDEOINFO and the dumps carry them).
+fn read_video(source: &str, frame_ticks: u64) -> (Vec<u8>, Vec<VideoFrame>) {
     let file = fs::File::open(support::root().join("sample").join(source)).expect("open sample");
     let mut reader = AccessUnitReader::new(std::io::BufReader::new(file));
-    let mut timing = PtsFromPoc::new(FRAME_TICKS, None);
+    let mut timing = PtsFromPoc::new(frame_ticks, None);
     let mut samples = Vec::new();
     let mut sequence_header = Vec::new();
     let drain = |timing: &mut PtsFromPoc<(Vec<u8>, bool)>, samples: &mut Vec<_>| {
         while let Some(f) = timing.pop().expect("timing") {
             let (data, sync) = f.payload;
-            samples.push((data, sync, f.dts, u64::from(f.cts_offset), FRAME_TICKS));
+            samples.push((data, sync, f.dts, u64::from(f.cts_offset)));
         }
     };
     while let Some(au) = reader.next_access_unit().expect("read access unit") {
@@ -124,6 +129,17 @@ fn dump_video(source: &str, path: &Path) {
     timing.finish().expect("timing");
     drain(&mut timing, &mut samples);
     assert_eq!(samples.len(), 250, "{source}: 10 s at 25 fps");
+    (sequence_header, samples)
+}
+
+/// One H.264 sample file as the encoder stand-in of the C examples sees it: access units
+/// with 4-byte NAL lengths in decode order, timed from their picture order counts.
+fn dump_video(source: &str, path: &Path) {
+    let (sequence_header, frames) = read_video(source, FRAME_TICKS);
+    let samples: Vec<_> = frames
+        .into_iter()
+        .map(|(data, sync, dts, cts)| (data, sync, dts, cts, FRAME_TICKS))
+        .collect();
     let bytes: usize = samples.iter().map(|s| s.0.len()).sum();
     write_dump(
         path,
@@ -135,21 +151,30 @@ fn dump_video(source: &str, path: &Path) {
     );
 }
 
-/// The AAC sample as raw frames with their AudioSpecificConfig.
-fn dump_audio(path: &Path) {
+/// The bundled AAC sample as raw frames, with its AudioSpecificConfig and sampling rate.
+fn read_audio() -> (Vec<u8>, u32, Vec<Vec<u8>>) {
     let file =
         fs::File::open(support::root().join("sample").join(AUDIO_SOURCE)).expect("open sample");
-    let mut asc = Vec::new();
-    let mut samples = Vec::new();
-    let mut rate = 0;
-    for (i, frame) in AdtsReader::new(std::io::BufReader::new(file)).enumerate() {
+    let (mut asc, mut rate, mut frames) = (Vec::new(), 0, Vec::new());
+    for frame in AdtsReader::new(std::io::BufReader::new(file)) {
         let (header, data) = frame.expect("ADTS frame");
         if asc.is_empty() {
             asc = header.audio_specific_config().expect("ASC").to_bytes();
             rate = header.sampling_rate();
         }
-        samples.push((data.to_vec(), true, i as u64 * 1024, 0, 1024));
+        frames.push(data.to_vec());
     }
+    (asc, rate, frames)
+}
+
+/// The AAC sample as raw frames with their AudioSpecificConfig.
+fn dump_audio(path: &Path) {
+    let (asc, rate, frames) = read_audio();
+    let samples: Vec<_> = frames
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| (data, true, i as u64 * 1024, 0, 1024))
+        .collect();
     let bytes: usize = samples.iter().map(|s| s.0.len()).sum();
     write_dump(path, 2, rate, (bytes * 8 / 10) as u32, &asc, &samples);
 }
@@ -533,7 +558,6 @@ fn legacy_vod_cpp_runs_unchanged_against_the_compatible_api() {
 }
 
 /// `ticks` of a `timescale` in 100 ns units, rounded as the muxer rounds.
-#[cfg(feature = "live")]
 fn to_100ns(ticks: u64, timescale: u32) -> u64 {
     let ts = u64::from(timescale);
     (ticks * 10_000_000 + ts / 2) / ts
@@ -770,13 +794,37 @@ struct CompatStream {
     samples: Vec<(Vec<u8>, u64, u64, bool)>,
 }
 
-/// Drives the compatible API from Rust the way legacy_vod.cpp does (header first,
-/// AdjustDuration + ProcessOutput at each keyframe 2 s past the fragment start, index,
-/// header rewritten in place) and writes one file per stream into `dir`.
-fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
+/// What the compatible API handed out for one stream of [`drive_compat`].
+#[derive(Debug, PartialEq, Eq)]
+struct CompatOutput {
+    /// `SSFMuxGetHeader` right after the stream was added.
+    header: Vec<u8>,
+    /// Each `SSFMuxProcessOutput`, in order.
+    fragments: Vec<Vec<u8>>,
+    /// `SSFMuxGetIndex` at the end.
+    index: Vec<u8>,
+    /// `SSFMuxGetHeader` at the end.
+    final_header: Vec<u8>,
+}
+
+/// A sample slipped into a [`drive_compat`] run that must be refused with E_INVALIDARG:
+/// stream, the sample it comes before, presentation time.
+type BadSample = (usize, usize, u64);
+
+/// Drives the compatible API from Rust the way legacy_vod.cpp and live SDK encoders do:
+/// `options` first; each stream added and its header asked at once; then stream by
+/// stream, its samples with AdjustDuration + ProcessOutput at each keyframe 2 s past the
+/// fragment start, the last fragment, the index and the header again. The `bad` samples
+/// are slipped in where they say, each must be refused; returns what every stream handed
+/// out and the refusals' messages.
+fn drive_compat(
+    streams: &[CompatStream],
+    options: &[(u32, Vec<u8>)],
+    bad: &[BadSample],
+) -> (Vec<CompatOutput>, Vec<String>) {
     use ssf::ffi::compat::*;
-    use std::io::{Seek, SeekFrom, Write};
     const TWO_SECONDS: u64 = 20_000_000;
+    const E_INVALIDARG: i32 = 0x8007_0057_u32 as i32;
     let buffer = || SSF_BUFFER {
         pbBuffer: std::ptr::null_mut(),
         cbBuffer: 0,
@@ -785,14 +833,40 @@ fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
     };
     // SAFETY: the slice is the library's output, valid until the next call.
     let bytes = |b: &SSF_BUFFER| {
+        if b.cbBuffer == 0 {
+            return Vec::new();
+        }
         unsafe { std::slice::from_raw_parts(b.pbBuffer, b.cbBuffer as usize) }.to_vec()
     };
+    let sample = |data: &[u8], pts: u64, duration: u64, key: bool| SSF_SAMPLE {
+        pSampleData: data.as_ptr().cast_mut().cast(),
+        cbSampleData: data.len() as u32,
+        flags: SSF_SAMPLE_FLAG_START_TIME | SSF_SAMPLE_FLAG_DURATION | SSF_SAMPLE_FLAG_FRAME_TYPE,
+        qwSampleStartTime: pts,
+        qwSampleDuration: duration,
+        FrameType: if key { FRAMETYPE_I } else { FRAMETYPE_P },
+        pUserData: std::ptr::null_mut(),
+        cbUserData: 0,
+        prgProtectedRanges: std::ptr::null_mut(),
+        cProtectedRanges: 0,
+    };
     let mut mux = std::ptr::null_mut();
+    let mut outputs = Vec::new();
+    let mut refusals = Vec::new();
     // SAFETY (whole block): every pointer passed is valid for its call, and the handle is
     // destroyed once at the end.
     unsafe {
+        let message = |mux| {
+            std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux))
+                .to_string_lossy()
+                .into_owned()
+        };
         assert_eq!(SSFMuxCreate(&mut mux), 0);
-        let mut files = Vec::new();
+        for (option, value) in options {
+            let hr = SSFMuxSetOption(mux, *option, value.as_ptr().cast(), value.len() as u32);
+            assert_eq!(hr, 0, "option {option}: {}", message(mux));
+        }
+        let mut indices = Vec::new();
         for s in streams {
             let name: Vec<u16> = s.file.encode_utf16().chain([0]).collect();
             let info = SSF_STREAM_INFO {
@@ -808,60 +882,175 @@ fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
             };
             let mut index = 0;
             let hr = SSFMuxAddStream(mux, &info, &mut index);
-            let message = std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux));
-            assert_eq!(hr, 0, "{}: {message:?}", s.file);
+            assert_eq!(hr, 0, "{}: {}", s.file, message(mux));
             let mut header = buffer();
-            assert_eq!(SSFMuxGetHeader(mux, &index, 1, &mut header), 0);
-            let mut file = fs::File::create(dir.join(s.file)).unwrap();
-            file.write_all(&bytes(&header)).unwrap();
-            files.push((index, file, header.cbBuffer));
+            let hr = SSFMuxGetHeader(mux, &index, 1, &mut header);
+            assert_eq!(hr, 0, "{}: header at once: {}", s.file, message(mux));
+            outputs.push(CompatOutput {
+                header: bytes(&header),
+                fragments: Vec::new(),
+                index: Vec::new(),
+                final_header: Vec::new(),
+            });
+            indices.push(index);
         }
-        for (s, (index, file, header_size)) in streams.iter().zip(&mut files) {
+        for (n, (s, &index)) in streams.iter().zip(&indices).enumerate() {
+            let out = &mut outputs[n];
             let mut start = None;
             let mut end = 0;
-            let cut = |file: &mut fs::File, at: u64| {
-                assert_eq!(SSFMuxAdjustDuration(mux, *index, at), 0);
+            let mut cut = |at: u64| {
+                assert_eq!(SSFMuxAdjustDuration(mux, index, at), 0, "{}", message(mux));
                 let mut fragment = buffer();
-                assert_eq!(SSFMuxProcessOutput(mux, *index, &mut fragment), 0);
-                file.write_all(&bytes(&fragment)).unwrap();
+                assert_eq!(SSFMuxProcessOutput(mux, index, &mut fragment), 0);
+                out.fragments.push(bytes(&fragment));
             };
-            for (data, pts, duration, key) in &s.samples {
+            for (i, (data, pts, duration, key)) in s.samples.iter().enumerate() {
+                for &(_, _, bad_pts) in bad.iter().filter(|b| (b.0, b.1) == (n, i)) {
+                    let mut refused = sample(data, bad_pts, *duration, false);
+                    let hr = SSFMuxProcessInput(mux, index, &mut refused);
+                    assert_eq!(hr, E_INVALIDARG, "{}: sample at {bad_pts}", s.file);
+                    refusals.push(message(mux));
+                }
                 if *key && start.is_some_and(|t| pts - t >= TWO_SECONDS) {
-                    cut(file, *pts);
+                    cut(*pts);
                     start = None;
                 }
                 start.get_or_insert(*pts);
-                let mut sample = SSF_SAMPLE {
-                    pSampleData: data.as_ptr().cast_mut().cast(),
-                    cbSampleData: data.len() as u32,
-                    flags: SSF_SAMPLE_FLAG_START_TIME
-                        | SSF_SAMPLE_FLAG_DURATION
-                        | SSF_SAMPLE_FLAG_FRAME_TYPE,
-                    qwSampleStartTime: *pts,
-                    qwSampleDuration: *duration,
-                    FrameType: if *key { FRAMETYPE_I } else { FRAMETYPE_P },
-                    pUserData: std::ptr::null_mut(),
-                    cbUserData: 0,
-                    prgProtectedRanges: std::ptr::null_mut(),
-                    cProtectedRanges: 0,
-                };
-                let hr = SSFMuxProcessInput(mux, *index, &mut sample);
-                let message = std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux));
-                assert_eq!(hr, 0, "{}: {message:?}", s.file);
+                let mut input = sample(data, *pts, *duration, *key);
+                let hr = SSFMuxProcessInput(mux, index, &mut input);
+                assert_eq!(hr, 0, "{}: {}", s.file, message(mux));
                 end = end.max(pts + duration);
             }
-            cut(file, end);
+            cut(end);
             let mut mfra = buffer();
-            assert_eq!(SSFMuxGetIndex(mux, index, 1, &mut mfra), 0);
-            file.write_all(&bytes(&mfra)).unwrap();
+            assert_eq!(SSFMuxGetIndex(mux, &index, 1, &mut mfra), 0);
+            out.index = bytes(&mfra);
             let mut header = buffer();
-            assert_eq!(SSFMuxGetHeader(mux, index, 1, &mut header), 0);
-            assert_eq!(header.cbBuffer, *header_size, "the header keeps its size");
-            file.seek(SeekFrom::Start(0)).unwrap();
-            file.write_all(&bytes(&header)).unwrap();
+            assert_eq!(SSFMuxGetHeader(mux, &index, 1, &mut header), 0);
+            out.final_header = bytes(&header);
         }
         assert_eq!(SSFMuxDestroy(mux), 0);
     }
+    (outputs, refusals)
+}
+
+/// Packages `streams` on demand through the compatible API ([`drive_compat`]) into one
+/// file per stream in `dir`: header, fragments, index, then the final header rewritten
+/// in place (same size).
+fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
+    let (outputs, _) = drive_compat(streams, &[], &[]);
+    for (s, out) in streams.iter().zip(outputs) {
+        assert_eq!(
+            out.final_header.len(),
+            out.header.len(),
+            "the header keeps its size"
+        );
+        let mut file = out.final_header;
+        for fragment in &out.fragments {
+            file.extend_from_slice(fragment);
+        }
+        file.extend_from_slice(&out.index);
+        fs::write(dir.join(s.file), file).unwrap();
+    }
+}
+
+/// The bundled 360p H.264 and AAC samples as an encoder hands them to the compatible
+/// API, times in 100 ns: an MPEG2VIDEOINFO with the SPS and PPS (4-byte NAL lengths) and
+/// the access units in decode order with their presentation times; a WAVEFORMATEX with
+/// the AudioSpecificConfig and the raw AAC frames.
+fn compat_sample() -> [CompatStream; 2] {
+    const FRAME: u64 = 400_000;
+    let (sequence_header, frames) = read_video(VIDEO_SOURCES[0], FRAME);
+    let video = frames
+        .into_iter()
+        .map(|(data, key, dts, cts)| (data, dts + cts, FRAME, key))
+        .collect();
+    // MPEG2VIDEOINFO: biCompression 'AVC1' at 88, cbSequenceHeader at 116, dwFlags (the
+    // NAL length size) at 128, dwSequenceHeader from 132.
+    let mut mvi = vec![0u8; 132];
+    mvi[88..92].copy_from_slice(b"AVC1");
+    mvi[116..120].copy_from_slice(&(sequence_header.len() as u32).to_le_bytes());
+    mvi[128..132].copy_from_slice(&4u32.to_le_bytes());
+    mvi.extend_from_slice(&sequence_header);
+
+    let (asc, rate, frames) = read_audio();
+    let at = |i: usize| to_100ns(i as u64 * 1024, rate);
+    let audio = frames
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| (data, at(i), at(i + 1) - at(i), true))
+        .collect();
+    // WAVEFORMATEX: WAVE_FORMAT_RAW_AAC1, 2 channels, the rate, cbSize, then the ASC.
+    let mut wave = Vec::new();
+    for v in [0x00FFu16, 2] {
+        wave.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [rate, 16_000] {
+        wave.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [1u16, 16, asc.len() as u16] {
+        wave.extend_from_slice(&v.to_le_bytes());
+    }
+    wave.extend_from_slice(&asc);
+    [
+        CompatStream {
+            kind: ssf::ffi::compat::SSF_STREAM_VIDEO,
+            type_info: mvi,
+            file: "video.ismv",
+            samples: video,
+        },
+        CompatStream {
+            kind: ssf::ffi::compat::SSF_STREAM_AUDIO,
+            type_info: wave,
+            file: "audio.isma",
+            samples: audio,
+        },
+    ]
+}
+
+#[test]
+fn compatible_api_refuses_a_bad_sample_alone_and_muxes_the_rest_unchanged() {
+    let streams = compat_sample();
+    let pts = |stream: usize, i: usize| streams[stream].samples[i].1;
+    // In the order the run meets them (stream by stream): the user's cases (100 and
+    // u64::MAX mid-fragment, in the first and a later fragment), a frame 100 ticks after
+    // another (next to it, or 24 frames later in decode order), a 1000 s jump, a time
+    // already taken. Video fragments are 50 frames (2 s GOPs, the first keyframe
+    // presented at 400 000), audio ones about 94.
+    let bad: Vec<(BadSample, &str)> = vec![
+        ((0, 1, pts(0, 0) + 100), "cannot share"),
+        ((0, 25, 100), "before the keyframe"),
+        ((0, 25, pts(0, 0) + 100), "too far from its neighbours"),
+        ((0, 25, u64::MAX), "does not fit"),
+        ((0, 30, pts(0, 29) + 10_000_000_000), "over 32 bits"),
+        ((0, 125, 100), "before the keyframe"),
+        ((0, 125, u64::MAX), "does not fit"),
+        ((0, 140, pts(0, 130)), "already the time of another sample"),
+        ((1, 40, 100), "presentation order"),
+        ((1, 40, u64::MAX), "does not fit"),
+        ((1, 140, 100), "presentation order"),
+        ((1, 140, u64::MAX), "does not fit"),
+        ((1, 141, pts(1, 140) + 100), "cannot share"),
+    ];
+    let (clean, none) = drive_compat(&streams, &[], &[]);
+    assert!(none.is_empty());
+    let samples: Vec<BadSample> = bad.iter().map(|b| b.0).collect();
+    let (with_bad, refusals) = drive_compat(&streams, &[], &samples);
+    assert_eq!(refusals.len(), bad.len());
+    for (((stream, _, _), why), message) in bad.iter().zip(&refusals) {
+        assert!(
+            message.starts_with(&format!("stream {stream}, sample ")) && message.contains(why),
+            "{why}: {message}"
+        );
+    }
+    for (n, (a, b)) in clean.iter().zip(&with_bad).enumerate() {
+        assert_eq!(a.fragments.len(), b.fragments.len(), "stream {n}");
+        assert!(
+            a == b,
+            "stream {n}: output differs from the run without bad samples"
+        );
+    }
+    assert_eq!(clean[0].fragments.len(), 5);
 }
 
 #[test]

@@ -5,8 +5,11 @@
 //!
 //! Each call maps onto the Rust [`Muxer`] in manual-fragmenting mode: a fragment closes
 //! exactly when the caller calls `SSFMuxProcessOutput` (after an optional
-//! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`]). Video samples carry
-//! presentation times and go through [`PresentationTimed`] one fragment at a time.
+//! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`]). Samples carry
+//! presentation times and go through [`PresentationTimed`] one fragment at a time, which
+//! checks each as it comes against everything the muxer could later fail on: a bad
+//! sample is refused by `SSFMuxProcessInput` alone, and `SSFMuxProcessOutput` never fails
+//! because of one.
 //! Options are collected until the first stream is added, when the muxer is created
 //! with them.
 //!
@@ -307,16 +310,6 @@ struct Settings {
     iv: Option<u64>,
 }
 
-/// What the compatible API keeps per stream on top of the muxer.
-struct CompatStream {
-    /// Video: the current fragment's samples, timed by presentation time until
-    /// SSFMuxProcessOutput derives their decode times. None for audio and text, whose
-    /// samples go straight to the muxer.
-    video: Option<PresentationTimed>,
-    /// The end time given by SSFMuxAdjustDuration for the next fragment.
-    adjusted_end: Option<u64>,
-}
-
 /// The type an SSFMUXHANDLE (a `void *` in C) really points to, for the handle helpers.
 pub(crate) struct SsfMux {
     _private: [u8; 0],
@@ -331,8 +324,10 @@ pub(crate) struct CompatMux {
     settings: Settings,
     /// Created with the settings when the first stream is added.
     mux: Option<Muxer>,
-    /// Per stream, in the order added.
-    streams: Vec<CompatStream>,
+    /// Per stream, in the order added: the current fragment's samples, checked as they
+    /// come and timed by presentation time until SSFMuxProcessOutput derives their decode
+    /// times and hands them to the muxer, and the end SSFMuxAdjustDuration set for it.
+    streams: Vec<PresentationTimed>,
     output: Vec<u8>,
     error: CString,
 }
@@ -359,6 +354,13 @@ impl CompatMux {
                 "no stream has been added yet (call SSFMuxAddStream first)",
             )
         })
+    }
+
+    /// The collector of stream `id`'s current fragment.
+    fn stream(&mut self, id: StreamId) -> Result<&mut PresentationTimed, Failure> {
+        self.streams
+            .get_mut(id.index())
+            .ok_or_else(|| Failure::from(crate::error::Error::UnknownStream(id.index())))
     }
 
     /// The muxer, created from the options on first use.
@@ -689,13 +691,10 @@ unsafe fn add_stream(
     let sparse = sparse.map(|(parent, output)| (StreamId(parent as usize), output != 0));
     // SAFETY: per the contract.
     let config = unsafe { stream_config(info, timescale, sparse) }?;
-    let video = config.codec().kind() == MediaKind::Video;
     let id = mux.add_stream(config)?;
     let index = DWORD::try_from(id.index()).map_err(|_| Failure::invalid("too many streams"))?;
-    m.streams.push(CompatStream {
-        video: video.then(PresentationTimed::new),
-        adjusted_end: None,
-    });
+    let timed = PresentationTimed::new(id, mux.stream_config(id)?, mux.options().timescale);
+    m.streams.push(timed);
     // SAFETY: checked non-NULL.
     unsafe { write_out(out, index) };
     Ok(S_OK)
@@ -794,9 +793,20 @@ pub unsafe extern "C" fn SSFMuxAddSparseStream(
 
 /// Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
 /// SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
-/// it. Video samples are held until SSFMuxProcessOutput, which derives their decode times
+/// it. Samples are held until SSFMuxProcessOutput, which derives their decode times
 /// (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
 /// one or two frames late (the reorder delay), as in any MP4 without an edit list.
+///
+/// A sample is checked here against everything that could make its fragment fail later,
+/// and refused with E_INVALIDARG and a message naming the stream and sample when its
+/// time cannot be placed: before the start of the fragment being built (before its
+/// keyframe, or not after the previous fragment), at another sample's time or within half
+/// a frame of it, presented before more than 16 samples given before it (no decoder
+/// reorders more), before the previous sample (audio, text), after the end set by
+/// SSFMuxAdjustDuration, overflowing, or giving a sample a duration or composition offset
+/// over 32 bits; or when its payload is refused (empty, too large, bad NAL framing, not
+/// a keyframe first). A refused sample changes nothing: the samples before and after it
+/// are muxed exactly as if it had never been sent.
 ///
 /// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
 /// given in use by another thread returns E_UNEXPECTED and does nothing.
@@ -814,13 +824,7 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
         // SAFETY: per the contract.
         let s = unsafe { pInputBuffer.as_ref() }.ok_or_else(|| Failure::null("pInputBuffer"))?;
         let id = StreamId(dwStreamIndex as usize);
-        let mux = m.mux.as_mut().ok_or_else(|| {
-            Failure::new(
-                ssf_status::SSF_STATUS_INVALID_STATE,
-                "no stream has been added yet (call SSFMuxAddStream first)",
-            )
-        })?;
-        let kind = mux.stream_config(id)?.codec().kind();
+        let kind = m.muxer()?.stream_config(id)?.codec().kind();
         if s.flags & SSF_SAMPLE_FLAG_START_TIME == 0 {
             return Err(Failure::invalid(
                 "qwSampleStartTime is required (set SSF_SAMPLE_FLAG_START_TIME)",
@@ -856,12 +860,7 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
                     .collect::<Vec<_>>(),
             );
         }
-        match m.streams.get_mut(id.index()).and_then(|s| s.video.as_mut()) {
-            Some(video) => video.push(sample),
-            None => {
-                mux.push(id, sample)?;
-            }
-        }
+        m.stream(id)?.push(sample)?;
         Ok(S_OK)
     })
 }
@@ -884,24 +883,15 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
     on_mux(hSSFMux, |m| {
         need(pOutputBuffer, "pOutputBuffer")?;
         let id = StreamId(dwStreamIndex as usize);
-        let mux = m.mux.as_mut().ok_or_else(|| {
-            Failure::new(
-                ssf_status::SSF_STATUS_INVALID_STATE,
-                "no stream has been added yet (call SSFMuxAddStream first)",
-            )
-        })?;
-        mux.stream_config(id)?;
-        let Some(stream) = m.streams.get_mut(id.index()) else {
-            return Err(Failure::from(crate::error::Error::UnknownStream(
-                id.index(),
-            )));
-        };
-        if let Some(video) = stream.video.as_mut() {
-            for sample in video.drain(id.index())? {
-                mux.push(id, sample)?;
-            }
+        m.muxer()?;
+        let release = m.stream(id)?.drain()?;
+        let mux = m.muxer()?;
+        // Every sample was checked against the muxer when it came in, so none of these
+        // fails because of one sample (see PresentationTimed).
+        for sample in release.samples {
+            mux.push(id, sample)?;
         }
-        let fragment = match stream.adjusted_end.take() {
+        let fragment = match release.end {
             Some(end) => mux.flush_at(id, end)?,
             None => mux.flush(id)?,
         };
@@ -919,7 +909,9 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
 }
 
 /// Sets the end time (stream timescale) of the stream's current fragment, which the next
-/// SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
+/// SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`. An end before
+/// the fragment's last decode time, or that would make the last sample last more than 32
+/// bits of ticks, is refused with E_INVALIDARG and changes nothing.
 ///
 /// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
 /// given in use by another thread returns E_UNEXPECTED and does nothing.
@@ -934,10 +926,8 @@ pub unsafe extern "C" fn SSFMuxAdjustDuration(
 ) -> HRESULT {
     on_mux(hSSFMux, |m| {
         let id = StreamId(dwStreamIndex as usize);
-        m.muxer()?.stream_config(id)?;
-        if let Some(stream) = m.streams.get_mut(id.index()) {
-            stream.adjusted_end = Some(qwTime);
-        }
+        m.muxer()?;
+        m.stream(id)?.set_end(qwTime)?;
         Ok(S_OK)
     })
 }

@@ -715,6 +715,46 @@ fn forced_fragment_elements_option_reaches_the_client_manifest() {
 }
 
 #[test]
+fn a_bad_fragment_end_is_refused_alone() {
+    let m = Mux::new();
+    let wave = aac_wave();
+    let source = wide("a.isma");
+    let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+    for i in 0..5u64 {
+        assert_eq!(m.input(a, &[0x21; 50], i * 213_333, 213_333, true), S_OK);
+    }
+    // SAFETY: a live handle.
+    let adjust = |end| unsafe { SSFMuxAdjustDuration(m.0, a, end) };
+    assert_eq!(adjust(100), E_INVALIDARG);
+    assert!(
+        last_error(m.0).contains("fragment end 100"),
+        "{}",
+        last_error(m.0)
+    );
+    assert_eq!(adjust(1 << 40), E_INVALIDARG);
+    assert!(
+        last_error(m.0).contains("over 32 bits"),
+        "{}",
+        last_error(m.0)
+    );
+    assert_eq!(adjust(5 * 213_333), S_OK);
+    let (hr, fragment) = m.output(a);
+    assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    let moof = top(&fragment).into_iter().find(|b| b.is(b"moof")).unwrap();
+    let tfxd = reader::Tfxd::parse(
+        &moof
+            .find("traf")
+            .unwrap()
+            .unwrap()
+            .find_uuid(&crate::isobmff::uuids::TFXD_UUID)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!((tfxd.time, tfxd.duration), (0, 5 * 213_333));
+}
+
+#[test]
 fn compat_live_mode_gives_the_live_header_and_end_of_stream_index() {
     use crate::isobmff::uuids::LIVE_SERVER_MANIFEST_UUID;
     let m = Mux::new();
@@ -1313,12 +1353,18 @@ fn two_threads_on_one_compatible_handle_get_e_unexpected() {
     ];
     let shared = SharedHandle(m.0);
     let frame = vec![0x21u8; 4096];
+    let accepted = [
+        std::sync::atomic::AtomicU64::new(0),
+        std::sync::atomic::AtomicU64::new(0),
+    ];
     let busy = hammer(2_000, |thread, i| {
+        // Times follow the samples that got in: a refused one leaves no gap.
+        let n = accepted[thread].load(std::sync::atomic::Ordering::Relaxed);
         let mut sample = SSF_SAMPLE {
             pSampleData: frame.as_ptr().cast_mut().cast(),
             cbSampleData: frame.len() as DWORD,
             flags: SSF_SAMPLE_FLAG_START_TIME | SSF_SAMPLE_FLAG_DURATION,
-            qwSampleStartTime: i * 213_333,
+            qwSampleStartTime: n * 213_333,
             qwSampleDuration: 213_333,
             FrameType: FRAMETYPE_I,
             pUserData: ptr::null_mut(),
@@ -1336,8 +1382,12 @@ fn two_threads_on_one_compatible_handle_get_e_unexpected() {
             }
         };
         match hr {
-            S_OK | S_FALSE => false,
-            // A refused input leaves a gap in the thread's times: still a valid stream.
+            S_OK | S_FALSE => {
+                if i % 50 != 49 {
+                    accepted[thread].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                false
+            }
             E_UNEXPECTED => true,
             other => panic!("thread {thread}: 0x{other:08X} {}", thread_message()),
         }
