@@ -366,8 +366,9 @@ typedef uint32_t SSF_MUX_OPTION;
  u32, default 0. Non-zero enables live mode, for a caller that POSTs the bytes to a
  publishing point himself: SSFMuxGetHeader returns the live header (`ftyp`, the Live
  Server Manifest box listing the streams asked, `moov` with zero durations), available
- once each of those streams has output a fragment; SSFMuxGetIndex returns the 8-byte
- empty `mfra` that ends a live stream. Fragments are the same in both modes.
+ right after SSFMuxAddStream when the stream's configuration and bit rate are given
+ (else once its first fragment is out); SSFMuxGetIndex returns the 8-byte empty `mfra`
+ that ends a live stream. Fragments are the same in both modes.
  */
 #define SSF_MUX_OPTION_LIVE_MODE 0
 
@@ -579,9 +580,15 @@ HRESULT SSFMuxGetServerManifest(SSFMUXHANDLE hSSFMux,
 
  In live mode (SSF_MUX_OPTION_LIVE_MODE), the header of a live POST carrying the given
  streams: `ftyp`, the Live Server Manifest box, `moov` (format.md §4). It needs each
- stream's codec configuration and bit rate, so it is available once each of them has
- output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
- before the first fragment and again, byte-identical, on every reconnect.
+ stream's codec configuration and bit rate, so as in the original SDK it is available
+ right after SSFMuxAddStream when the type-specific info carries the configuration
+ (SPS and PPS in the MPEG2VIDEOINFO, the AudioSpecificConfig in the WAVEFORMATEX, …)
+ and `dwBitrate` is not 0: an encoder sends it before its first sample. Only what
+ needs media waits, failing with E_FAIL and a message saying which: parameter sets that
+ come in-band (until the first keyframe's fragment is out) and a bit rate of 0, which
+ is measured (until the stream's first fragment is out). The first header returned for
+ a set of streams is kept: later calls for them return the same bytes, to send again on
+ every reconnect.
 
  Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
  given in use by another thread returns E_UNEXPECTED and does nothing.

@@ -1053,6 +1053,125 @@ fn compatible_api_refuses_a_bad_sample_alone_and_muxes_the_rest_unchanged() {
     assert_eq!(clean[0].fragments.len(), 5);
 }
 
+/// Checks what one stream of a compatible-API live run pushed, header + fragments + end
+/// of stream, with the box reader: `ftyp`, the Live Server Manifest box listing this
+/// stream's track only (its bit rate and `manifest` attributes), `moov` with zero
+/// durations, `moof`/`mdat` pairs whose `tfxd` times follow each other from `start` to
+/// `end`, then the 8-byte empty `mfra`. Returns the number of fragments.
+fn check_live_stream(
+    body: &[u8],
+    track_id: u32,
+    manifest: &[&str],
+    (start, end): (u64, u64),
+) -> usize {
+    use ssf::isobmff::uuids::LIVE_SERVER_MANIFEST_UUID;
+    let top = top_boxes(body);
+    let types: Vec<String> = top.iter().map(|b| b.type_str()).collect();
+    assert_eq!(&types[..3], ["ftyp", "uuid", "moov"], "{types:?}");
+    assert!(top[1].is_uuid(&LIVE_SERVER_MANIFEST_UUID));
+    let (_, _, xml) = top[1].full_box().expect("manifest box");
+    let xml = std::str::from_utf8(xml).expect("manifest is UTF-8");
+    assert_eq!(xml.matches("name=\"trackID\"").count(), 1, "{xml}");
+    assert!(
+        xml.contains(&format!("name=\"trackID\" value=\"{track_id}\"")),
+        "{xml}"
+    );
+    for attribute in manifest {
+        assert!(xml.contains(attribute), "{attribute} not in {xml}");
+    }
+    let mvhd = reader::Mvhd::parse(&top[2].find("mvhd").unwrap().expect("mvhd")).unwrap();
+    assert_eq!(mvhd.duration, 0, "a live moov has no duration");
+    let last = top.last().expect("boxes");
+    assert_eq!((last.type_str(), last.size()), ("mfra".to_string(), 8));
+    let pairs = &top[3..top.len() - 1];
+    assert!(!pairs.is_empty() && pairs.len().is_multiple_of(2));
+    let mut next = start;
+    for pair in pairs.chunks(2) {
+        assert_eq!([pair[0].type_str(), pair[1].type_str()], ["moof", "mdat"]);
+        let traf = pair[0].find("traf").unwrap().expect("traf");
+        let tfxd = Tfxd::parse(&traf.find_uuid(&TFXD_UUID).unwrap().expect("tfxd")).unwrap();
+        assert_eq!(tfxd.time, next, "fragments follow each other");
+        next = tfxd.time + tfxd.duration;
+    }
+    assert_eq!(next, end, "the fragments cover the stream");
+    pairs.len() / 2
+}
+
+#[test]
+fn compatible_api_live_header_comes_before_any_sample_and_the_push_decodes() {
+    use ssf::ffi::compat::*;
+    const TEST: &str = "compatible_api_live_header_comes_before_any_sample_and_the_push_decodes";
+    let streams = compat_sample();
+    // What a live SDK encoder sets, then AddStream + GetHeader at once per stream
+    // (drive_compat asserts each header call succeeds before any sample).
+    let options = [
+        (
+            SSF_MUX_OPTION_TIME_SCALE,
+            10_000_000i64.to_ne_bytes().to_vec(),
+        ),
+        (SSF_MUX_OPTION_LIVE_MODE, 1u32.to_ne_bytes().to_vec()),
+        (
+            SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE,
+            1u32.to_ne_bytes().to_vec(),
+        ),
+    ];
+    let (outputs, _) = drive_compat(&streams, &options, &[]);
+    let sps_hex: String = streams[0].type_info[134..]
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let work = tempfile::tempdir().expect("temp dir");
+    for (n, (s, out)) in streams.iter().zip(&outputs).enumerate() {
+        assert_eq!(
+            out.final_header, out.header,
+            "{}: the header given before any sample is the one the stream keeps",
+            s.file
+        );
+        let mut body = out.header.clone();
+        for fragment in &out.fragments {
+            body.extend_from_slice(fragment);
+        }
+        let pushed_media = body.len();
+        body.extend_from_slice(&out.index);
+        let start = s.samples.iter().map(|x| x.1).min().unwrap_or(0);
+        let end = s.samples.iter().map(|x| x.1 + x.2).max().unwrap_or(0);
+        let manifest: Vec<String> = if n == 0 {
+            vec![
+                "<video systemBitrate=\"500000\">".into(),
+                "name=\"FourCC\" value=\"H264\"".into(),
+                format!("name=\"CodecPrivateData\" value=\"00000001{sps_hex}"),
+                "name=\"MaxWidth\" value=\"640\"".into(),
+            ]
+        } else {
+            vec![
+                "<audio systemBitrate=\"500000\">".into(),
+                "name=\"FourCC\" value=\"AACL\"".into(),
+                "name=\"SamplingRate\" value=\"48000\"".into(),
+            ]
+        };
+        let manifest: Vec<&str> = manifest.iter().map(String::as_str).collect();
+        let fragments = check_live_stream(&body, n as u32 + 1, &manifest, (start, end));
+        assert_eq!(fragments, out.fragments.len());
+        fs::write(work.path().join(s.file), &body[..pushed_media]).unwrap();
+    }
+    if !support::require_tool("ffmpeg", TEST) {
+        return;
+    }
+    // What a receiver stored (header + fragments) decodes to the source's frames.
+    let video = work.path().join(streams[0].file);
+    assert_eq!(
+        support::frame_hashes(&video, "v"),
+        support::frame_hashes(&support::root().join("sample").join(VIDEO_SOURCES[0]), "v"),
+        "pushed video frames differ from the source"
+    );
+    assert_eq!(
+        support::pcm_md5(&work.path().join(streams[1].file)),
+        support::pcm_md5(&support::root().join("sample").join(AUDIO_SOURCE)),
+        "pushed audio differs from the source"
+    );
+}
+
 #[test]
 fn compatible_api_packages_vc1_and_wma_pro_frame_exactly() {
     use ssf::codec::asf::AsfReader;

@@ -104,8 +104,9 @@ pub type SSF_MUX_OPTION = u32;
 /// u32, default 0. Non-zero enables live mode, for a caller that POSTs the bytes to a
 /// publishing point himself: SSFMuxGetHeader returns the live header (`ftyp`, the Live
 /// Server Manifest box listing the streams asked, `moov` with zero durations), available
-/// once each of those streams has output a fragment; SSFMuxGetIndex returns the 8-byte
-/// empty `mfra` that ends a live stream. Fragments are the same in both modes.
+/// right after SSFMuxAddStream when the stream's configuration and bit rate are given
+/// (else once its first fragment is out); SSFMuxGetIndex returns the 8-byte empty `mfra`
+/// that ends a live stream. Fragments are the same in both modes.
 pub const SSF_MUX_OPTION_LIVE_MODE: SSF_MUX_OPTION = 0;
 /// u32, default 1. Live mode: the manifest box (the Live Server Manifest box, which IIS
 /// requires) in the header. 0 (a live header without it) is not supported: GetHeader
@@ -328,6 +329,10 @@ pub(crate) struct CompatMux {
     /// come and timed by presentation time until SSFMuxProcessOutput derives their decode
     /// times and hands them to the muxer, and the end SSFMuxAdjustDuration set for it.
     streams: Vec<PresentationTimed>,
+    /// Live mode: each live header handed out, by the streams it was asked for. A live
+    /// stream keeps its header (the server compares it on every reconnect), so later
+    /// calls return these bytes even when a measured bit rate has moved since.
+    live_headers: Vec<(Vec<StreamId>, Vec<u8>)>,
     output: Vec<u8>,
     error: CString,
 }
@@ -342,6 +347,7 @@ impl CompatMux {
             },
             mux: None,
             streams: Vec::new(),
+            live_headers: Vec::new(),
             output: Vec::new(),
             error: CString::default(),
         }
@@ -1001,9 +1007,15 @@ unsafe fn ids(indices: *const DWORD, count: DWORD) -> Result<Vec<StreamId>, Fail
 ///
 /// In live mode (SSF_MUX_OPTION_LIVE_MODE), the header of a live POST carrying the given
 /// streams: `ftyp`, the Live Server Manifest box, `moov` (format.md §4). It needs each
-/// stream's codec configuration and bit rate, so it is available once each of them has
-/// output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
-/// before the first fragment and again, byte-identical, on every reconnect.
+/// stream's codec configuration and bit rate, so as in the original SDK it is available
+/// right after SSFMuxAddStream when the type-specific info carries the configuration
+/// (SPS and PPS in the MPEG2VIDEOINFO, the AudioSpecificConfig in the WAVEFORMATEX, …)
+/// and `dwBitrate` is not 0: an encoder sends it before its first sample. Only what
+/// needs media waits, failing with E_FAIL and a message saying which: parameter sets that
+/// come in-band (until the first keyframe's fragment is out) and a bit rate of 0, which
+/// is measured (until the stream's first fragment is out). The first header returned for
+/// a set of streams is kept: later calls for them return the same bytes, to send again on
+/// every reconnect.
 ///
 /// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
 /// given in use by another thread returns E_UNEXPECTED and does nothing.
@@ -1030,7 +1042,14 @@ pub unsafe extern "C" fn SSFMuxGetHeader(
                     "a live header without the manifest box (ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE = 0) is not supported: IIS requires the Live Server Manifest box",
                 ));
             }
-            _ => m.muxer()?.live_header(&ids)?,
+            _ => match m.live_headers.iter().find(|(asked, _)| *asked == ids) {
+                Some((_, kept)) => kept.clone().into(),
+                None => {
+                    let header = m.muxer()?.live_header(&ids)?;
+                    m.live_headers.push((ids, header.to_vec()));
+                    header
+                }
+            },
         };
         m.hand_out(header.to_vec(), 0, 0, pBuffer)?;
         Ok(S_OK)

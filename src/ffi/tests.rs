@@ -766,21 +766,37 @@ fn compat_live_mode_gives_the_live_header_and_end_of_stream_index() {
     let wave = aac_wave();
     let source = wide("audio_eng.isma");
     let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
-    assert_eq!(m.header(&[a]).0, E_FAIL, "no fragment output yet");
+    // Configuration and bit rate given: the header is there before any sample.
+    let (hr, header) = m.header(&[a]);
+    assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    // A measured bit rate (dwBitrate 0) waits for the stream's first fragment.
+    let mut measured = info(SSF_STREAM_AUDIO, &wave, &wide("measured.isma"));
+    measured.dwBitrate = 0;
+    let b = m.add(&measured).unwrap();
+    assert_eq!(m.header(&[b]).0, E_FAIL, "no fragment output yet");
     assert!(
-        last_error(m.0).contains("no fragment"),
+        last_error(m.0).contains("bit rate is 0"),
         "{}",
         last_error(m.0)
     );
     let frame = [0x21u8; 200];
-    for i in 0..10u64 {
-        assert_eq!(m.input(a, &frame, i * 213_333, 213_333, true), S_OK);
+    for stream in [a, b] {
+        for i in 0..10u64 {
+            assert_eq!(m.input(stream, &frame, i * 213_333, 213_333, true), S_OK);
+        }
+        let (hr, fragment) = m.output(stream);
+        assert_eq!(hr, S_OK);
+        assert!(!fragment.is_empty());
     }
-    let (hr, fragment) = m.output(a);
-    assert_eq!(hr, S_OK);
-    assert!(!fragment.is_empty());
-    let (hr, header) = m.header(&[a]);
+    assert_eq!(m.header(&[a]), (S_OK, header.clone()), "the header is kept");
+    let (hr, measured_header) = m.header(&[b]);
     assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    // More media moves the measured rate; the header handed out stays the same.
+    for i in 10..40u64 {
+        assert_eq!(m.input(b, &[0x21; 900], i * 213_333, 213_333, true), S_OK);
+    }
+    assert_eq!(m.output(b).0, S_OK);
+    assert_eq!(m.header(&[b]), (S_OK, measured_header));
     let boxes: Vec<BoxRef<'_>> = reader::boxes(&header).map(|b| b.unwrap()).collect();
     assert_eq!(boxes.len(), 3);
     assert!(boxes[0].is(b"ftyp"));
