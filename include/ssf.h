@@ -736,7 +736,9 @@ void ssf_stream_config_free(struct ssf_stream_config *config);
  Creates a muxer with `options` (copied; NULL for the defaults) in `*out`. Free with
  `ssf_muxer_free`.
 
- Thread safety: safe from any thread (it creates a new handle or reads static data).
+ Thread safety: safe from any thread (it creates a new handle); `options` may be read
+ by other calls at the same time, but one being changed by another thread makes this
+ call return `SSF_STATUS_BUSY`.
 
  # Safety
  `options` is NULL or a live handle; `out` is valid for writing a pointer.
@@ -885,7 +887,9 @@ ssf_status ssf_muxer_server_manifest(struct ssf_muxer *muxer,
  Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
  with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
 
- Thread safety: safe from any thread (it creates a new handle or reads static data).
+ Thread safety: safe from any thread (it creates a new handle); `options` may be read
+ by other calls at the same time, but one being changed by another thread makes this
+ call return `SSF_STATUS_BUSY`.
 
  # Safety
  `dir` and `name` are NULL or NUL-terminated UTF-8; `options` NULL or a live handle;
@@ -1216,7 +1220,9 @@ ssf_status ssf_live_options_set_state_callback(struct ssf_live_options *options,
  (both copied; NULL for the defaults). Nothing is sent until streams are added.
  Free with `ssf_live_publisher_free`.
 
- Thread safety: safe from any thread (it creates a new handle). The publisher starts
+ Thread safety: safe from any thread (it creates a new handle); the option handles it
+ reads may be read by other calls at the same time, but one being changed by another
+ thread makes this call return `SSF_STATUS_BUSY`. The publisher starts
  two worker threads.
 
  # Safety

@@ -693,7 +693,9 @@ pub unsafe extern "C" fn ssf_live_options_set_state_callback(
 /// (both copied; NULL for the defaults). Nothing is sent until streams are added.
 /// Free with `ssf_live_publisher_free`.
 ///
-/// Thread safety: safe from any thread (it creates a new handle). The publisher starts
+/// Thread safety: safe from any thread (it creates a new handle); the option handles it
+/// reads may be read by other calls at the same time, but one being changed by another
+/// thread makes this call return `SSF_STATUS_BUSY`. The publisher starts
 /// two worker threads.
 ///
 /// # Safety

@@ -813,7 +813,9 @@ pub unsafe extern "C" fn ssf_stream_config_free(config: *mut ssf_stream_config) 
 /// Creates a muxer with `options` (copied; NULL for the defaults) in `*out`. Free with
 /// `ssf_muxer_free`.
 ///
-/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+/// Thread safety: safe from any thread (it creates a new handle); `options` may be read
+/// by other calls at the same time, but one being changed by another thread makes this
+/// call return `SSF_STATUS_BUSY`.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `out` is valid for writing a pointer.
@@ -1074,7 +1076,9 @@ fn open_writer(h: &mut VodHandle) -> Result<&mut VodWriter, Failure> {
 /// Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
 /// with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
 ///
-/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+/// Thread safety: safe from any thread (it creates a new handle); `options` may be read
+/// by other calls at the same time, but one being changed by another thread makes this
+/// call return `SSF_STATUS_BUSY`.
 ///
 /// # Safety
 /// `dir` and `name` are NULL or NUL-terminated UTF-8; `options` NULL or a live handle;

@@ -239,13 +239,12 @@ impl PresentationTimed {
         let delay = self.delay.unwrap_or(needed);
         let mut dts = vec![0; times.len()];
         let mut earliest_later = u64::MAX;
-        for i in (0..times.len()).rev() {
-            let (pts, slot) = (times[i], sorted[i]);
+        for ((&pts, &slot), out) in times.iter().zip(sorted).zip(dts.iter_mut()).rev() {
             let presented = pts.checked_add(delay).ok_or_else(|| {
                 format!("presentation time {pts} plus the reorder delay {delay} overflows")
             })?;
             earliest_later = earliest_later.min(presented);
-            dts[i] = slot.min(earliest_later);
+            *out = slot.min(earliest_later);
         }
         Ok(Timing { delay, dts })
     }
@@ -268,11 +267,12 @@ impl PresentationTimed {
         let mut previous: Option<u64> = None;
         for ((&pts, &dts), duration) in times.iter().zip(&timing.dts).zip(durations) {
             let decode = scale(dts, "decode time")?;
-            let presented = scale(pts + timing.delay, "presentation time")?;
-            if u32::try_from(presented - decode).is_err() {
+            // timing() checked pts + delay, and made every decode time at most that.
+            let presented = scale(pts.saturating_add(timing.delay), "presentation time")?;
+            let offset = presented.saturating_sub(decode);
+            if u32::try_from(offset).is_err() {
                 return Err(format!(
-                    "presentation time {pts} would get a composition offset of {} ticks, over 32 bits",
-                    presented - decode
+                    "presentation time {pts} would get a composition offset of {offset} ticks, over 32 bits"
                 ));
             }
             if let Some(d) = duration {
@@ -281,12 +281,11 @@ impl PresentationTimed {
                 })?;
                 scale(until, "end time")?;
             }
-            if let Some(p) = previous
-                && u32::try_from(decode - p).is_err()
-            {
+            // Decode times never decrease, so the difference is the duration.
+            let gap = previous.map_or(0, |p| decode.saturating_sub(p));
+            if u32::try_from(gap).is_err() {
                 return Err(format!(
-                    "presentation time {pts} would give a sample a duration of {} ticks, over 32 bits",
-                    decode - p
+                    "presentation time {pts} would give a sample a duration of {gap} ticks, over 32 bits"
                 ));
             }
             previous = Some(decode);
@@ -405,9 +404,8 @@ impl PresentationTimed {
         self.delay = Some(timing.delay);
         let mut samples = mem::take(&mut self.pending);
         for (sample, dts) in samples.iter_mut().zip(&timing.dts) {
-            // Cannot underflow: a decode time is never after its presentation time plus
-            // the delay (it is at most pts + delay by construction).
-            sample.cts_offset = sample.dts + timing.delay - dts;
+            // Exact: timing() checked pts + delay and made each decode time at most that.
+            sample.cts_offset = sample.dts.saturating_add(timing.delay).saturating_sub(*dts);
             sample.dts = *dts;
         }
         self.last_released = timing.dts.last().copied();
