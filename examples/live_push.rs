@@ -109,14 +109,15 @@ fn load(publisher: &mut LivePublisher, file: &str, bitrate: u32) -> Result<Input
         .join("sample")
         .join(file);
     let mut scanned = if file.ends_with(".aac") {
-        source::scan_aac(&path, &mut |_| {})?
+        source::open_aac(&path)?
     } else {
-        source::scan_h264(&path, None, &mut |_| {})?
+        source::open_h264(&path, None)?
     };
     let mut samples = Vec::new();
     while let Some(s) = scanned.source.next()? {
         samples.push(s);
     }
+    let length = scanned.totals().duration;
     let source::Role::Media(config) = scanned.role else {
         return Err(format!("{file}: not an audio or video stream"));
     };
@@ -126,7 +127,7 @@ fn load(publisher: &mut LivePublisher, file: &str, bitrate: u32) -> Result<Input
     Ok(Input {
         id,
         timescale: scanned.timescale,
-        length: scanned.duration,
+        length,
         samples,
     })
 }

@@ -3,11 +3,13 @@
 //! Streaming presentation (`.ism`, `.ismc`, one `.ismv` per video bit rate, `.isma` per
 //! audio stream, `.ismt` for captions).
 //!
-//! Run with no arguments to package the bundled sample into `out/sample/`.
+//! Run with no arguments to package the bundled sample into `out/sample/`;
+//! `ssfmux recover DIR` finishes what a killed run left.
 //!
-//! Flow: a pre-scan measures every input (bit rates go into file names, so they must be
-//! known before the streams are added), then samples are pushed to the writer merged
-//! across inputs by decode time, so all files grow together and memory stays bounded.
+//! Flow: every input is opened (raw H.264 and ADTS are then read once, front to back, so
+//! they may be pipes), samples are pushed to the writer merged across inputs by decode
+//! time, so all files grow together and memory stays bounded, and the measured bit rates
+//! name the files when the writer publishes the presentation.
 
 #[path = "ssfmux/captions.rs"]
 mod captions;
@@ -22,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ssf::{Options, Sample, StreamId, VodWriter};
 
@@ -34,11 +36,48 @@ use source::{Fps, Role, Scanned};
 /// With no INPUTS, packages the bundled sample (three H.264 bit rates and one AAC
 /// stream) into out/sample/.
 #[derive(Parser, Debug)]
-#[command(name = "ssfmux", version)]
+#[command(name = "ssfmux", version, args_conflicts_with_subcommands = true)]
 struct Cli {
-    /// Output directory [default: out/NAME]
+    /// What to do (packaging when none is named).
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Packaging, the default command.
+    #[command(flatten)]
+    package: PackageArgs,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Package inputs into a presentation (the default)
+    Package(Box<PackageArgs>),
+    /// Turn what an interrupted (killed, crashed) run left into a valid presentation:
+    /// keeps every complete fragment the bit rates have in common, writes the index and
+    /// manifests, and publishes it
+    Recover(RecoverArgs),
+}
+
+/// `ssfmux recover DIR`.
+#[derive(Args, Debug)]
+struct RecoverArgs {
+    /// The presentation directory the interrupted run was writing
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+}
+
+/// `ssfmux [package] INPUT…`.
+#[derive(Args, Debug)]
+struct PackageArgs {
+    /// Output directory, which the presentation owns: it is replaced whole when the run
+    /// succeeds and left untouched when it fails [default: out/NAME]
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
+
+    /// Discard what an interrupted earlier run into the output directory left, instead
+    /// of stopping (see `ssfmux recover`)
+    #[arg(long)]
+    force: bool,
 
     /// Presentation name, used for NAME.ism, NAME.ismc and NAME_BITRATE.ismv
     /// [default: the first input's file stem]
@@ -144,21 +183,30 @@ struct InputArg {
 impl std::str::FromStr for InputArg {
     type Err = String;
 
+    /// An existing file is a path whatever it contains (`me@host/a.h264`); otherwise
+    /// `FILE@BITRATE` splits at the last '@'.
     fn from_str(s: &str) -> Result<Self, String> {
-        // Split at the last '@' only when what follows reads as a bit rate, so paths
-        // that contain '@' still work.
-        if let Some((path, rate)) = s.rsplit_once('@')
-            && rate.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        {
+        if Path::new(s).exists() {
             return Ok(InputArg {
-                path: path.into(),
-                bitrate: Some(parse_bitrate(rate)?),
+                path: s.into(),
+                bitrate: None,
             });
         }
-        Ok(InputArg {
-            path: s.into(),
-            bitrate: None,
-        })
+        match s.rsplit_once('@') {
+            Some((path, rate)) => match parse_bitrate(rate) {
+                Ok(bitrate) => Ok(InputArg {
+                    path: path.into(),
+                    bitrate: Some(bitrate),
+                }),
+                Err(_) => Err(format!(
+                    "{s}: no such file, and {rate:?} is not a bit rate for {path} (e.g. {path}@1500000, @1500k or @1.5M)"
+                )),
+            },
+            None => Ok(InputArg {
+                path: s.into(),
+                bitrate: None,
+            }),
+        }
     }
 }
 
@@ -303,8 +351,8 @@ struct Stream {
     scanned: Scanned,
     /// The writer's handle.
     id: StreamId,
-    /// Bit rate given or measured by the pre-scan (it names the file).
-    bitrate: u32,
+    /// Bit rate given, or measured once the input has ended (it names the file).
+    bitrate: Option<u32>,
     /// Added to the source's decode times so that all streams start presenting together.
     shift: u64,
     /// The next sample, read ahead so streams can be merged by decode time.
@@ -331,7 +379,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match run(cli) {
+    let result = match cli.command {
+        Some(Command::Recover(args)) => recover(&args),
+        Some(Command::Package(args)) => package(*args),
+        None => package(cli.package),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ssfmux: {e}");
@@ -340,8 +393,44 @@ fn main() -> ExitCode {
     }
 }
 
-/// The whole run: pre-scan, add streams, merge-push samples, finish, summarise.
-fn run(mut cli: Cli) -> Result<(), String> {
+/// `ssfmux recover DIR`: finishes an interrupted run and says what it kept.
+fn recover(args: &RecoverArgs) -> Result<(), String> {
+    let recovered = ssf::vod::recover(&args.dir).map_err(|e| e.to_string())?;
+    let dir = recovered.directory.display();
+    if !recovered.was_interrupted {
+        println!("{dir}: nothing to recover (no interrupted run left files there)");
+        return Ok(());
+    }
+    if recovered.streams.is_empty() {
+        println!("{dir}: the interrupted run had finished writing; published it");
+        return Ok(());
+    }
+    println!("Recovered {dir}:");
+    for s in &recovered.streams {
+        let seconds = s.duration as f64 / f64::from(ssf::mux::SMOOTH_TIMESCALE);
+        if s.file.is_empty() {
+            println!(
+                "  stream {}: dropped (no complete fragment common to its bit rates; {} dropped)",
+                s.index,
+                human(s.dropped_bytes)
+            );
+        } else {
+            println!(
+                "  {:<32} {:>5} fragments {:>9.3} s {:>9} bit/s; dropped {} fragments, {}",
+                s.file,
+                s.fragments,
+                seconds,
+                s.bitrate,
+                s.dropped_fragments,
+                human(s.dropped_bytes)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Packages the inputs; on failure the output directory is left as it was.
+fn package(mut cli: PackageArgs) -> Result<(), String> {
     let started = Instant::now();
     if cli.inputs.is_empty() {
         let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sample/"));
@@ -377,29 +466,20 @@ fn run(mut cli: Cli) -> Result<(), String> {
     if let Some(protection) = protection(&cli)? {
         options = options.protection(protection);
     }
+    refuse_repeated_inputs(&cli.inputs)?;
 
-    // Pre-scan: configuration, duration and bit rate of every stream.
+    // Open every input: configuration and timing from its first bytes (VC-1 and WMA
+    // are pre-scanned whole).
     let mut progress = Progress::new(!cli.quiet);
     let mut input_bytes = 0;
-    let mut raw_bytes = 0;
-    let mut kinds = Vec::new();
+    let mut scanned: Vec<(Scanned, Option<u32>)> = Vec::new();
     for input in &cli.inputs {
         let kind = kind_of(&input.path)?;
-        let size = source::file_size(&input.path)?;
-        input_bytes += size;
-        if kind != Kind::Mp4 {
-            raw_bytes += size;
-        }
-        kinds.push(kind);
-    }
-    progress.phase("scanning", raw_bytes);
-    let mut scanned: Vec<(Scanned, Option<u32>)> = Vec::new();
-    let mut scanned_bytes = 0;
-    for (input, kind) in cli.inputs.iter().zip(kinds) {
-        let mut tick = |n: u64| progress.set(scanned_bytes + n);
+        input_bytes += source::file_size(&input.path)?;
+        let mut tick = |n: u64| progress.set(n);
         let streams = match kind {
-            Kind::H264 => vec![source::scan_h264(&input.path, cli.fps, &mut tick)?],
-            Kind::Aac => vec![source::scan_aac(&input.path, &mut tick)?],
+            Kind::H264 => vec![source::open_h264(&input.path, cli.fps)?],
+            Kind::Aac => vec![source::open_aac(&input.path)?],
             Kind::Vc1 => vec![windows_media::scan_vc1(&input.path, cli.fps, &mut tick)?],
             Kind::Wma => vec![windows_media::scan_wma(&input.path, &mut tick)?],
             Kind::Ttml => vec![captions::scan_captions(&input.path)?],
@@ -410,9 +490,6 @@ fn run(mut cli: Cli) -> Result<(), String> {
                 source::scan_mp4(&input.path, !have_audio)?
             }
         };
-        if kind != Kind::Mp4 {
-            scanned_bytes += source::file_size(&input.path)?;
-        }
         let video_tracks = streams.iter().filter(|s| s.video).count();
         if input.bitrate.is_some() && kind == Kind::Mp4 && video_tracks != 1 {
             return Err(format!(
@@ -434,13 +511,64 @@ fn run(mut cli: Cli) -> Result<(), String> {
     // added, and captions name the first video stream as their parent.
     scanned.sort_by_key(|(s, _)| (!s.video, matches!(s.role, Role::Captions(_))));
 
+    if cli.force && ssf::vod::discard_interrupted(&out).map_err(|e| e.to_string())? {
+        eprintln!(
+            "ssfmux: {}: discarded the files of an interrupted earlier run (--force)",
+            out.display()
+        );
+    }
     let mut vod = VodWriter::create(&out, &name, options).map_err(|e| e.to_string())?;
     let mut streams = Vec::new();
+    match mux_all(&mut vod, scanned, &mut streams, &mut progress) {
+        Ok(()) => {}
+        Err(e) => {
+            progress.clear();
+            // A failed run leaves nothing behind: the earlier presentation, if any,
+            // was never touched.
+            if let Err(cleanup) = vod.abort() {
+                eprintln!("ssfmux: {cleanup}");
+            }
+            return Err(e);
+        }
+    }
+    progress.clear();
+    warn_long_fragments(&vod, &streams, cli.fragment_duration);
+
+    let mut rows = Vec::new();
+    let mut duration = 0u64;
+    for s in &streams {
+        let fragments = vod
+            .muxer()
+            .fragment_times(s.id)
+            .map_err(|e| e.to_string())?;
+        let d: u64 = fragments.iter().map(|f| f.duration).sum();
+        duration = duration.max(d);
+        rows.push(fragments.len());
+    }
+    let written = vod.finish().map_err(|e| describe(&e, &streams))?;
+    let elapsed = started.elapsed();
+
+    print_summary(
+        &out,
+        &streams,
+        &rows,
+        &written,
+        duration,
+        input_bytes,
+        elapsed,
+    );
+    Ok(())
+}
+
+/// Adds every stream, pushes all samples merged by decode time, and sets the measured
+/// bit rates once the inputs have ended.
+fn mux_all(
+    vod: &mut VodWriter,
+    scanned: Vec<(Scanned, Option<u32>)>,
+    streams: &mut Vec<Stream>,
+    progress: &mut Progress,
+) -> Result<(), String> {
     for (s, given) in scanned {
-        let bitrate = match given {
-            Some(b) => b,
-            None => measured_bitrate(&s)?,
-        };
         let config = match &s.role {
             Role::Media(config) => (**config).clone(),
             Role::Captions(language) => {
@@ -457,14 +585,14 @@ fn run(mut cli: Cli) -> Result<(), String> {
                 }
             }
         };
-        let config = config.bitrate(bitrate).timescale(s.timescale);
+        let config = config.bitrate(given.unwrap_or(0)).timescale(s.timescale);
         let id = vod
             .add_stream(config)
             .map_err(|e| format!("{}: {e}", s.label))?;
         streams.push(Stream {
             scanned: s,
             id,
-            bitrate,
+            bitrate: given,
             shift: 0,
             next: None,
             samples: 0,
@@ -472,7 +600,7 @@ fn run(mut cli: Cli) -> Result<(), String> {
         });
     }
 
-    align_starts(&mut streams)?;
+    align_starts(streams)?;
 
     // Mux: always push the stream whose next sample decodes first, so that every file
     // grows at the same pace and the muxer holds about one fragment per stream.
@@ -480,7 +608,7 @@ fn run(mut cli: Cli) -> Result<(), String> {
     progress.phase("muxing", total);
     let mut pushed = 0u64;
     let mut count = 0u64;
-    while let Some(i) = earliest(&streams) {
+    while let Some(i) = earliest(streams) {
         let s = &mut streams[i];
         let Some(next) = s.next.take() else { break };
         let dts = next
@@ -492,14 +620,15 @@ fn run(mut cli: Cli) -> Result<(), String> {
             .cts_offset(next.cts_offset)
             .duration(next.duration)
             .sync(next.sync);
-        vod.push(s.id, sample)
-            .map_err(|e| format!("{}: {e}", s.scanned.label))?;
-        if matches!(s.scanned.role, Role::Captions(_)) {
+        let id = s.id;
+        let captions = matches!(s.scanned.role, Role::Captions(_));
+        vod.push(id, sample).map_err(|e| describe(&e, streams))?;
+        if captions {
             // Sparse: each caption sample is its own fragment, so players get it when
             // its time comes rather than at the end of a long fragment.
-            vod.flush(s.id)
-                .map_err(|e| format!("{}: {e}", s.scanned.label))?;
+            vod.flush(id).map_err(|e| describe(&e, streams))?;
         }
+        let s = &mut streams[i];
         s.samples += 1;
         s.payload += len;
         s.next = s.scanned.source.next()?;
@@ -509,49 +638,112 @@ fn run(mut cli: Cli) -> Result<(), String> {
             progress.set(pushed);
         }
     }
-    progress.clear();
 
     // Close every fragment now rather than in finish(), so the fragment counts can be
     // read back for the summary before the writer is consumed.
-    for s in &streams {
-        vod.flush(s.id)
+    for s in streams.iter() {
+        vod.flush(s.id).map_err(|e| describe(&e, streams))?;
+    }
+    for s in streams.iter_mut() {
+        let rate = match s.bitrate {
+            Some(given) => given,
+            None => measured_bitrate(&s.scanned)?,
+        };
+        s.bitrate = Some(rate);
+        vod.set_bitrate(s.id, rate)
             .map_err(|e| format!("{}: {e}", s.scanned.label))?;
     }
-    let mut rows = Vec::new();
-    let mut duration = 0u64;
-    for s in &streams {
-        let fragments = vod
-            .muxer()
-            .fragment_times(s.id)
-            .map_err(|e| e.to_string())?;
-        let d: u64 = fragments.iter().map(|f| f.duration).sum();
-        duration = duration.max(d);
-        let file = vod
-            .muxer()
-            .stream_config(s.id)
-            .ok()
-            .and_then(|c| c.configured_source_file_name())
-            .unwrap_or_default()
-            .to_string();
-        rows.push((file, fragments.len()));
-    }
-    let written = vod.finish().map_err(|e| e.to_string())?;
-    let elapsed = started.elapsed();
-
-    print_summary(
-        &out,
-        &streams,
-        &rows,
-        &written,
-        duration,
-        input_bytes,
-        elapsed,
-    );
     Ok(())
 }
 
+/// A library error in the words of the command line: the input it concerns first, and
+/// both inputs when two bit rates disagree.
+fn describe(e: &ssf::Error, streams: &[Stream]) -> String {
+    let label = |index: usize| {
+        streams
+            .iter()
+            .find(|s| s.id.index() == index)
+            .map(|s| s.scanned.label.clone())
+    };
+    let stream = match e {
+        ssf::Error::MisalignedBitrates { stream, other, .. } => {
+            if let (Some(a), Some(b)) = (label(*stream), label(*other)) {
+                return format!("{a} and {b} do not align: {e}");
+            }
+            None
+        }
+        ssf::Error::DecreasingTime { stream, .. }
+        | ssf::Error::NonSyncFragmentStart { stream, .. }
+        | ssf::Error::EmptySample { stream, .. }
+        | ssf::Error::SampleTooLarge { stream, .. }
+        | ssf::Error::TimestampOverflow { stream, .. }
+        | ssf::Error::InvalidSample { stream, .. }
+        | ssf::Error::MissingDuration { stream, .. } => Some(*stream),
+        _ => None,
+    };
+    match stream.and_then(label) {
+        Some(label) => format!("{label}: {e}"),
+        None => e.to_string(),
+    }
+}
+
+/// Refuses an input file given twice: two bit rates of the same bytes cannot be told
+/// apart (they would get the same bit rate) and it is never what was meant.
+fn refuse_repeated_inputs(inputs: &[InputArg]) -> Result<(), String> {
+    let mut seen: Vec<(usize, (u64, u64))> = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let Ok(meta) = std::fs::metadata(&input.path) else {
+            continue;
+        };
+        let identity = file_identity(&meta);
+        if let Some((first, _)) = seen.iter().find(|(_, id)| *id == identity) {
+            return Err(format!(
+                "{} is given twice (inputs {} and {}): each input must be a different file",
+                input.path.display(),
+                first + 1,
+                i + 1
+            ));
+        }
+        seen.push((i, identity));
+    }
+    Ok(())
+}
+
+/// The device and inode of a file, so one file given under two names is recognised.
+#[cfg(unix)]
+fn file_identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// Files cannot be told apart by identity off Unix; every input counts as distinct.
+#[cfg(not(unix))]
+fn file_identity(_meta: &std::fs::Metadata) -> (u64, u64) {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    (0, NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+/// Warns when keyframes are so far apart that fragments run well past the target: a
+/// closed but long GOP gives fragments as long as the GOP, which players switch poorly
+/// between.
+fn warn_long_fragments(vod: &VodWriter, streams: &[Stream], target_seconds: f64) {
+    let timescale = f64::from(vod.muxer().options().timescale);
+    for s in streams.iter().filter(|s| s.scanned.video) {
+        let Ok(fragments) = vod.muxer().fragment_times(s.id) else {
+            continue;
+        };
+        let longest = fragments.iter().map(|f| f.duration).max().unwrap_or(0) as f64 / timescale;
+        if longest > 1.5 * target_seconds {
+            eprintln!(
+                "ssfmux: warning: {}: keyframes are up to {longest:.3} s apart, so fragments last up to {longest:.3} s instead of {target_seconds} s; re-encode with a keyframe (closed GOP) every {target_seconds} s for smooth bit-rate switching",
+                s.scanned.label
+            );
+        }
+    }
+}
+
 /// The encryption the command line asks for, if any.
-fn protection(cli: &Cli) -> Result<Option<ssf::Protection>, String> {
+fn protection(cli: &PackageArgs) -> Result<Option<ssf::Protection>, String> {
     let Some(kid) = &cli.kid else {
         return Ok(None);
     };
@@ -583,16 +775,17 @@ fn protection(cli: &Cli) -> Result<Option<ssf::Protection>, String> {
     Ok(Some(p))
 }
 
-/// Bits per second from the pre-scan: size over media duration.
+/// Bits per second from the input's totals: size over media duration.
 fn measured_bitrate(s: &Scanned) -> Result<u32, String> {
-    if s.duration == 0 {
+    let totals = s.totals();
+    if totals.duration == 0 {
         return Err(format!(
             "{}: zero duration, cannot measure the bit rate (give FILE@BITRATE)",
             s.label
         ));
     }
-    let bits = u128::from(s.rate_bytes) * 8 * u128::from(s.timescale);
-    let rate = (bits + u128::from(s.duration) / 2) / u128::from(s.duration);
+    let bits = u128::from(totals.bytes) * 8 * u128::from(s.timescale);
+    let rate = (bits + u128::from(totals.duration) / 2) / u128::from(totals.duration);
     Ok(u32::try_from(rate.max(1)).unwrap_or(u32::MAX))
 }
 
@@ -666,30 +859,33 @@ fn human(bytes: u64) -> String {
 }
 
 /// Prints the files written with their sizes, each stream's bit rate, fragment and
-/// sample counts, the duration and the throughput.
+/// sample counts, the duration and the throughput. `written` holds the two manifests,
+/// then one file per stream that got fragments, in stream order.
 fn print_summary(
     out: &Path,
     streams: &[Stream],
-    rows: &[(String, usize)],
+    fragment_counts: &[usize],
     written: &[PathBuf],
     duration: u64,
     input_bytes: u64,
     elapsed: Duration,
 ) {
+    let with_files = streams
+        .iter()
+        .zip(fragment_counts)
+        .filter(|(_, fragments)| **fragments > 0);
+    let details = std::iter::repeat_n(None, 2).chain(with_files.map(Some));
     let mut output_bytes = 0;
     let mut lines = Vec::new();
-    for path in written {
+    for (path, detail) in written.iter().zip(details) {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         output_bytes += size;
         let file = path
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let detail = streams
-            .iter()
-            .zip(rows)
-            .find(|(_, (f, _))| *f == file)
-            .map(|(s, (_, fragments))| {
+        let detail = detail
+            .map(|(s, fragments)| {
                 format!(
                     "  {} {:>9} bit/s {fragments:>5} fragments {:>7} samples  from {}",
                     match (&s.scanned.role, s.scanned.video) {
@@ -697,7 +893,7 @@ fn print_summary(
                         (_, true) => "video",
                         (_, false) => "audio",
                     },
-                    s.bitrate,
+                    s.bitrate.unwrap_or(0),
                     s.samples,
                     s.scanned.label
                 )
@@ -742,9 +938,23 @@ mod tests {
     fn inputs_split_at_a_trailing_bit_rate_only() {
         let a: InputArg = "a.h264@1.5M".parse().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((a.path, a.bitrate), ("a.h264".into(), Some(1_500_000)));
-        let b: InputArg = "me@host/a.h264".parse().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((b.path, b.bitrate), ("me@host/a.h264".into(), None));
-        assert!("a.h264@1x".parse::<InputArg>().is_err());
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let odd = dir.path().join("me@host.h264");
+        std::fs::write(&odd, b"").unwrap_or_else(|e| panic!("{e}"));
+        let odd = odd.to_string_lossy().into_owned();
+        let b: InputArg = odd.parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((b.path, b.bitrate), (odd.into(), None));
+        for (arg, rate) in [
+            ("a.h264@1x", "\"1x\""),
+            ("a.h264@", "\"\""),
+            ("a.h264@-5", "\"-5\""),
+        ] {
+            let e = arg.parse::<InputArg>().unwrap_err();
+            assert!(
+                e.contains("no such file") && e.contains(&format!("{rate} is not a bit rate")),
+                "{e}"
+            );
+        }
     }
 
     #[test]

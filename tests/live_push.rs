@@ -41,9 +41,9 @@ struct Media {
 fn load(file: &str) -> Media {
     let path = support::root().join("sample").join(file);
     let mut scanned = if file.ends_with(".aac") {
-        source::scan_aac(&path, &mut |_| {}).unwrap()
+        source::open_aac(&path).unwrap()
     } else {
-        source::scan_h264(&path, None, &mut |_| {}).unwrap()
+        source::open_h264(&path, None).unwrap()
     };
     let mut samples = Vec::new();
     let mut end = 0;

@@ -156,3 +156,70 @@ fn names_that_are_not_plain_file_names_are_refused() {
             .is_err()
     );
 }
+
+#[test]
+fn recovery_cuts_bit_rates_to_their_common_fragments_and_drops_a_torn_tail() {
+    let root = tempfile::tempdir().unwrap();
+    let target = root.path().join("ladder");
+    let partial = root.path().join(".ladder.ssf-partial");
+    {
+        let mut vod = VodWriter::create(&target, "ladder", Options::default()).unwrap();
+        let high = vod.add_stream(audio("eng", 128_000)).unwrap();
+        let low = vod.add_stream(audio("eng", 64_000)).unwrap();
+        push_seconds(&mut vod, high, 9);
+        push_seconds(&mut vod, low, 5);
+    }
+    // A write cut short by the kill: half a moof header after the last fragment.
+    let staged = partial.join(".ssf-stream-1.isma");
+    let mut tail = std::fs::OpenOptions::new().append(true).open(&staged).unwrap();
+    std::io::Write::write_all(&mut tail, &[0, 0, 1, 0, b'm', b'o']).unwrap();
+    drop(tail);
+
+    let recovered = ssf::vod::recover(&target).unwrap();
+    let summary: Vec<_> = recovered
+        .streams
+        .iter()
+        .map(|s| (s.file.as_str(), s.fragments, s.dropped_fragments))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("ladder_audio_eng_128000.isma", 2, 2),
+            ("ladder_audio_eng_64000.isma", 2, 0)
+        ]
+    );
+    assert_eq!(recovered.streams[1].dropped_bytes, 6, "the torn tail");
+    assert!(recovered.streams[0].dropped_bytes > 0);
+    for s in &recovered.streams {
+        let types = top_level_types(&target.join(&s.file));
+        assert_eq!(types.iter().filter(|t| *t == "moof").count(), 2);
+        assert_eq!(types.last().map(String::as_str), Some("mfra"));
+    }
+    let ismc = std::fs::read_to_string(target.join("ladder.ismc")).unwrap();
+    assert_eq!(ismc.matches("<c ").count(), 2, "{ismc}");
+}
+
+#[test]
+fn recovery_refuses_files_damaged_before_their_last_fragment() {
+    let root = tempfile::tempdir().unwrap();
+    let target = root.path().join("bad");
+    let partial = root.path().join(".bad.ssf-partial");
+    {
+        let mut vod = VodWriter::create(&target, "bad", Options::default()).unwrap();
+        let a = vod.add_stream(audio("eng", 128_000)).unwrap();
+        push_seconds(&mut vod, a, 9);
+    }
+    let staged = partial.join(".ssf-stream-0.isma");
+    let mut data = std::fs::read(&staged).unwrap();
+    let moof = reader::find_all(&data, "moof").unwrap()[1].offset as usize;
+    data[moof + 4..moof + 8].copy_from_slice(b"junk");
+    std::fs::write(&staged, &data).unwrap();
+    let err = ssf::vod::recover(&target).unwrap_err().to_string();
+    assert!(
+        err.contains(".ssf-stream-0.isma") && err.contains("damaged before its last fragment"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("byte {moof}")), "{err}");
+    assert!(partial.exists(), "nothing is discarded on a refusal");
+    assert!(!target.exists());
+}

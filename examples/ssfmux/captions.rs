@@ -6,7 +6,7 @@ use std::path::Path;
 use bytes::Bytes;
 use ssf::codec::ttml::{self, CaptionSample};
 
-use super::source::{Next, Role, Scanned, Source, err, file_size};
+use super::source::{Next, Role, Scanned, Source, Totals, err, file_size};
 
 /// Reads and splits a caption file (caption files are small: read whole).
 pub fn scan_captions(path: &Path) -> Result<Scanned, String> {
@@ -23,9 +23,11 @@ pub fn scan_captions(path: &Path) -> Result<Scanned, String> {
         video: false,
         role: Role::Captions(captions.language),
         timescale: u32::try_from(ttml::TICKS_PER_SECOND).unwrap_or(u32::MAX),
-        duration: last,
         bytes,
-        rate_bytes: file_size(path)?,
+        totals: Some(Totals {
+            bytes: file_size(path)?,
+            duration: last,
+        }),
         source: Source::Captions(CaptionSource {
             samples: captions.samples.into_iter(),
         }),

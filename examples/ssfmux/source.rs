@@ -1,9 +1,13 @@
-//! The inputs: what the pre-scan learns about each (codec configuration, duration, bit
-//! rate), and the sources that then feed samples in decode order.
+//! The inputs: what opening each tells (codec configuration, timescale), the sources
+//! that feed samples in decode order, and the totals a bit rate is measured from.
+//!
+//! Raw H.264 and ADTS inputs are read once, front to back, so they may be pipes: their
+//! bit rate is measured from the bytes read once they end. MP4 tables and caption files
+//! give their totals up front; VC-1 and WMA are pre-scanned.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -11,7 +15,10 @@ use bytes::Bytes;
 use re_mp4::{Mp4, StsdBoxContent, TrackKind};
 use ssf::StreamConfig;
 use ssf::codec::aac::AdtsReader;
-use ssf::codec::avc::{AccessUnitReader, NalFormat, PtsFromPoc};
+use ssf::codec::avc::{
+    AccessUnit, AccessUnitReader, NAL_IDR_SLICE, NalFormat, PtsFromPoc, length_prefixed_nals,
+    nal_unit_type,
+};
 
 use super::captions::CaptionSource;
 use super::mp4file::{SampleReader, read_mp4};
@@ -85,7 +92,7 @@ pub struct Next {
     pub sync: bool,
 }
 
-/// What the pre-scan found for one output stream.
+/// One output stream of an input, opened.
 pub struct Scanned {
     /// How the stream is named in messages: the file, plus the track for MP4.
     pub label: String,
@@ -95,17 +102,32 @@ pub struct Scanned {
     pub role: Role,
     /// Ticks per second of the sample times the source gives.
     pub timescale: u32,
-    /// Media duration in `timescale` ticks.
-    pub duration: u64,
-    /// Payload bytes the source will deliver (an estimate for raw H.264: start codes
-    /// and length prefixes differ), for the progress bar.
+    /// Payload bytes the source will deliver (an estimate: the file size for raw
+    /// streams), for the progress bar.
     pub bytes: u64,
-    /// Bytes the bit rate is measured from: the file size of a raw stream (headers and
-    /// start codes included, as its nominal rate counts them), the sample sizes of an
-    /// MP4 track.
-    pub rate_bytes: u64,
+    /// What the bit rate is measured from, when known before reading: the bytes (the
+    /// file size of a raw stream, headers and start codes included, as its nominal rate
+    /// counts them; the sample sizes of an MP4 track) and the media duration in
+    /// `timescale` ticks. None: the source counts them as it reads ([`Source::totals`]).
+    pub totals: Option<Totals>,
     /// The samples.
     pub source: Source,
+}
+
+/// Bytes and media duration, the two halves of a measured bit rate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Totals {
+    /// Bytes, as the input's nominal bit rate counts them.
+    pub bytes: u64,
+    /// Duration in the stream's timescale.
+    pub duration: u64,
+}
+
+impl Scanned {
+    /// The totals the bit rate is measured from, once the source is exhausted.
+    pub fn totals(&self) -> Totals {
+        self.totals.unwrap_or_else(|| self.source.totals())
+    }
 }
 
 /// What a scanned stream is.
@@ -134,6 +156,22 @@ pub enum Source {
 }
 
 impl Source {
+    /// What a source that counts as it reads has counted so far (all of it, once it has
+    /// ended); zero for the others, whose totals are known up front.
+    pub fn totals(&self) -> Totals {
+        match self {
+            Source::H264(s) => Totals {
+                bytes: s.read.get(),
+                duration: s.pictures.saturating_mul(s.frame_duration),
+            },
+            Source::Aac(s) => Totals {
+                bytes: s.read.get(),
+                duration: s.index.saturating_mul(s.frame),
+            },
+            _ => Totals::default(),
+        }
+    }
+
     /// The next sample in decode order; `None` at the end.
     pub fn next(&mut self) -> Result<Option<Next>, String> {
         match self {
@@ -152,7 +190,7 @@ pub fn err(path: &Path) -> impl Fn(ssf::Error) -> String + '_ {
     move |e| format!("{}: {e}", path.display())
 }
 
-/// File size, for bit rates of raw streams and the throughput figure.
+/// File size (0 for a pipe), for the progress bar and the throughput figure.
 pub fn file_size(path: &Path) -> Result<u64, String> {
     std::fs::metadata(path)
         .map(|m| m.len())
@@ -162,45 +200,51 @@ pub fn file_size(path: &Path) -> Result<u64, String> {
 // ---------------------------------------------------------------------------------------
 // Raw H.264
 
-/// Pre-scans a raw Annex B stream: counts access units (the library's reader does the
-/// parsing) and takes the frame rate from the first SPS, or `--fps` when it has no VUI
-/// timing. Returns the stream and a fresh source positioned at its start.
-pub fn scan_h264(
-    path: &Path,
-    fps: Option<Fps>,
-    progress: &mut dyn FnMut(u64),
-) -> Result<Scanned, String> {
+/// A reader that counts the bytes it hands out, so the bit rate of a stream read once
+/// (perhaps from a pipe) is known when it ends.
+pub struct Counted<R> {
+    /// The reader counted.
+    inner: R,
+    /// Bytes read so far, shared with the source that reports them.
+    count: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.set(self.count.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// Opens `path` for reading through a byte counter.
+fn counted(path: &Path) -> Result<(Counted<File>, Rc<Cell<u64>>), String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let count = Rc::new(Cell::new(0));
+    Ok((
+        Counted {
+            inner: file,
+            count: Rc::clone(&count),
+        },
+        count,
+    ))
+}
+
+/// Opens a raw Annex B stream: reads its first picture for the SPS's timing (or takes
+/// `--fps` when it has no VUI timing). The rest is read as it is muxed.
+pub fn open_h264(path: &Path, fps: Option<Fps>) -> Result<Scanned, String> {
     let e = err(path);
-    let open = || File::open(path).map_err(|e| format!("{}: {e}", path.display()));
-    let mut reader = AccessUnitReader::with_path(open()?, path);
-    let mut count = 0u64;
-    let mut bytes = 0u64;
-    let mut timing = None;
-    let mut depth = None;
-    while let Some(au) = reader.next_access_unit().map_err(&e)? {
-        if au.field_pic {
-            // Each field is its own access unit here; PIFF wants field pairs as one
-            // sample, which the reader does not assemble.
-            return Err(format!(
-                "{}: field-coded (interlaced) H.264 is not supported",
-                path.display()
-            ));
-        }
-        if count == 0 {
-            let sps = reader.active_sps();
-            timing = sps.and_then(|s| s.frame_duration());
-            depth = sps.and_then(|s| s.max_num_reorder_frames);
-        }
-        count += 1;
-        bytes += au.data.len() as u64;
-        if count.is_multiple_of(256) {
-            progress(bytes);
-        }
-    }
-    progress(bytes);
-    if count == 0 {
-        return Err(format!("{}: no H.264 pictures found", path.display()));
-    }
+    let (file, read) = counted(path)?;
+    // A plain reader: the access unit reader reads 1 MiB chunks itself, so a
+    // `BufReader` would only add a copy.
+    let mut reader = AccessUnitReader::with_path(file, path);
+    let first = reader
+        .next_access_unit()
+        .map_err(&e)?
+        .ok_or_else(|| format!("{}: no H.264 pictures found", path.display()))?;
+    let sps = reader.active_sps();
+    let timing = sps.and_then(|s| s.frame_duration());
+    let depth = sps.and_then(|s| s.max_num_reorder_frames);
     let (frame_duration, timescale) = match (timing, fps) {
         (Some((ticks, scale)), given) => {
             if let Some(f) = given
@@ -228,17 +272,19 @@ pub fn scan_h264(
         video: true,
         role: Role::Media(Box::new(config)),
         timescale,
-        duration: count.saturating_mul(frame_duration),
-        bytes,
-        rate_bytes: file_size(path)?,
+        bytes: file_size(path)?,
+        totals: None,
         source: Source::H264(Box::new(H264Source {
             path: path.to_path_buf(),
-            reader: AccessUnitReader::with_path(open()?, path),
+            reader,
+            first: Some(first),
             pts: PtsFromPoc::new(frame_duration, depth),
             frame_duration,
             done: false,
             seen_idr: false,
             skipped: 0,
+            pictures: 0,
+            read,
         })),
     })
 }
@@ -247,9 +293,10 @@ pub fn scan_h264(
 pub struct H264Source {
     /// The file, for messages.
     path: PathBuf,
-    /// Access units. A plain `File`: the reader reads 1 MiB chunks itself, so a
-    /// `BufReader` would only add a copy.
-    reader: AccessUnitReader<File>,
+    /// Access units.
+    reader: AccessUnitReader<Counted<File>>,
+    /// The picture read when the stream was opened, not yet timed.
+    first: Option<AccessUnit>,
     /// Holds frames until their presentation order is known (B-frames).
     pts: PtsFromPoc<(Bytes, bool)>,
     /// Ticks per frame.
@@ -260,6 +307,10 @@ pub struct H264Source {
     seen_idr: bool,
     /// Pictures dropped before the first IDR.
     skipped: u64,
+    /// Pictures read, skipped ones included (the file's duration in frames).
+    pictures: u64,
+    /// Bytes of the file read so far.
+    read: Rc<Cell<u64>>,
 }
 
 impl H264Source {
@@ -280,8 +331,21 @@ impl H264Source {
             if self.done {
                 return Ok(None);
             }
-            match self.reader.next_access_unit().map_err(&e)? {
+            let next = match self.first.take() {
+                Some(first) => Some(first),
+                None => self.reader.next_access_unit().map_err(&e)?,
+            };
+            match next {
                 Some(au) => {
+                    if au.field_pic {
+                        // Each field is its own access unit here; PIFF wants field pairs
+                        // as one sample, which the reader does not assemble.
+                        return Err(format!(
+                            "{}: field-coded (interlaced) H.264 is not supported",
+                            self.path.display()
+                        ));
+                    }
+                    self.pictures += 1;
                     // Pictures before the first IDR reference frames the stream does not
                     // hold; no decoder can show them and a fragment cannot start there.
                     if !self.seen_idr && !au.is_idr {
@@ -312,45 +376,32 @@ impl H264Source {
 // ---------------------------------------------------------------------------------------
 // ADTS AAC
 
-/// Pre-scans an ADTS stream: its configuration from the first header and its duration
-/// from the frame count (1024 samples per frame at the header's rate).
-pub fn scan_aac(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Scanned, String> {
+/// Opens an ADTS stream: its configuration from the first header. The rest is read as
+/// it is muxed.
+pub fn open_aac(path: &Path) -> Result<Scanned, String> {
     let e = err(path);
-    let open = || {
-        File::open(path)
-            .map(|f| AdtsReader::new(BufReader::with_capacity(64 << 10, f)))
-            .map_err(|e| format!("{}: {e}", path.display()))
-    };
-    let mut first = None;
-    let mut count = 0u64;
-    let mut bytes = 0u64;
-    for frame in open()? {
-        let (header, payload) = frame.map_err(&e)?;
-        first.get_or_insert(header);
-        count += 1;
-        bytes += payload.len() as u64;
-        if count.is_multiple_of(1024) {
-            progress(bytes);
-        }
-    }
-    progress(bytes);
-    let header = first.ok_or_else(|| format!("{}: no ADTS frames found", path.display()))?;
+    let (file, read) = counted(path)?;
+    let mut reader = AdtsReader::new(BufReader::with_capacity(64 << 10, file));
+    let (header, first) = reader
+        .next()
+        .ok_or_else(|| format!("{}: no ADTS frames found", path.display()))?
+        .map_err(&e)?;
     let asc = header.audio_specific_config().map_err(&e)?;
     let config = StreamConfig::aac(&asc.to_bytes()).map_err(&e)?;
-    let frame = u64::from(asc.frame_length);
     Ok(Scanned {
         label: path.display().to_string(),
         video: false,
         role: Role::Media(Box::new(config)),
         timescale: asc.sampling_rate,
-        duration: count * frame,
-        bytes,
-        rate_bytes: file_size(path)?,
+        bytes: file_size(path)?,
+        totals: None,
         source: Source::Aac(AacSource {
             path: path.to_path_buf(),
-            reader: open()?,
+            reader,
+            first: Some(first),
             index: 0,
-            frame,
+            frame: u64::from(asc.frame_length),
+            read,
         }),
     })
 }
@@ -361,20 +412,27 @@ pub struct AacSource {
     /// The file, for messages.
     path: PathBuf,
     /// The frames.
-    reader: AdtsReader<BufReader<File>>,
+    reader: AdtsReader<BufReader<Counted<File>>>,
+    /// The frame read when the stream was opened, not yet handed out.
+    first: Option<Bytes>,
     /// Index of the next frame.
     index: u64,
     /// Samples per frame (1024).
     frame: u64,
+    /// Bytes of the file read so far.
+    read: Rc<Cell<u64>>,
 }
 
 impl AacSource {
     /// The next raw AAC frame.
     fn next(&mut self) -> Result<Option<Next>, String> {
-        let Some(frame) = self.reader.next() else {
-            return Ok(None);
+        let data = match self.first.take() {
+            Some(first) => first,
+            None => match self.reader.next() {
+                Some(frame) => frame.map_err(err(&self.path))?.1,
+                None => return Ok(None),
+            },
         };
-        let (_, data) = frame.map_err(err(&self.path))?;
         let dts = self.index * self.frame;
         self.index += 1;
         Ok(Some(Next {
@@ -411,11 +469,14 @@ pub fn scan_mp4(path: &Path, want_audio: bool) -> Result<Vec<Scanned>, String> {
         let label = format!("{} track {id}", path.display());
         let bad = |what: String| format!("{label}: {what}");
         let content = &track.trak(&shared.mp4).mdia.minf.stbl.stsd.contents;
+        let mut nal_length = None;
         let (video, config) = match (track.kind, content) {
-            (Some(TrackKind::Video), StsdBoxContent::Avc1(avc1)) => (
-                true,
-                StreamConfig::h264(&avc1.avcc.raw).map_err(|e| bad(e.to_string()))?,
-            ),
+            (Some(TrackKind::Video), StsdBoxContent::Avc1(avc1)) => {
+                let config = StreamConfig::h264(&avc1.avcc.raw).map_err(|e| bad(e.to_string()))?;
+                // lengthSizeMinusOne, the low two bits of the avcC's fifth byte.
+                nal_length = avc1.avcc.raw.get(4).map(|b| (b & 3) + 1);
+                (true, config)
+            }
             (Some(TrackKind::Audio), StsdBoxContent::Mp4a(mp4a)) if want_audio => {
                 let asc = mp4a_asc(mp4a).map_err(&bad)?;
                 let mut config = StreamConfig::aac(&asc).map_err(|e| bad(e.to_string()))?;
@@ -452,15 +513,16 @@ pub fn scan_mp4(path: &Path, want_audio: bool) -> Result<Vec<Scanned>, String> {
             video,
             role: Role::Media(Box::new(config)),
             timescale,
-            duration,
             bytes,
-            rate_bytes: bytes,
+            totals: Some(Totals { bytes, duration }),
             source: Source::Mp4(Mp4Track {
                 shared: Rc::clone(&shared),
                 track: id,
                 next: 0,
                 base,
                 path: path.to_path_buf(),
+                nal_length,
+                idrs: 0,
             }),
         });
     }
@@ -496,6 +558,11 @@ pub struct Mp4Track {
     next: usize,
     /// Decode time of the first sample: times are given from 0.
     base: i64,
+    /// For H.264: the NAL length size, to tell IDR pictures from the open-GOP I
+    /// pictures an encoder may also list as sync samples.
+    nal_length: Option<u8>,
+    /// IDR pictures seen so far.
+    idrs: u64,
     /// The file, for messages.
     path: PathBuf,
 }
@@ -545,13 +612,39 @@ impl Mp4Track {
                 }
             }
         };
+        let listed = s.is_sync;
+        let sync = self.is_sync(listed, &data)?;
         self.next += 1;
         Ok(Some(Next {
             data,
             dts,
             cts_offset,
             duration,
-            sync: s.is_sync,
+            sync,
         }))
+    }
+
+    /// Whether a sample can start a fragment. An MP4's sync table lists an open GOP's
+    /// recovery-point I pictures too (x264 `open-gop`), but only an IDR picture lets a
+    /// fragment decode on its own: those stay inside their fragment, and a stream whose
+    /// only IDR is its first picture is refused.
+    fn is_sync(&mut self, listed: bool, data: &Bytes) -> Result<bool, String> {
+        let Some(length) = self.nal_length else {
+            return Ok(listed);
+        };
+        let idr = length_prefixed_nals(data, length)
+            .filter_map(Result::ok)
+            .any(|nal| nal_unit_type(nal) == Some(NAL_IDR_SLICE));
+        if idr {
+            self.idrs += 1;
+        } else if listed && self.idrs == 1 {
+            return Err(format!(
+                "{}: track {}: open GOP: sample {} is listed as a sync sample but is not an IDR picture, and no IDR picture follows the first; every Smooth fragment must start with an IDR picture (closed GOPs): re-encode with x264 --no-open-gop (ffmpeg -x264-params open-gop=0) or ffmpeg -flags +cgop",
+                self.path.display(),
+                self.track,
+                self.next
+            ));
+        }
+        Ok(listed && idr)
     }
 }

@@ -11,7 +11,7 @@ use ssf::codec::asf::AsfReader;
 use ssf::codec::vc1::{FrameType, Vc1Frame, Vc1FrameReader, pts_order};
 use ssf::codec::wma::WmaConfig;
 
-use super::source::{Fps, Next, Role, Scanned, Source, err, file_size};
+use super::source::{Fps, Next, Role, Scanned, Source, Totals, err, file_size};
 
 // ---------------------------------------------------------------------------------------
 // VC-1
@@ -66,9 +66,11 @@ pub fn scan_vc1(
         video: true,
         role: Role::Media(Box::new(stream)),
         timescale,
-        duration: count.saturating_mul(frame_duration),
         bytes,
-        rate_bytes: file_size(path)?,
+        totals: Some(Totals {
+            bytes: file_size(path)?,
+            duration: count.saturating_mul(frame_duration),
+        }),
         source: Source::Vc1(Box::new(Vc1Source {
             path: path.to_path_buf(),
             reader: Vc1FrameReader::new(open()?),
@@ -176,9 +178,11 @@ pub fn scan_wma(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Scanned, S
         video: false,
         role: Role::Media(Box::new(config)),
         timescale: wma.sampling_rate(),
-        duration: last + fallback,
         bytes,
-        rate_bytes: file_size(path)?,
+        totals: Some(Totals {
+            bytes: file_size(path)?,
+            duration: last + fallback,
+        }),
         source: Source::Wma(Box::new(WmaSource {
             path: path.to_path_buf(),
             reader: open()?,

@@ -613,6 +613,42 @@ impl AdtsHeader {
         )
     }
 
+    /// Whether `other` decodes with the same configuration: the same object type,
+    /// sampling rate and channel configuration. The MPEG version bit and the CRC do not
+    /// change how a frame decodes, so they may differ.
+    fn same_configuration(&self, other: &AdtsHeader) -> bool {
+        (
+            self.profile,
+            self.sampling_frequency_index,
+            self.channel_config,
+        ) == (
+            other.profile,
+            other.sampling_frequency_index,
+            other.channel_config,
+        )
+    }
+
+    /// The configuration in words, e.g. "AAC-LC 48000 Hz stereo (2 ch)", for messages.
+    pub fn describe(&self) -> String {
+        let profile = match self.profile {
+            1 => "AAC Main",
+            2 => "AAC-LC",
+            3 => "AAC SSR",
+            _ => "AAC LTP",
+        };
+        let layout = match self.channel_config {
+            0 => "channels from an in-band program_config_element (0)",
+            1 => "mono (1 ch)",
+            2 => "stereo (2 ch)",
+            3 => "3.0 (3 ch)",
+            4 => "4.0 (4 ch)",
+            5 => "5.0 (5 ch)",
+            6 => "5.1 (6 ch)",
+            _ => "7.1 (8 ch)",
+        };
+        format!("{profile} {} Hz {layout}", self.sampling_rate())
+    }
+
     /// Refuses frames with more than one raw data block: their block boundaries (and
     /// per-block CRCs) would have to be parsed out of the AAC bitstream. `offset` is the
     /// frame's position, for the error.
@@ -631,6 +667,36 @@ impl AdtsHeader {
     }
 }
 
+/// Holds an ADTS stream to the configuration of its first frame.
+///
+/// A Smooth audio stream has one AudioSpecificConfig (in `esds` and the manifest), taken
+/// from the first frame; a later frame with another rate or channel layout would be
+/// labelled wrongly and play at the wrong speed or with the wrong channels.
+#[derive(Debug, Clone, Default)]
+struct ConfigurationCheck {
+    first: Option<AdtsHeader>,
+}
+
+impl ConfigurationCheck {
+    /// Refuses `header` (of the frame at byte `offset`) when its configuration differs
+    /// from the first frame's.
+    fn check(&mut self, header: &AdtsHeader, offset: usize) -> Result<()> {
+        let first = self.first.get_or_insert(*header);
+        if first.same_configuration(header) {
+            return Ok(());
+        }
+        Err(Error::config(
+            "ADTS stream",
+            format!(
+                "the frame at byte {offset} changes the configuration from {} to {}; a Smooth \
+                 audio stream has one configuration: split the file or re-encode",
+                first.describe(),
+                header.describe()
+            ),
+        ))
+    }
+}
+
 /// One ADTS frame found by [`AdtsFrames`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdtsFrame {
@@ -643,12 +709,15 @@ pub struct AdtsFrame {
 /// Iterates over the ADTS frames of an in-memory buffer.
 ///
 /// Yields an error (with the byte offset in the buffer) for a bad header, a truncated last
-/// frame or a multi-block frame, and then stops.
+/// frame, a multi-block frame or a frame whose configuration (object type, sampling rate,
+/// channels) differs from the first frame's, and then stops.
 #[derive(Debug, Clone)]
 pub struct AdtsFrames<'a> {
     data: &'a [u8],
     /// Offset of the next frame.
     pos: usize,
+    /// The first frame's configuration, which every frame must keep.
+    configuration: ConfigurationCheck,
     /// Set after an error, so that the iterator ends instead of repeating it.
     failed: bool,
 }
@@ -659,6 +728,7 @@ impl<'a> AdtsFrames<'a> {
         AdtsFrames {
             data,
             pos: 0,
+            configuration: ConfigurationCheck::default(),
             failed: false,
         }
     }
@@ -668,6 +738,7 @@ impl<'a> AdtsFrames<'a> {
         let rest = self.data.get(start..).unwrap_or_default();
         let header = AdtsHeader::parse(rest).map_err(|e| e.offset_by(start))?;
         header.check_single_block(start)?;
+        self.configuration.check(&header, start)?;
         if rest.len() < header.frame_length {
             return Err(Error::malformed(
                 ADTS,
@@ -704,13 +775,16 @@ impl Iterator for AdtsFrames<'_> {
 /// held in memory (one frame is at most 8191 bytes).
 ///
 /// Yields `(header, raw payload)`. Ends cleanly at end of input on a frame boundary; a
-/// partial frame, a bad header or a read error yields one error and then ends. Read errors
+/// partial frame, a bad header, a change of configuration (as in [`AdtsFrames`]) or a read
+/// error yields one error and then ends. Read errors
 /// come as [`Error::Io`] with op "read" and an empty path (the reader has no name).
 #[derive(Debug)]
 pub struct AdtsReader<R: Read> {
     inner: R,
     /// Byte offset of the next frame in the stream, for error messages.
     pos: usize,
+    /// The first frame's configuration, which every frame must keep.
+    configuration: ConfigurationCheck,
     /// Set after an error or at the end, so that the iterator ends.
     done: bool,
 }
@@ -721,6 +795,7 @@ impl<R: Read> AdtsReader<R> {
         AdtsReader {
             inner,
             pos: 0,
+            configuration: ConfigurationCheck::default(),
             done: false,
         }
     }
@@ -777,6 +852,7 @@ impl<R: Read> AdtsReader<R> {
         let header = AdtsHeader::parse(head.get(..header_length).unwrap_or_default())
             .map_err(|e| e.offset_by(start))?;
         header.check_single_block(start)?;
+        self.configuration.check(&header, start)?;
         let mut payload = BytesMut::zeroed(header.frame_length - header.header_length);
         let got = self.fill(&mut payload)?;
         if got < payload.len() {
@@ -1065,6 +1141,70 @@ mod tests {
         assert!(err.contains("sync word"), "{err}");
         assert!(AdtsFrames::new(&[]).next().is_none());
         assert!(AdtsReader::new(&[][..]).next().is_none());
+    }
+
+    /// Frames of 4 zero payload bytes with the given (sampling frequency index, channel
+    /// configuration) each, and the CRC on every other frame.
+    fn frames_with(configs: &[(u8, u8)]) -> Vec<u8> {
+        let mut data = Vec::new();
+        for (i, &(sfi, ch)) in configs.iter().enumerate() {
+            let crc = i % 2 == 1;
+            let header = adts_header(crc, 2, sfi, ch, if crc { 9 } else { 7 } + 4, 0);
+            data.extend_from_slice(&header);
+            data.extend_from_slice(&[0; 4]);
+        }
+        data
+    }
+
+    /// The error of the first failing frame, from both readers (which must agree).
+    fn first_error(data: &[u8]) -> String {
+        let frames = AdtsFrames::new(data).find_map(Result::err).unwrap();
+        let read = AdtsReader::new(data).find_map(Result::err).unwrap();
+        assert_eq!(frames.to_string(), read.to_string());
+        frames.to_string()
+    }
+
+    #[test]
+    fn sampling_rate_change_is_refused_with_offset_and_both_configurations() {
+        // 48 kHz, 48 kHz (with CRC: 13 bytes), then 16 kHz at byte 11 + 13 = 24.
+        let err = first_error(&frames_with(&[(3, 2), (3, 2), (8, 2)]));
+        assert_eq!(
+            err,
+            "invalid ADTS stream: the frame at byte 24 changes the configuration from AAC-LC \
+             48000 Hz stereo (2 ch) to AAC-LC 16000 Hz stereo (2 ch); a Smooth audio stream \
+             has one configuration: split the file or re-encode"
+        );
+    }
+
+    #[test]
+    fn channel_change_is_refused_with_offset_and_both_configurations() {
+        let err = first_error(&frames_with(&[(3, 2), (3, 6)]));
+        assert!(
+            err.contains("frame at byte 11")
+                && err.contains("from AAC-LC 48000 Hz stereo (2 ch) to AAC-LC 48000 Hz 5.1 (6 ch)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn object_type_change_is_refused() {
+        let mut data = frames_with(&[(3, 2)]);
+        data.extend_from_slice(&adts_header(false, 1, 3, 2, 7 + 4, 0));
+        data.extend_from_slice(&[0; 4]);
+        let err = first_error(&data);
+        assert!(
+            err.contains("from AAC-LC 48000 Hz stereo (2 ch) to AAC Main 48000 Hz stereo"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn crc_and_mpeg_version_may_change() {
+        let mut data = frames_with(&[(3, 2), (3, 2), (3, 2)]);
+        // The ID bit (MPEG-2 rather than MPEG-4) of the last frame.
+        data[24 + 1] |= 0x08;
+        assert_eq!(AdtsFrames::new(&data).filter(Result::is_ok).count(), 3);
+        assert_eq!(AdtsReader::new(&data[..]).filter(Result::is_ok).count(), 3);
     }
 
     #[test]

@@ -4,11 +4,13 @@
 mod annexb;
 mod avcc;
 mod bits;
+mod gop;
 mod nal;
 mod poc;
 mod pps;
 mod pts;
 mod reader;
+mod sei;
 mod slice;
 mod sps;
 
@@ -24,6 +26,7 @@ pub use poc::PocComputer;
 pub use pps::Pps;
 pub use pts::{PtsFromPoc, TimedFrame};
 pub use reader::{AccessUnit, AccessUnitReader};
+pub use sei::RecoveryPoint;
 pub use slice::SliceHeader;
 pub use sps::{Sps, VuiTiming};
 

@@ -1,8 +1,11 @@
 //! NAL unit types and length-prefixed framing.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 use super::annexb::{annexb_to_length_prefixed4, split_annexb};
+use super::bits::remove_emulation_prevention;
 use crate::error::{Error, Result};
 
 /// Coded slice of a non-IDR picture.
@@ -40,6 +43,26 @@ pub enum NalFormat {
 /// The nal_unit_type of a NAL unit (its first byte's low 5 bits); `None` when empty.
 pub fn nal_unit_type(nal: &[u8]) -> Option<u8> {
     nal.first().map(|b| b & 0x1f)
+}
+
+/// The RBSP of a NAL unit of type `expected`: its payload after the header byte, without
+/// emulation prevention bytes. Any other type, or an empty unit, is refused as an invalid
+/// `what`.
+pub(crate) fn rbsp_of<'a>(
+    nal: &'a [u8],
+    expected: u8,
+    what: &'static str,
+) -> Result<Cow<'a, [u8]>> {
+    match nal_unit_type(nal) {
+        Some(t) if t == expected => Ok(remove_emulation_prevention(
+            nal.get(1..).unwrap_or_default(),
+        )),
+        Some(t) => Err(Error::config(
+            what,
+            format!("NAL unit type {t}, expected {expected}"),
+        )),
+        None => Err(Error::config(what, "empty NAL unit")),
+    }
 }
 
 /// The nal_ref_idc of a NAL unit; `None` when empty.

@@ -1,7 +1,7 @@
 //! Picture parameter set (H.264 7.3.2.2), as far as slice headers depend on it.
 
-use super::bits::{BitReader, remove_emulation_prevention};
-use super::nal::{NAL_PPS, nal_unit_type};
+use super::bits::BitReader;
+use super::nal::{NAL_PPS, rbsp_of};
 use crate::error::{Error, Result};
 
 const WHAT: &str = "PPS";
@@ -43,17 +43,7 @@ pub struct Pps {
 impl Pps {
     /// Parses a picture parameter set NAL unit (header byte included, type 8).
     pub fn parse(nal: &[u8]) -> Result<Pps> {
-        match nal_unit_type(nal) {
-            Some(NAL_PPS) => {}
-            Some(t) => {
-                return Err(Error::config(
-                    WHAT,
-                    format!("NAL unit type {t}, expected {NAL_PPS}"),
-                ));
-            }
-            None => return Err(Error::config(WHAT, "empty NAL unit")),
-        }
-        let rbsp = remove_emulation_prevention(nal.get(1..).unwrap_or_default());
+        let rbsp = rbsp_of(nal, NAL_PPS, WHAT)?;
         let r = &mut BitReader::new(&rbsp, WHAT);
         // Bounds below keep every narrowing cast lossless.
         let pic_parameter_set_id = r.ue_max(255, "pic_parameter_set_id")? as u8;

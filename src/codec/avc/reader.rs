@@ -7,12 +7,14 @@ use std::path::PathBuf;
 use bytes::Bytes;
 
 use super::annexb::{find_start_code, trim_trailing_zeros};
+use super::gop::OpenGopCheck;
 use super::nal::{
     NAL_AUD, NAL_IDR_SLICE, NAL_PPS, NAL_SEI, NAL_SLICE, NAL_SLICE_DPA, NAL_SLICE_DPC, NAL_SPS,
     nal_unit_type, push_length_prefixed4,
 };
 use super::poc::PocComputer;
 use super::pps::Pps;
+use super::sei::RecoveryPoint;
 use super::slice::SliceHeader;
 use super::sps::Sps;
 use crate::error::{Error, Result};
@@ -45,6 +47,14 @@ pub struct AccessUnit {
     pub sps: Option<Bytes>,
     /// The first PPS NAL unit in the access unit, if any.
     pub pps: Option<Bytes>,
+    /// Whether every slice of the primary picture is intra coded (I or SI).
+    pub is_intra: bool,
+    /// The recovery point SEI of the access unit, if it has one: the encoder marks the
+    /// picture as a random access point even when it is not an IDR picture.
+    pub recovery_point: Option<RecoveryPoint>,
+    /// Byte offset in the stream of the access unit's first NAL unit (after its start
+    /// code), for messages.
+    pub offset: usize,
 }
 
 /// Finds NAL units in a byte source with a bounded buffer.
@@ -152,6 +162,12 @@ struct Pending {
     last: Option<SliceHeader>,
     /// Whether a primary slice starting at macroblock 0 was seen.
     has_mb0: bool,
+    /// Whether a primary slice that is not intra coded was seen.
+    has_inter: bool,
+    /// The first recovery point SEI message.
+    recovery_point: Option<RecoveryPoint>,
+    /// Stream offset of the first NAL unit.
+    offset: Option<usize>,
     sps: Option<Bytes>,
     pps: Option<Bytes>,
 }
@@ -161,9 +177,13 @@ struct Pending {
 ///
 /// Parameter sets are kept in the access units (in band) and also exposed. Slices that
 /// come before the first SPS and PPS cannot be decoded and are skipped.
+///
+/// An open-GOP stream (GOPs started by recovery-point I pictures, no IDR picture after the
+/// first) is refused: Smooth fragments can only start at IDR pictures.
 pub struct AccessUnitReader<R> {
     scanner: NalScanner<R>,
     assembler: Assembler,
+    gop: OpenGopCheck,
 }
 
 /// Groups NAL units into access units.
@@ -197,6 +217,7 @@ impl<R: Read> AccessUnitReader<R> {
                 dropped: 0,
             },
             assembler: Assembler::default(),
+            gop: OpenGopCheck::default(),
         }
     }
 
@@ -212,7 +233,20 @@ impl<R: Read> AccessUnitReader<R> {
     }
 
     /// The next access unit in decoding order, or `None` at the end of the stream.
+    ///
+    /// Fails on an open GOP (see [`AccessUnitReader`]) at its second GOP start or at the
+    /// end of the stream, with a message naming its first GOP start.
     pub fn next_access_unit(&mut self) -> Result<Option<AccessUnit>> {
+        let au = self.read_access_unit()?;
+        match &au {
+            Some(au) => self.gop.check(au)?,
+            None => self.gop.finish()?,
+        }
+        Ok(au)
+    }
+
+    /// The next access unit, unchecked.
+    fn read_access_unit(&mut self) -> Result<Option<AccessUnit>> {
         while let Some((nal, offset)) = self.scanner.next_nal()? {
             if let Some(au) = self.assembler.push(nal, offset)? {
                 return Ok(Some(au));
@@ -242,6 +276,7 @@ impl Assembler {
                 let p = &mut self.pending;
                 if h.redundant_pic_cnt == 0 {
                     p.has_mb0 |= h.first_mb_in_slice == 0;
+                    p.has_inter |= !h.is_intra();
                     if p.first.is_none() {
                         p.first = Some(h.clone());
                     }
@@ -281,6 +316,11 @@ impl Assembler {
                 self.pending
                     .pps
                     .get_or_insert_with(|| Bytes::copy_from_slice(nal));
+            }
+            NAL_SEI if self.pending.recovery_point.is_none() => {
+                // SEI is supplemental: a damaged message must not stop a decodable stream,
+                // so it only counts as no recovery point.
+                self.pending.recovery_point = RecoveryPoint::from_sei(nal).ok().flatten();
             }
             _ => {}
         }
@@ -327,6 +367,7 @@ impl Assembler {
                 format!("access unit longer than {MAX_UNIT} bytes"),
             ));
         }
+        self.pending.offset.get_or_insert(offset);
         push_length_prefixed4(&mut self.pending.data, nal)
     }
 
@@ -354,6 +395,9 @@ impl Assembler {
             field_pic: first.field_pic,
             sps: p.sps,
             pps: p.pps,
+            is_intra: !p.has_inter,
+            recovery_point: p.recovery_point,
+            offset: p.offset.unwrap_or_default(),
         }))
     }
 }

@@ -49,6 +49,11 @@ pub struct SliceHeader {
 }
 
 impl SliceHeader {
+    /// Whether the slice is intra coded (I or SI): it references no other picture.
+    pub fn is_intra(&self) -> bool {
+        matches!(self.slice_type % 5, SLICE_I | SLICE_SI)
+    }
+
     /// Parses the header of a coded slice NAL unit (type 1 or 5, header byte included).
     ///
     /// `sps` and `pps` look parameter sets up by id; an unknown id is an error.

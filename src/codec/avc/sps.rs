@@ -1,7 +1,7 @@
 //! Sequence parameter set (H.264 7.3.2.1.1) and the VUI fields a packager needs (E.1.1).
 
-use super::bits::{BitReader, remove_emulation_prevention};
-use super::nal::{NAL_SPS, nal_unit_type};
+use super::bits::BitReader;
+use super::nal::{NAL_SPS, rbsp_of};
 use crate::error::{Error, Result};
 
 const WHAT: &str = "SPS";
@@ -31,6 +31,18 @@ const SAR_TABLE: [(u16, u16); 16] = [
 
 /// aspect_ratio_idc value announcing an explicit sar_width and sar_height.
 const EXTENDED_SAR: u8 = 255;
+
+/// The largest frame any level allows, in macroblocks: MaxFS of level 6.2 (Table A-1).
+/// Checked instead of the signalled level's own limit, which real streams often exceed.
+const MAX_FRAME_MBS: u64 = 139_264;
+
+/// The widest and tallest frame any level allows, in macroblocks: A.3.1 and A.3.2 bound
+/// each side by Sqrt(MaxFS × 8), 1055.5 at level 6.2.
+const MAX_FRAME_SIDE_MBS: u64 = 1055;
+
+/// The most frames a decoded picture buffer holds at any level (MaxDpbFrames, A.3.1),
+/// which bounds max_num_ref_frames, max_dec_frame_buffering and so the reorder depth.
+const MAX_DPB_FRAMES: u32 = 16;
 
 /// VUI timing information (E.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,17 +114,7 @@ impl Sps {
     /// Emulation prevention bytes are removed first; byte offsets in errors are counted
     /// in the unescaped payload after the header byte.
     pub fn parse(nal: &[u8]) -> Result<Sps> {
-        match nal_unit_type(nal) {
-            Some(NAL_SPS) => {}
-            Some(t) => {
-                return Err(Error::config(
-                    WHAT,
-                    format!("NAL unit type {t}, expected {NAL_SPS}"),
-                ));
-            }
-            None => return Err(Error::config(WHAT, "empty NAL unit")),
-        }
-        let rbsp = remove_emulation_prevention(nal.get(1..).unwrap_or_default());
+        let rbsp = rbsp_of(nal, NAL_SPS, WHAT)?;
         parse_rbsp(&mut BitReader::new(&rbsp, WHAT))
     }
 
@@ -196,11 +198,12 @@ fn parse_rbsp(r: &mut BitReader<'_>) -> Result<Sps> {
         }
         _ => {}
     }
-    let max_num_ref_frames = r.ue()?;
+    let max_num_ref_frames = r.ue_max(MAX_DPB_FRAMES, "max_num_ref_frames")?;
     let _gaps_in_frame_num_value_allowed = r.bit()?;
     let width_mbs = u64::from(r.ue()?) + 1;
     let height_map_units = u64::from(r.ue()?) + 1;
     let frame_mbs_only = r.bit()?;
+    check_frame_size(width_mbs, height_map_units, frame_mbs_only)?;
     let mb_adaptive_frame_field = !frame_mbs_only && r.bit()?;
     let _direct_8x8_inference = r.bit()?;
     let mut crop = [0u64; 4];
@@ -271,6 +274,56 @@ fn parse_rbsp(r: &mut BitReader<'_>) -> Result<Sps> {
         parse_vui(r, &mut sps)?;
     }
     Ok(sps)
+}
+
+/// Refuses a frame larger than any level allows (A.3.1, A.3.2): more than
+/// [`MAX_FRAME_SIDE_MBS`] macroblocks a side or [`MAX_FRAME_MBS`] in all. Nothing can
+/// decode such a stream, and its size would go into the manifest as it is.
+fn check_frame_size(width_mbs: u64, height_map_units: u64, frame_mbs_only: bool) -> Result<()> {
+    let height_mbs = height_map_units * if frame_mbs_only { 1 } else { 2 };
+    let side = |field: &str, value: u64, mbs: u64, dimension: &str| {
+        Error::config(
+            WHAT,
+            format!(
+                "{field} is {value} (a frame {mbs} macroblocks, {} pixels, {dimension}), above \
+                 {MAX_FRAME_SIDE_MBS} macroblocks, the most any H.264 level allows \
+                 (Sqrt(8 × MaxFS), MaxFS {MAX_FRAME_MBS} at level 6.2)",
+                mbs * 16
+            ),
+        )
+    };
+    if width_mbs > MAX_FRAME_SIDE_MBS {
+        return Err(side(
+            "pic_width_in_mbs_minus1",
+            width_mbs - 1,
+            width_mbs,
+            "wide",
+        ));
+    }
+    if height_mbs > MAX_FRAME_SIDE_MBS {
+        return Err(side(
+            "pic_height_in_map_units_minus1",
+            height_map_units - 1,
+            height_mbs,
+            "high",
+        ));
+    }
+    let frame_mbs = width_mbs * height_mbs;
+    if frame_mbs > MAX_FRAME_MBS {
+        return Err(Error::config(
+            WHAT,
+            format!(
+                "pic_width_in_mbs_minus1 {} and pic_height_in_map_units_minus1 {} give a frame of \
+                 {width_mbs}×{height_mbs} = {frame_mbs} macroblocks ({}×{} pixels), above \
+                 {MAX_FRAME_MBS}, the most any H.264 level allows (MaxFS of level 6.2)",
+                width_mbs - 1,
+                height_map_units - 1,
+                width_mbs * 16,
+                height_mbs * 16
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads ue(v) bounded by `max` (at most 255).
@@ -360,10 +413,28 @@ fn parse_vui(r: &mut BitReader<'_>, sps: &mut Sps) -> Result<()> {
         let _max_bits_per_mb_denom = r.ue()?;
         let _log2_max_mv_length_horizontal = r.ue()?;
         let _log2_max_mv_length_vertical = r.ue()?;
-        sps.max_num_reorder_frames = Some(r.ue()?);
-        sps.max_dec_frame_buffering = Some(r.ue()?);
+        let (reorder, buffering) = read_reorder_limits(r)?;
+        sps.max_num_reorder_frames = Some(reorder);
+        sps.max_dec_frame_buffering = Some(buffering);
     }
     Ok(())
+}
+
+/// Reads max_num_reorder_frames and max_dec_frame_buffering (E.2.1), which the reorder
+/// depth of presentation times comes from: the buffer holds at most 16 frames, and no more
+/// of them can wait for reordering than the buffer holds.
+fn read_reorder_limits(r: &mut BitReader<'_>) -> Result<(u32, u32)> {
+    let reorder = r.ue_max(MAX_DPB_FRAMES, "max_num_reorder_frames")?;
+    let buffering = r.ue_max(MAX_DPB_FRAMES, "max_dec_frame_buffering")?;
+    if reorder > buffering {
+        return Err(Error::config(
+            WHAT,
+            format!(
+                "max_num_reorder_frames is {reorder}, above max_dec_frame_buffering {buffering}"
+            ),
+        ));
+    }
+    Ok((reorder, buffering))
 }
 
 /// Skips hrd_parameters() (E.1.2).
@@ -378,4 +449,266 @@ fn skip_hrd_parameters(r: &mut BitReader<'_>) -> Result<()> {
     }
     // Four delay and offset lengths of 5 bits each.
     r.skip(20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::avc::tests::BitWriter;
+
+    /// The SPS fields the rules look at; the rest is fixed (no cropping, no timing).
+    struct Fields {
+        /// 100 (High) writes chroma_format_idc and bit depths, 66 (Baseline) does not.
+        profile_idc: u8,
+        seq_parameter_set_id: u32,
+        chroma_format_idc: u32,
+        bit_depth_luma_minus8: u32,
+        log2_max_frame_num_minus4: u32,
+        pic_order_cnt_type: u32,
+        log2_max_pic_order_cnt_lsb_minus4: u32,
+        max_num_ref_frames: u32,
+        pic_width_in_mbs_minus1: u32,
+        pic_height_in_map_units_minus1: u32,
+        frame_mbs_only: bool,
+        frame_crop_bottom_offset: u32,
+        /// VUI (max_num_reorder_frames, max_dec_frame_buffering); None: no VUI.
+        reorder: Option<(u32, u32)>,
+    }
+
+    impl Default for Fields {
+        /// A valid High profile 160×96 SPS.
+        fn default() -> Self {
+            Fields {
+                profile_idc: 100,
+                seq_parameter_set_id: 0,
+                chroma_format_idc: 1,
+                bit_depth_luma_minus8: 0,
+                log2_max_frame_num_minus4: 0,
+                pic_order_cnt_type: 0,
+                log2_max_pic_order_cnt_lsb_minus4: 2,
+                max_num_ref_frames: 3,
+                pic_width_in_mbs_minus1: 9,
+                pic_height_in_map_units_minus1: 5,
+                frame_mbs_only: true,
+                frame_crop_bottom_offset: 0,
+                reorder: Some((2, 3)),
+            }
+        }
+    }
+
+    impl Fields {
+        /// The SPS NAL unit.
+        fn nal(&self) -> Vec<u8> {
+            let mut w = BitWriter::default();
+            w.bits(u32::from(self.profile_idc), 8)
+                .bits(0, 8)
+                .bits(30, 8);
+            w.ue(self.seq_parameter_set_id);
+            if self.profile_idc == 100 {
+                w.ue(self.chroma_format_idc);
+                if self.chroma_format_idc == 3 {
+                    w.bit(false);
+                }
+                w.ue(self.bit_depth_luma_minus8).ue(0);
+                w.bit(false).bit(false); // qpprime_y_zero_transform_bypass, scaling matrix
+            }
+            w.ue(self.log2_max_frame_num_minus4)
+                .ue(self.pic_order_cnt_type);
+            if self.pic_order_cnt_type == 0 {
+                w.ue(self.log2_max_pic_order_cnt_lsb_minus4);
+            }
+            w.ue(self.max_num_ref_frames).bit(false);
+            w.ue(self.pic_width_in_mbs_minus1)
+                .ue(self.pic_height_in_map_units_minus1);
+            w.bit(self.frame_mbs_only);
+            if !self.frame_mbs_only {
+                w.bit(false); // mb_adaptive_frame_field
+            }
+            w.bit(true); // direct_8x8_inference
+            if self.frame_crop_bottom_offset > 0 {
+                w.bit(true)
+                    .ue(0)
+                    .ue(0)
+                    .ue(0)
+                    .ue(self.frame_crop_bottom_offset);
+            } else {
+                w.bit(false);
+            }
+            match self.reorder {
+                None => {
+                    w.bit(false);
+                }
+                Some((reorder, buffering)) => {
+                    // Only bitstream_restriction: aspect ratio, overscan, video signal,
+                    // chroma location, timing, both HRDs and pic_struct are absent.
+                    w.bit(true).bits(0, 8).bit(true);
+                    w.bit(true)
+                        .ue(2)
+                        .ue(1)
+                        .ue(16)
+                        .ue(16)
+                        .ue(reorder)
+                        .ue(buffering);
+                }
+            }
+            w.nal(0x67)
+        }
+
+        /// The error the SPS is refused with.
+        fn error(&self) -> String {
+            match Sps::parse(&self.nal()) {
+                Ok(sps) => panic!("accepted: {sps:?}"),
+                Err(e) => e.to_string(),
+            }
+        }
+    }
+
+    #[test]
+    fn valid_fields_parse() {
+        let sps = Sps::parse(&Fields::default().nal()).unwrap();
+        assert_eq!(
+            (sps.width, sps.height, sps.max_num_ref_frames),
+            (160, 96, 3)
+        );
+        assert_eq!(sps.max_num_reorder_frames, Some(2));
+        assert_eq!(sps.max_dec_frame_buffering, Some(3));
+        // The limits themselves are allowed: 16 reference frames, 8K (512×270 macroblocks)
+        // on a level 3.0 stream, and a 1055×132-macroblock strip.
+        for (width, height) in [(511, 269), (1054, 131)] {
+            let sps = Sps::parse(
+                &Fields {
+                    max_num_ref_frames: 16,
+                    pic_width_in_mbs_minus1: width,
+                    pic_height_in_map_units_minus1: height,
+                    reorder: Some((16, 16)),
+                    ..Fields::default()
+                }
+                .nal(),
+            )
+            .unwrap();
+            assert_eq!(sps.width, (width + 1) * 16);
+        }
+    }
+
+    #[test]
+    fn max_num_ref_frames_above_16_is_refused() {
+        for (refs, text) in [
+            (17, "max_num_ref_frames is 17, above 16"),
+            (1 << 31, "max_num_ref_frames is 2147483648, above 16"),
+        ] {
+            let err = Fields {
+                max_num_ref_frames: refs,
+                ..Fields::default()
+            }
+            .error();
+            assert!(err.contains(text), "{err}");
+        }
+    }
+
+    #[test]
+    fn frame_wider_than_any_level_is_refused() {
+        // MaxWidth="1600016" in a manifest.
+        let err = Fields {
+            pic_width_in_mbs_minus1: 100_000,
+            ..Fields::default()
+        }
+        .error();
+        assert_eq!(
+            err,
+            "invalid SPS: pic_width_in_mbs_minus1 is 100000 (a frame 100001 macroblocks, \
+             1600016 pixels, wide), above 1055 macroblocks, the most any H.264 level allows \
+             (Sqrt(8 × MaxFS), MaxFS 139264 at level 6.2)"
+        );
+    }
+
+    #[test]
+    fn frame_higher_than_any_level_is_refused() {
+        // Field coding doubles the map units: 528 of them are 1056 macroblock rows.
+        let err = Fields {
+            pic_height_in_map_units_minus1: 527,
+            frame_mbs_only: false,
+            ..Fields::default()
+        }
+        .error();
+        assert!(
+            err.contains("pic_height_in_map_units_minus1 is 527 (a frame 1056 macroblocks, 16896 pixels, high), above 1055 macroblocks"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn frame_larger_than_max_fs_is_refused() {
+        let err = Fields {
+            pic_width_in_mbs_minus1: 1000,
+            pic_height_in_map_units_minus1: 1000,
+            ..Fields::default()
+        }
+        .error();
+        assert!(
+            err.contains("1001×1001 = 1002001 macroblocks (16016×16016 pixels), above 139264"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reorder_limits_are_checked() {
+        for (reorder, text) in [
+            ((17, 17), "max_num_reorder_frames is 17, above 16"),
+            ((0, 17), "max_dec_frame_buffering is 17, above 16"),
+            (
+                (4, 3),
+                "max_num_reorder_frames is 4, above max_dec_frame_buffering 3",
+            ),
+        ] {
+            let err = Fields {
+                reorder: Some(reorder),
+                ..Fields::default()
+            }
+            .error();
+            assert!(err.contains(text), "{err}");
+        }
+    }
+
+    #[test]
+    fn other_fields_outside_their_range_are_refused() {
+        /// Makes one field of a valid SPS invalid.
+        type Change = fn(&mut Fields);
+        let cases: [(Change, &str); 7] = [
+            (
+                |f| f.seq_parameter_set_id = 32,
+                "seq_parameter_set_id is 32, above 31",
+            ),
+            (
+                |f| f.chroma_format_idc = 4,
+                "chroma_format_idc is 4, above 3",
+            ),
+            (
+                |f| f.bit_depth_luma_minus8 = 7,
+                "bit_depth_luma_minus8 is 7, above 6",
+            ),
+            (
+                |f| f.log2_max_frame_num_minus4 = 13,
+                "log2_max_frame_num_minus4 is 13, above 12",
+            ),
+            (
+                |f| f.pic_order_cnt_type = 3,
+                "pic_order_cnt_type is 3, above 2",
+            ),
+            (
+                |f| f.log2_max_pic_order_cnt_lsb_minus4 = 13,
+                "log2_max_pic_order_cnt_lsb_minus4 is 13, above 12",
+            ),
+            // 96 rows less 48 × 2.
+            (
+                |f| f.frame_crop_bottom_offset = 48,
+                "cropping 0+48 (units of 2) leaves no height of 96",
+            ),
+        ];
+        for (change, text) in cases {
+            let mut fields = Fields::default();
+            change(&mut fields);
+            let err = fields.error();
+            assert!(err.contains(text), "{err}");
+        }
+    }
 }

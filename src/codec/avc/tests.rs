@@ -28,6 +28,13 @@ const INTERLACED: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/data/avc/interlaced.h264"
 ));
+/// x264 `open-gop=1:keyint=5:min-keyint=5:scenecut=0:bframes=2`, 15 frames of 64×64:
+/// an IDR picture, then recovery-point I pictures (pictures 4 and 8 in decode order) and
+/// no other IDR picture.
+const OPEN_GOP: &[u8] = include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/avc/open_gop.h264"
+));
 
 /// A reference stream: its bytes, what ffprobe says about it, and the decode indices of
 /// its frames in presentation order (the coded_picture_number column of
@@ -210,6 +217,55 @@ fn parses_reference_streams() {
 }
 
 #[test]
+fn access_units_tell_intra_pictures_recovery_points_and_offsets() {
+    for r in &REFERENCES {
+        let aus = read_all(r.data).unwrap();
+        for au in &aus {
+            assert_eq!(&r.data[au.offset - 3..au.offset], [0, 0, 1]);
+            assert!(au.is_intra || !au.is_idr);
+            assert_eq!(au.recovery_point, None);
+        }
+        assert!(aus.windows(2).all(|w| w[0].offset < w[1].offset));
+    }
+}
+
+/// Reads `source` to its first error; the access units before it and the error.
+fn read_to_error(source: impl Read) -> (Vec<AccessUnit>, String) {
+    let mut reader = AccessUnitReader::new(source);
+    let mut aus = Vec::new();
+    loop {
+        match reader.next_access_unit() {
+            Ok(Some(au)) => aus.push(au),
+            Ok(None) => panic!("read to the end without an error"),
+            Err(e) => return (aus, e.to_string()),
+        }
+    }
+}
+
+#[test]
+fn open_gop_stream_is_refused_at_its_second_gop_start() {
+    let (aus, err) = read_to_error(OPEN_GOP);
+    let trickled = read_to_error(Trickle {
+        data: OPEN_GOP,
+        step: 7,
+    });
+    assert_eq!((&aus, &err), (&trickled.0, &trickled.1));
+    assert_eq!(aus.len(), 8);
+    let starts: Vec<usize> = (0..aus.len())
+        .filter(|&i| aus[i].is_intra && aus[i].recovery_point.is_some())
+        .collect();
+    assert_eq!(starts, [4]);
+    assert!(aus[0].is_idr && aus.iter().skip(1).all(|au| !au.is_idr));
+    assert!(
+        err.contains(&format!(
+            "open GOP: the picture at byte {} (picture 4 in decode order) starts a GOP",
+            aus[4].offset
+        )) && err.contains("up to picture 8"),
+        "{err}"
+    );
+}
+
+#[test]
 fn reference_parameter_details() {
     let crop = AvcDecoderConfig::from_access_unit(CROP_SAR, NalFormat::AnnexB)
         .unwrap()
@@ -264,15 +320,15 @@ fn avcc_matches_ffmpeg() {
     assert!(AvcDecoderConfig::parse(&ffmpeg[..31]).is_err());
 }
 
-/// Writes RBSP bits for hand-built parameter sets.
+/// Writes RBSP bits for hand-built parameter sets (here and in the other modules' tests).
 #[derive(Default)]
-struct BitWriter {
+pub(super) struct BitWriter {
     bytes: Vec<u8>,
     bits: usize,
 }
 
 impl BitWriter {
-    fn bit(&mut self, b: bool) -> &mut Self {
+    pub(super) fn bit(&mut self, b: bool) -> &mut Self {
         if self.bits.is_multiple_of(8) {
             self.bytes.push(0);
         }
@@ -283,20 +339,20 @@ impl BitWriter {
         self
     }
 
-    fn bits(&mut self, v: u32, n: u32) -> &mut Self {
+    pub(super) fn bits(&mut self, v: u32, n: u32) -> &mut Self {
         for i in (0..n).rev() {
             self.bit((v >> i) & 1 == 1);
         }
         self
     }
 
-    fn ue(&mut self, v: u32) -> &mut Self {
+    pub(super) fn ue(&mut self, v: u32) -> &mut Self {
         let v = u64::from(v) + 1;
         let len = 64 - v.leading_zeros();
         self.bits(0, len - 1).bits(v as u32, len)
     }
 
-    fn se(&mut self, v: i32) -> &mut Self {
+    pub(super) fn se(&mut self, v: i32) -> &mut Self {
         self.ue(if v > 0 {
             2 * v as u32 - 1
         } else {
@@ -305,7 +361,7 @@ impl BitWriter {
     }
 
     /// Adds rbsp_trailing_bits and the NAL header byte.
-    fn nal(&mut self, header: u8) -> Vec<u8> {
+    pub(super) fn nal(&mut self, header: u8) -> Vec<u8> {
         self.bit(true);
         let mut out = vec![header];
         out.extend_from_slice(&self.bytes);
