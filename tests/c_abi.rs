@@ -659,7 +659,8 @@ fn bad_input_through_the_abi_returns_errors_with_messages() {
     }
     let work = tempfile::tempdir().expect("temp dir");
     let exe = build("bad_input.c", Link::Static, work.path());
-    let stdout = run_example(&exe, &[work.path()], false);
+    // A presentation owns its directory: give the finished writer a new one.
+    let stdout = run_example(&exe, &[&work.path().join("finished")], false);
     assert!(stdout.contains("bad-input cases ok"), "{stdout}");
 }
 
@@ -742,7 +743,8 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     let (_, dumps) = dumps();
     let work = tempfile::tempdir().expect("temp dir");
     let bad = build("bad_input.c", Link::Shared, work.path());
-    assert!(run_example(&bad, &[work.path()], true).contains("bad-input cases ok"));
+    let finished = work.path().join("finished");
+    assert!(run_example(&bad, &[&finished], true).contains("bad-input cases ok"));
     // One video and the audio keep the run short; every code path is the same.
     let vod = build("vod.c", Link::Shared, work.path());
     let out = work.path().join("vod");

@@ -171,7 +171,10 @@ fn recovery_cuts_bit_rates_to_their_common_fragments_and_drops_a_torn_tail() {
     }
     // A write cut short by the kill: half a moof header after the last fragment.
     let staged = partial.join(".ssf-stream-1.isma");
-    let mut tail = std::fs::OpenOptions::new().append(true).open(&staged).unwrap();
+    let mut tail = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&staged)
+        .unwrap();
     std::io::Write::write_all(&mut tail, &[0, 0, 1, 0, b'm', b'o']).unwrap();
     drop(tail);
 

@@ -770,7 +770,9 @@ fn compat_live_mode_gives_the_live_header_and_end_of_stream_index() {
     let (hr, header) = m.header(&[a]);
     assert_eq!(hr, S_OK, "{}", last_error(m.0));
     // A measured bit rate (dwBitrate 0) waits for the stream's first fragment.
-    let mut measured = info(SSF_STREAM_AUDIO, &wave, &wide("measured.isma"));
+    // The name outlives the call that reads it.
+    let measured_name = wide("measured.isma");
+    let mut measured = info(SSF_STREAM_AUDIO, &wave, &measured_name);
     measured.dwBitrate = 0;
     let b = m.add(&measured).unwrap();
     assert_eq!(m.header(&[b]).0, E_FAIL, "no fragment output yet");
