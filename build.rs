@@ -19,8 +19,13 @@ const NATIVE_INTRO: &str = "/*
  * Conventions: every call returns an ssf_status (SSF_STATUS_OK = 0); inputs are
  * borrowed (pointer, length) pairs read during the call; outputs are written only on
  * success, and ssf_output bytes belong to the handle and stay valid until the next call
- * on it; *_free(NULL) is a no-op; a handle must not be used by two threads at once; a
- * failure's message is in ssf_*_last_error(handle) and ssf_last_error().
+ * on it; *_free(NULL) is a no-op; a failure's message is in ssf_*_last_error(handle)
+ * and ssf_last_error().
+ *
+ * Threads: a handle may move between threads, but calls on it must not overlap. A call
+ * that finds a handle it is given in use by another thread returns SSF_STATUS_BUSY and
+ * does nothing (calls that only read a handle, passed const, may overlap each other);
+ * *_free on a handle in use frees nothing and says so in ssf_last_error().
  *
  *   ssf_vod_writer *w; ssf_stream_config *c; uint32_t v;
  *   ssf_vod_writer_create(\"out\", \"movie\", NULL, &w);
@@ -44,6 +49,8 @@ const COMPAT_INTRO: &str = "/*
  * code unit: char16_t in C++, uint16_t in C, so wide strings are written u\"...\").
  * SSF_BUFFER bytes belong to the muxer handle and stay valid until the next call on it.
  * SSFMuxGetLastErrorMessage (an extension) gives the message of the last failure.
+ * A call on a handle in use by another thread returns E_UNEXPECTED and does nothing
+ * (SSFMuxDestroy included: destroy it again once the other call returned).
  */";
 
 fn config(

@@ -1,5 +1,6 @@
 /*
- * bad_input.c [DIR]: misuse of both C APIs (with DIR, also of a finished VOD writer there). Every case must return its error code and leave a
+ * bad_input.c [DIR]: misuse of both C APIs (with DIR, a new or empty directory, also of a
+ * finished VOD writer there). Every case must return its error code and leave a
  * message, never crash; run under valgrind by tests/c_abi.rs, so any invalid read or
  * leak behind an error path is caught too.
  */

@@ -5,8 +5,13 @@
  * Conventions: every call returns an ssf_status (SSF_STATUS_OK = 0); inputs are
  * borrowed (pointer, length) pairs read during the call; outputs are written only on
  * success, and ssf_output bytes belong to the handle and stay valid until the next call
- * on it; *_free(NULL) is a no-op; a handle must not be used by two threads at once; a
- * failure's message is in ssf_*_last_error(handle) and ssf_last_error().
+ * on it; *_free(NULL) is a no-op; a failure's message is in ssf_*_last_error(handle)
+ * and ssf_last_error().
+ *
+ * Threads: a handle may move between threads, but calls on it must not overlap. A call
+ * that finds a handle it is given in use by another thread returns SSF_STATUS_BUSY and
+ * does nothing (calls that only read a handle, passed const, may overlap each other);
+ * *_free on a handle in use frees nothing and says so in ssf_last_error().
  *
  *   ssf_vod_writer *w; ssf_stream_config *c; uint32_t v;
  *   ssf_vod_writer_create("out", "movie", NULL, &w);
@@ -116,6 +121,12 @@ enum ssf_status
    */
   SSF_STATUS_LIVE_SETUP = 14,
   /*
+   The handle is in use by a call on another thread. Nothing was done: calls on one
+   handle must not overlap, and the library refuses the second one instead of letting
+   two threads change the same memory.
+   */
+  SSF_STATUS_BUSY = 15,
+  /*
    The library hit an internal bug; the handle should be freed and not used again.
    */
   SSF_STATUS_PANIC = 100,
@@ -171,44 +182,51 @@ typedef uint32_t ssf_live_state;
 
 /*
  Options of a live publisher (Rust `LiveOptions`). Create with `ssf_live_options_new`,
- free with `ssf_live_options_free`; connect copies it. Not safe for concurrent use.
+ free with `ssf_live_options_free`; connect copies it. Calls on one handle must not
+ overlap: one that does gets `SSF_STATUS_BUSY`.
  */
 typedef struct ssf_live_options ssf_live_options;
 
 /*
  A live publisher (Rust `LivePublisher`): pushes each stream to every publishing point
- over its own long HTTP POST. Not safe for concurrent use.
+ over its own long HTTP POST. Calls on one handle must not
+ overlap: one that does gets `SSF_STATUS_BUSY`.
  */
 typedef struct ssf_live_publisher ssf_live_publisher;
 
 /*
  The sans-IO muxer (Rust `Muxer`): samples in; header, fragments, index and manifests
- out as bytes the caller writes. Not safe for concurrent use.
+ out as bytes the caller writes. Calls on one handle must not
+ overlap: one that does gets `SSF_STATUS_BUSY`.
  */
 typedef struct ssf_muxer ssf_muxer;
 
 /*
  Muxer-wide options (Rust `Options`). Create with `ssf_options_new`, free with
- `ssf_options_free`. Not safe for concurrent use.
+ `ssf_options_free`. Calls on one handle must not
+ overlap: one that does gets `SSF_STATUS_BUSY`.
  */
 typedef struct ssf_options ssf_options;
 
 /*
  PlayReady encryption settings (Rust `Protection`); holds the content key, which is
- wiped from memory when the handle is freed. Not safe for concurrent use.
+ wiped from memory when the handle is freed. Calls on one handle must not
+ overlap: one that does gets `SSF_STATUS_BUSY`.
  */
 typedef struct ssf_protection ssf_protection;
 
 /*
  One stream's description (Rust `StreamConfig`), made by one of the
  `ssf_stream_config_*` constructors and adjusted with the `ssf_stream_config_set_*`
- calls. Adding it to a muxer copies it. Not safe for concurrent use.
+ calls. Adding it to a muxer copies it. Calls on one handle must not
+ overlap: one that does gets `SSF_STATUS_BUSY`.
  */
 typedef struct ssf_stream_config ssf_stream_config;
 
 /*
  A writer of a whole on-demand presentation into a directory (Rust `VodWriter`):
- `.ismv`/`.isma` per stream, `.ism` and `.ismc`. Not safe for concurrent use.
+ `.ismv`/`.isma` per stream, `.ism` and `.ismc`. Calls on one handle must not
+ overlap: one that does gets `SSF_STATUS_BUSY`.
  */
 typedef struct ssf_vod_writer ssf_vod_writer;
 
@@ -465,7 +483,9 @@ ssf_status ssf_options_new(struct ssf_options **out);
 /*
  Frees options made by `ssf_options_new`; NULL is a no-op.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+ so): free it again once that call returned.
 
  # Safety
  `options` is NULL or a live handle, not used after this call.
@@ -476,7 +496,8 @@ void ssf_options_free(struct ssf_options *options);
  Sets the target fragment duration in seconds (automatic fragmenting cuts at the first
  keyframe at or after each multiple of it).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -487,7 +508,8 @@ ssf_status ssf_options_set_fragment_seconds(struct ssf_options *options, double 
  Switches to caller-driven fragmenting: fragments close only on `ssf_muxer_flush`,
  `ssf_muxer_flush_at` or `ssf_vod_writer_flush`.
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -498,7 +520,8 @@ ssf_status ssf_options_set_manual(struct ssf_options *options);
  Lists an `f` element per QualityLevel in every `c` of the client manifest (the SDK's
  FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST); off by default.
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -509,7 +532,8 @@ ssf_status ssf_options_set_fragment_elements(struct ssf_options *options, bool o
  Encrypts every audio and video stream with `protection` (copied; the caller still
  frees its handle).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` and `protection` are NULL or live handles.
@@ -545,7 +569,8 @@ ssf_status ssf_protection_from_key_seed(const uint8_t *kid,
 /*
  Sets the license acquisition URL (`LA_URL` of the PlayReady header).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
@@ -555,7 +580,8 @@ ssf_status ssf_protection_set_la_url(struct ssf_protection *protection, const ch
 /*
  Sets the license UI URL (`LUI_URL` of the PlayReady header).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
@@ -565,7 +591,8 @@ ssf_status ssf_protection_set_lui_url(struct ssf_protection *protection, const c
 /*
  Sets the first 8-byte IV (stream n starts at `iv + (n << 48)`); random otherwise.
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `protection` is NULL or a live handle.
@@ -575,7 +602,9 @@ ssf_status ssf_protection_set_first_iv(struct ssf_protection *protection, uint64
 /*
  Frees protection settings and wipes the key; NULL is a no-op.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+ so): free it again once that call returned.
 
  # Safety
  `protection` is NULL or a live handle, not used after this call.
@@ -636,7 +665,8 @@ ssf_status ssf_stream_config_aac(const uint8_t *asc,
 /*
  Sets the average bit rate in bits per second (0: measured from the samples).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `config` is NULL or a live handle.
@@ -647,7 +677,8 @@ ssf_status ssf_stream_config_set_bitrate(struct ssf_stream_config *config,
 /*
  Sets the ticks per second of this stream's sample times (default 10 000 000).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `config` is NULL or a live handle.
@@ -658,7 +689,8 @@ ssf_status ssf_stream_config_set_timescale(struct ssf_stream_config *config,
 /*
  Sets the ISO 639-2 language code, e.g. "eng".
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `config` is NULL or a live handle; `language` NULL or a NUL-terminated string.
@@ -668,7 +700,8 @@ ssf_status ssf_stream_config_set_language(struct ssf_stream_config *config, cons
 /*
  Sets the StreamIndex name in the manifests (default "video" / "audio").
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
@@ -678,7 +711,8 @@ ssf_status ssf_stream_config_set_track_name(struct ssf_stream_config *config, co
 /*
  Sets the file name the server manifest points at (and the VOD writer writes).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
@@ -689,7 +723,9 @@ ssf_status ssf_stream_config_set_source_file_name(struct ssf_stream_config *conf
 /*
  Frees a stream description; NULL is a no-op.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+ so): free it again once that call returned.
 
  # Safety
  `config` is NULL or a live handle, not used after this call.
@@ -700,7 +736,9 @@ void ssf_stream_config_free(struct ssf_stream_config *config);
  Creates a muxer with `options` (copied; NULL for the defaults) in `*out`. Free with
  `ssf_muxer_free`.
 
- Thread safety: safe from any thread (it creates a new handle or reads static data).
+ Thread safety: safe from any thread (it creates a new handle); `options` may be read
+ by other calls at the same time, but one being changed by another thread makes this
+ call return `SSF_STATUS_BUSY`.
 
  # Safety
  `options` is NULL or a live handle; `out` is valid for writing a pointer.
@@ -710,7 +748,9 @@ ssf_status ssf_muxer_new(const struct ssf_options *options, struct ssf_muxer **o
 /*
  Frees a muxer and every output it handed out; NULL is a no-op.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+ so): free it again once that call returned.
 
  # Safety
  `muxer` is NULL or a live handle, not used after this call.
@@ -721,7 +761,8 @@ void ssf_muxer_free(struct ssf_muxer *muxer);
  The message of the muxer's last failed call ("" if none). Owned by the muxer; valid
  until the next call on it.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: may overlap other calls that only read the muxer; while another
+ thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
 
  # Safety
  `muxer` is NULL or a live handle.
@@ -731,7 +772,8 @@ const char *ssf_muxer_last_error(const struct ssf_muxer *muxer);
 /*
  Adds a stream (copying `config`) and writes its number (0, 1, …) to `*out_stream`.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `muxer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -744,7 +786,8 @@ ssf_status ssf_muxer_add_stream(struct ssf_muxer *muxer,
  Adds a sample to `stream`. When it closes a fragment (automatic fragmenting),
  `*out_fragment` receives the fragment (moof + mdat); otherwise its `len` is 0.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `muxer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`;
@@ -759,7 +802,8 @@ ssf_status ssf_muxer_push(struct ssf_muxer *muxer,
  Closes `stream`'s open fragment now; `*out_fragment` receives it (`len` 0 when no
  sample was pending).
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
@@ -772,7 +816,8 @@ ssf_status ssf_muxer_flush(struct ssf_muxer *muxer,
  Closes `stream`'s open fragment so that it ends at `end_time` (stream timescale): the
  last sample lasts until then.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
@@ -786,7 +831,8 @@ ssf_status ssf_muxer_flush_at(struct ssf_muxer *muxer,
  `ftyp` + `moov` for a file holding `streams`. Its size never changes, so it can be
  written first and overwritten in place at the end.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `muxer` is NULL or a live handle; `streams` points to `count` stream numbers;
@@ -800,7 +846,8 @@ ssf_status ssf_muxer_header(struct ssf_muxer *muxer,
 /*
  The `mfra` index of `streams`' fragments so far.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  As `ssf_muxer_header`.
@@ -813,7 +860,8 @@ ssf_status ssf_muxer_index(struct ssf_muxer *muxer,
 /*
  The client manifest (`.ismc`, UTF-8 XML, not NUL-terminated).
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `muxer` is NULL or a live handle; `out` NULL or writable.
@@ -824,7 +872,8 @@ ssf_status ssf_muxer_client_manifest(struct ssf_muxer *muxer, struct ssf_output 
  The server manifest (`.ism`, UTF-8 XML, not NUL-terminated) pointing at the client
  manifest `client_manifest_path` (relative to the `.ism`).
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `muxer` is NULL or a live handle; `client_manifest_path` NULL or a NUL-terminated
@@ -838,7 +887,9 @@ ssf_status ssf_muxer_server_manifest(struct ssf_muxer *muxer,
  Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
  with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
 
- Thread safety: safe from any thread (it creates a new handle or reads static data).
+ Thread safety: safe from any thread (it creates a new handle); `options` may be read
+ by other calls at the same time, but one being changed by another thread makes this
+ call return `SSF_STATUS_BUSY`.
 
  # Safety
  `dir` and `name` are NULL or NUL-terminated UTF-8; `options` NULL or a live handle;
@@ -853,7 +904,9 @@ ssf_status ssf_vod_writer_create(const char *dir,
  Frees a VOD writer; NULL is a no-op. Files of a writer that was not finished stay
  incomplete.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+ so): free it again once that call returned.
 
  # Safety
  `writer` is NULL or a live handle, not used after this call.
@@ -864,7 +917,8 @@ void ssf_vod_writer_free(struct ssf_vod_writer *writer);
  The message of the writer's last failed call ("" if none). Owned by the writer; valid
  until the next call on it.
 
- Thread safety: must not run at the same time as another call on the same writer.
+ Thread safety: may overlap other calls that only read the writer; while another
+ thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
 
  # Safety
  `writer` is NULL or a live handle.
@@ -874,7 +928,8 @@ const char *ssf_vod_writer_last_error(const struct ssf_vod_writer *writer);
 /*
  Adds a stream (copying `config`) and writes its number to `*out_stream`.
 
- Thread safety: must not run at the same time as another call on the same writer.
+ Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `writer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -886,7 +941,8 @@ ssf_status ssf_vod_writer_add_stream(struct ssf_vod_writer *writer,
 /*
  Adds a sample to `stream`; finished fragments are appended to the stream's file.
 
- Thread safety: must not run at the same time as another call on the same writer.
+ Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `writer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
@@ -898,7 +954,8 @@ ssf_status ssf_vod_writer_push(struct ssf_vod_writer *writer,
 /*
  Closes `stream`'s open fragment now and appends it to the stream's file.
 
- Thread safety: must not run at the same time as another call on the same writer.
+ Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `writer` is NULL or a live handle.
@@ -910,7 +967,8 @@ ssf_status ssf_vod_writer_flush(struct ssf_vod_writer *writer, uint32_t stream);
  headers and both manifests. The handle then only accepts `ssf_vod_writer_free` and
  `ssf_vod_writer_last_error` (other calls return `SSF_STATUS_INVALID_STATE`).
 
- Thread safety: must not run at the same time as another call on the same writer.
+ Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `writer` is NULL or a live handle.
@@ -934,7 +992,9 @@ ssf_status ssf_live_options_new(struct ssf_live_options **out);
 /*
  Frees live options; NULL is a no-op. Publishers connected with them keep their copy.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+ so): free it again once that call returned.
 
  # Safety
  `options` is NULL or a live handle, not used after this call.
@@ -946,7 +1006,8 @@ void ssf_live_options_free(struct ssf_live_options *options);
  answer (default on). Turn it off for receivers that take a single request
  (`ffmpeg -listen 1`).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -957,7 +1018,8 @@ ssf_status ssf_live_options_set_probe(struct ssf_live_options *options, bool on)
  Sets the `Events(<id>)` URL segment; NULL removes it (the default). The identifier
  is checked at connect (`A-Z a-z 0-9 _ . -`).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle; `event_id` NULL or a NUL-terminated string.
@@ -968,7 +1030,8 @@ ssf_status ssf_live_options_set_event_id(struct ssf_live_options *options, const
  Makes the `Events(<id>)` segment the publisher's start time (seconds since 1970), so
  every start is a new event.
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -978,7 +1041,8 @@ ssf_status ssf_live_options_set_event_id_from_start_time(struct ssf_live_options
 /*
  Longest wait for a TCP (and TLS) connection, in milliseconds (default 10 000).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -990,7 +1054,8 @@ ssf_status ssf_live_options_set_connect_timeout_ms(struct ssf_live_options *opti
  Longest time a write may make no progress before the POST is abandoned as stalled,
  in milliseconds (default twice the fragment duration, at least 1 s).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1002,7 +1067,8 @@ ssf_status ssf_live_options_set_send_timeout_ms(struct ssf_live_options *options
  Back-off after failures, in milliseconds: the first retry is immediate, the next
  waits `initial_ms`, doubling up to `max_ms` (default 250 up to a fragment duration).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1015,7 +1081,8 @@ ssf_status ssf_live_options_set_backoff_ms(struct ssf_live_options *options,
  Gives up a connection after `retries` consecutive failed attempts; a negative value
  retries forever (the default).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1026,7 +1093,8 @@ ssf_status ssf_live_options_set_max_retries(struct ssf_live_options *options, in
  Bounds each connection's queue of unsent fragments by duration (milliseconds) and
  bytes: past either, the oldest are dropped and counted (default 60 000 ms, 64 MiB).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1039,7 +1107,8 @@ ssf_status ssf_live_options_set_queue_bounds(struct ssf_live_options *options,
  How many of the last fragments sent before a failure are sent again on the new POST
  (default 2; 0 turns replay off).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1051,7 +1120,8 @@ ssf_status ssf_live_options_set_replay_depth(struct ssf_live_options *options, s
  (default 4); 0, a negative or a non-finite value sends as fast as the connection
  takes it.
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1062,7 +1132,8 @@ ssf_status ssf_live_options_set_catch_up_speed(struct ssf_live_options *options,
  Sends the empty `mfra` end-of-stream box on finish (default on; IIS-style points
  stop the presentation on it).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1073,7 +1144,8 @@ ssf_status ssf_live_options_set_end_of_stream(struct ssf_live_options *options, 
  Longest time `ssf_live_publisher_finish` waits for the last fragments and the
  servers' answers, in milliseconds (default 10 000).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1086,7 +1158,8 @@ ssf_status ssf_live_options_set_finish_timeout_ms(struct ssf_live_options *optio
  `SSF_LIVE_TIME_ORIGIN_WALL_CLOCK` (recommended beyond lab tests), or
  `SSF_LIVE_TIME_ORIGIN_EPOCH_SECONDS` with `epoch_seconds` (ignored otherwise).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1098,7 +1171,8 @@ ssf_status ssf_live_options_set_time_origin(struct ssf_live_options *options,
 /*
  The `User-Agent` header (default `ssf/<version>`).
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle; `user_agent` NULL or a NUL-terminated string.
@@ -1110,7 +1184,8 @@ ssf_status ssf_live_options_set_user_agent(struct ssf_live_options *options,
  Accepts any TLS certificate (self-signed test points). Off by default; never in
  production.
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle.
@@ -1129,7 +1204,8 @@ ssf_status ssf_live_options_set_danger_accept_invalid_certs(struct ssf_live_opti
  called after `ssf_live_publisher_finish` or `ssf_live_publisher_free` returns, so
  `user_data` only has to live until then.
 
- Thread safety: must not run at the same time as another call on the same handle.
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `options` is NULL or a live handle; `callback` NULL or a function following the above.
@@ -1144,7 +1220,9 @@ ssf_status ssf_live_options_set_state_callback(struct ssf_live_options *options,
  (both copied; NULL for the defaults). Nothing is sent until streams are added.
  Free with `ssf_live_publisher_free`.
 
- Thread safety: safe from any thread (it creates a new handle). The publisher starts
+ Thread safety: safe from any thread (it creates a new handle); the option handles it
+ reads may be read by other calls at the same time, but one being changed by another
+ thread makes this call return `SSF_STATUS_BUSY`. The publisher starts
  two worker threads.
 
  # Safety
@@ -1175,7 +1253,8 @@ void ssf_live_publisher_free(struct ssf_live_publisher *publisher);
  The message of the publisher's last failed call ("" if none). Owned by the
  publisher; valid until the next call on it.
 
- Thread safety: must not run at the same time as another call on the same publisher.
+ Thread safety: may overlap other calls that only read the publisher; while another
+ thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
 
  # Safety
  `publisher` is NULL or a live handle.
@@ -1186,7 +1265,8 @@ const char *ssf_live_publisher_last_error(const struct ssf_live_publisher *publi
  The seconds since 1970 added to every sample time (0 unless a UTC time origin is
  set), in `*out_seconds`.
 
- Thread safety: must not run at the same time as another call on the same publisher.
+ Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `publisher` is NULL or a live handle; `out_seconds` NULL or writable.
@@ -1199,7 +1279,8 @@ ssf_status ssf_live_publisher_time_anchor(struct ssf_live_publisher *publisher,
  `*out_stream`. Its `Streams(<id>)` identifier is the config's source file name, or
  `<track name>_<bit rate>.ismv` / `.isma`; it must be unique.
 
- Thread safety: must not run at the same time as another call on the same publisher.
+ Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `publisher` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -1213,7 +1294,8 @@ ssf_status ssf_live_publisher_add_stream(struct ssf_live_publisher *publisher,
  the stream. Never waits on the network. Fails with `SSF_STATUS_LIVE_FAILED` once
  every connection of the stream has given up.
 
- Thread safety: must not run at the same time as another call on the same publisher.
+ Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `publisher` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
@@ -1225,7 +1307,8 @@ ssf_status ssf_live_publisher_push(struct ssf_live_publisher *publisher,
 /*
  Closes `stream`'s open fragment now and queues it (caller-chosen boundaries).
 
- Thread safety: must not run at the same time as another call on the same publisher.
+ Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `publisher` is NULL or a live handle.
@@ -1237,7 +1320,8 @@ ssf_status ssf_live_publisher_flush(struct ssf_live_publisher *publisher, uint32
  in order. `*out_stats` receives an array of `*out_count` entries owned by the
  publisher, valid (with its strings) until the next call on it.
 
- Thread safety: must not run at the same time as another call on the same publisher.
+ Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 
  # Safety
  `publisher` is NULL or a live handle; `out_stats` and `out_count` NULL or writable.

@@ -7,6 +7,8 @@
  * code unit: char16_t in C++, uint16_t in C, so wide strings are written u"...").
  * SSF_BUFFER bytes belong to the muxer handle and stay valid until the next call on it.
  * SSFMuxGetLastErrorMessage (an extension) gives the message of the last failure.
+ * A call on a handle in use by another thread returns E_UNEXPECTED and does nothing
+ * (SSFMuxDestroy included: destroy it again once the other call returned).
  */
 
 #ifndef SSFSDKAPI_H
@@ -364,8 +366,9 @@ typedef uint32_t SSF_MUX_OPTION;
  u32, default 0. Non-zero enables live mode, for a caller that POSTs the bytes to a
  publishing point himself: SSFMuxGetHeader returns the live header (`ftyp`, the Live
  Server Manifest box listing the streams asked, `moov` with zero durations), available
- once each of those streams has output a fragment; SSFMuxGetIndex returns the 8-byte
- empty `mfra` that ends a live stream. Fragments are the same in both modes.
+ right after SSFMuxAddStream when the stream's configuration and bit rate are given
+ (else once its first fragment is out); SSFMuxGetIndex returns the 8-byte empty `mfra`
+ that ends a live stream. Fragments are the same in both modes.
  */
 #define SSF_MUX_OPTION_LIVE_MODE 0
 
@@ -446,7 +449,10 @@ HRESULT SSFMuxCreate(SSFMUXHANDLE *phSSFMux);
 /*
  Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
 
- Thread safety: no other call may use the handle during or after this one.
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside the handle, nothing is destroyed and E_UNEXPECTED is returned
+ (`SSFMuxGetLastErrorMessage(NULL)` says why): destroying it then would pull the memory
+ from under that call. Destroy it again once that call returned.
 
  # Safety
  `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.
@@ -457,7 +463,8 @@ HRESULT SSFMuxDestroy(SSFMUXHANDLE hSSFMux);
  Adds an audio or video stream; its index goes to `*pdwStreamIndex`. The first call
  freezes the options.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pStreamInfo` NULL or a valid SSF_STREAM_INFO whose
@@ -471,7 +478,8 @@ HRESULT SSFMuxAddStream(SSFMUXHANDLE hSSFMux,
  Adds a sparse stream (TTML, XML or TEXT) belonging to `dwParentStreamIndex`; with
  `fOutputToManifest` its samples are also written into the client manifest.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  As SSFMuxAddStream.
@@ -485,11 +493,23 @@ HRESULT SSFMuxAddSparseStream(SSFMUXHANDLE hSSFMux,
 /*
  Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
  SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
- it. Video samples are held until SSFMuxProcessOutput, which derives their decode times
+ it. Samples are held until SSFMuxProcessOutput, which derives their decode times
  (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
  one or two frames late (the reorder delay), as in any MP4 without an edit list.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ A sample is checked here against everything that could make its fragment fail later,
+ and refused with E_INVALIDARG and a message naming the stream and sample when its
+ time cannot be placed: before the start of the fragment being built (before its
+ keyframe, or not after the previous fragment), at another sample's time or within half
+ a frame of it, presented before more than 16 samples given before it (no decoder
+ reorders more), before the previous sample (audio, text), after the end set by
+ SSFMuxAdjustDuration, overflowing, or giving a sample a duration or composition offset
+ over 32 bits; or when its payload is refused (empty, too large, bad NAL framing, not
+ a keyframe first). A refused sample changes nothing: the samples before and after it
+ are muxed exactly as if it had never been sent.
+
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers
@@ -504,7 +524,8 @@ HRESULT SSFMuxProcessInput(SSFMUXHANDLE hSSFMux,
  duration. It ends at the time given by SSFMuxAdjustDuration, if one was given since
  the last fragment. Returns S_FALSE with an empty buffer when no sample is pending.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pOutputBuffer` NULL or writable.
@@ -515,9 +536,12 @@ HRESULT SSFMuxProcessOutput(SSFMUXHANDLE hSSFMux,
 
 /*
  Sets the end time (stream timescale) of the stream's current fragment, which the next
- SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
+ SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`. An end before
+ the fragment's last decode time, or that would make the last sample last more than 32
+ bits of ticks, is refused with E_INVALIDARG and changes nothing.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live.
@@ -527,7 +551,8 @@ HRESULT SSFMuxAdjustDuration(SSFMUXHANDLE hSSFMux, DWORD dwStreamIndex, UINT64 q
 /*
  Returns the client manifest (`.ismc`, UTF-8 XML).
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pBuffer` NULL or writable.
@@ -538,7 +563,8 @@ HRESULT SSFMuxGetClientManifest(SSFMUXHANDLE hSSFMux, struct SSF_BUFFER *pBuffer
  Returns the server manifest (`.ism`, UTF-8 XML) pointing at the client manifest
  `pszClientManifestRelativePath`.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; the path NULL or NUL-terminated UTF-16; `pBuffer` NULL or
@@ -554,11 +580,18 @@ HRESULT SSFMuxGetServerManifest(SSFMUXHANDLE hSSFMux,
 
  In live mode (SSF_MUX_OPTION_LIVE_MODE), the header of a live POST carrying the given
  streams: `ftyp`, the Live Server Manifest box, `moov` (format.md §4). It needs each
- stream's codec configuration and bit rate, so it is available once each of them has
- output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
- before the first fragment and again, byte-identical, on every reconnect.
+ stream's codec configuration and bit rate, so as in the original SDK it is available
+ right after SSFMuxAddStream when the type-specific info carries the configuration
+ (SPS and PPS in the MPEG2VIDEOINFO, the AudioSpecificConfig in the WAVEFORMATEX, …)
+ and `dwBitrate` is not 0: an encoder sends it before its first sample. Only what
+ needs media waits, failing with E_FAIL and a message saying which: parameter sets that
+ come in-band (until the first keyframe's fragment is out) and a bit rate of 0, which
+ is measured (until the stream's first fragment is out). The first header returned for
+ a set of streams is kept: later calls for them return the same bytes, to send again on
+ every reconnect.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pdwStreamIndices` points to `dwStreamCount` DWORDs;
@@ -573,7 +606,8 @@ HRESULT SSFMuxGetHeader(SSFMUXHANDLE hSSFMux,
  Returns the index (`mfra`) of the given streams' fragments so far. In live mode, the
  empty 8-byte `mfra` that ends a live stream, sent last on the POST.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  As SSFMuxGetHeader.
@@ -586,7 +620,8 @@ HRESULT SSFMuxGetIndex(SSFMUXHANDLE hSSFMux,
 /*
  Sets an option. Options must be set before the first stream is added.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pvBuffer` points to `cbBuffer` readable bytes.
@@ -603,7 +638,8 @@ HRESULT SSFMuxSetOption(SSFMUXHANDLE hSSFMux,
  keys, URLs, IV) returns S_FALSE with size 0. Key material is returned only to the
  caller that set it, never logged.
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+ given in use by another thread returns E_UNEXPECTED and does nothing.
 
  # Safety
  `hSSFMux` is NULL or live; `pcbBuffer` NULL or writable; `pvBuffer` NULL or valid for
@@ -620,7 +656,9 @@ HRESULT SSFMuxQueryOption(SSFMUXHANDLE hSSFMux,
  none). Owned by the library; valid until the next call on the handle (or the next
  failing call on the thread).
 
- Thread safety: must not run at the same time as another call on the same muxer.
+ Thread safety: may overlap other calls that only read the handle (none of the
+ original's do); while another thread's call is inside it, this returns the busy
+ message instead.
 
  # Safety
  `hSSFMux` is NULL or a live handle.

@@ -3,7 +3,9 @@
 //! against the static and the shared library, run, and their output passes the same
 //! checks as the Rust integration tests (FFmpeg frame hashes, box structure,
 //! manifests); the bad-input program gets an error code and message for every misuse;
-//! the examples run under valgrind with no errors and no leaks; and the compatible API,
+//! the examples run under valgrind with no errors and no leaks; two threads hammering one
+//! handle of each API get busy answers, natively and under AddressSanitizer, never a
+//! corrupted heap; and the compatible API,
 //! driven from Rust with the shared VC-1 and WMA Pro media, decodes like the sources.
 //! With the `live` feature, `live.c` pushes the sample to two scripted receivers on
 //! 127.0.0.1 (`tests/live_server`, shared with `tests/live_push.rs`) whose bodies pass
@@ -93,18 +95,23 @@ fn write_dump(
     fs::write(path, out).expect("write dump");
 }
 
-/// One H.264 sample file as the encoder stand-in of the C examples sees it: access units
-/// with 4-byte NAL lengths in decode order, timed from their picture order counts.
-fn dump_video(source: &str, path: &Path) {
+/// One access unit: `(data, keyframe, dts, cts_offset)`.
+type VideoFrame = (Vec<u8>, bool, u64, u64);
+
+/// The access units of a bundled H.264 sample file (4-byte NAL lengths) in decode order,
+/// timed from their picture order counts with `frame_ticks` per frame, as
+/// `(data, keyframe, dts, cts_offset)`; and its SPS and PPS as a sequence header (each
+/// behind a 2-byte big-endian length, as MPEG2VIDEOINFO and the dumps carry them).
+fn read_video(source: &str, frame_ticks: u64) -> (Vec<u8>, Vec<VideoFrame>) {
     let file = fs::File::open(support::root().join("sample").join(source)).expect("open sample");
     let mut reader = AccessUnitReader::new(std::io::BufReader::new(file));
-    let mut timing = PtsFromPoc::new(FRAME_TICKS, None);
+    let mut timing = PtsFromPoc::new(frame_ticks, None);
     let mut samples = Vec::new();
     let mut sequence_header = Vec::new();
     let drain = |timing: &mut PtsFromPoc<(Vec<u8>, bool)>, samples: &mut Vec<_>| {
         while let Some(f) = timing.pop().expect("timing") {
             let (data, sync) = f.payload;
-            samples.push((data, sync, f.dts, u64::from(f.cts_offset), FRAME_TICKS));
+            samples.push((data, sync, f.dts, u64::from(f.cts_offset)));
         }
     };
     while let Some(au) = reader.next_access_unit().expect("read access unit") {
@@ -122,6 +129,17 @@ fn dump_video(source: &str, path: &Path) {
     timing.finish().expect("timing");
     drain(&mut timing, &mut samples);
     assert_eq!(samples.len(), 250, "{source}: 10 s at 25 fps");
+    (sequence_header, samples)
+}
+
+/// One H.264 sample file as the encoder stand-in of the C examples sees it: access units
+/// with 4-byte NAL lengths in decode order, timed from their picture order counts.
+fn dump_video(source: &str, path: &Path) {
+    let (sequence_header, frames) = read_video(source, FRAME_TICKS);
+    let samples: Vec<_> = frames
+        .into_iter()
+        .map(|(data, sync, dts, cts)| (data, sync, dts, cts, FRAME_TICKS))
+        .collect();
     let bytes: usize = samples.iter().map(|s| s.0.len()).sum();
     write_dump(
         path,
@@ -133,21 +151,30 @@ fn dump_video(source: &str, path: &Path) {
     );
 }
 
-/// The AAC sample as raw frames with their AudioSpecificConfig.
-fn dump_audio(path: &Path) {
+/// The bundled AAC sample as raw frames, with its AudioSpecificConfig and sampling rate.
+fn read_audio() -> (Vec<u8>, u32, Vec<Vec<u8>>) {
     let file =
         fs::File::open(support::root().join("sample").join(AUDIO_SOURCE)).expect("open sample");
-    let mut asc = Vec::new();
-    let mut samples = Vec::new();
-    let mut rate = 0;
-    for (i, frame) in AdtsReader::new(std::io::BufReader::new(file)).enumerate() {
+    let (mut asc, mut rate, mut frames) = (Vec::new(), 0, Vec::new());
+    for frame in AdtsReader::new(std::io::BufReader::new(file)) {
         let (header, data) = frame.expect("ADTS frame");
         if asc.is_empty() {
             asc = header.audio_specific_config().expect("ASC").to_bytes();
             rate = header.sampling_rate();
         }
-        samples.push((data.to_vec(), true, i as u64 * 1024, 0, 1024));
+        frames.push(data.to_vec());
     }
+    (asc, rate, frames)
+}
+
+/// The AAC sample as raw frames with their AudioSpecificConfig.
+fn dump_audio(path: &Path) {
+    let (asc, rate, frames) = read_audio();
+    let samples: Vec<_> = frames
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| (data, true, i as u64 * 1024, 0, 1024))
+        .collect();
     let bytes: usize = samples.iter().map(|s| s.0.len()).sum();
     write_dump(path, 2, rate, (bytes * 8 / 10) as u32, &asc, &samples);
 }
@@ -179,9 +206,15 @@ enum Link {
 /// Compiles `source` (C99 or C++11 by extension) with warnings as errors against the
 /// library; returns the executable.
 fn build(source: &str, link: Link, out_dir: &Path) -> PathBuf {
+    build_with(source, link, out_dir, "", &[])
+}
+
+/// [`build`] with `flags` added to the compiler's command line; `variant` tells the
+/// executable apart from the plain build.
+fn build_with(source: &str, link: Link, out_dir: &Path, variant: &str, flags: &[&str]) -> PathBuf {
     let cpp = source.ends_with(".cpp");
     let exe = out_dir.join(format!(
-        "{}_{}",
+        "{}_{}{variant}",
         source.split('.').next().unwrap_or(source),
         if link == Link::Static {
             "static"
@@ -193,6 +226,7 @@ fn build(source: &str, link: Link, out_dir: &Path) -> PathBuf {
     let mut cmd = Command::new(if cpp { "c++" } else { "cc" });
     cmd.arg(if cpp { "-std=c++11" } else { "-std=c99" })
         .args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
+        .args(flags)
         .arg(format!("-I{}", root.join("include").display()))
         .arg(format!("-I{}", root.join("c-examples").display()))
         .arg(root.join("c-examples").join(source))
@@ -524,7 +558,6 @@ fn legacy_vod_cpp_runs_unchanged_against_the_compatible_api() {
 }
 
 /// `ticks` of a `timescale` in 100 ns units, rounded as the muxer rounds.
-#[cfg(feature = "live")]
 fn to_100ns(ticks: u64, timescale: u32) -> u64 {
     let ts = u64::from(timescale);
     (ticks * 10_000_000 + ts / 2) / ts
@@ -626,8 +659,74 @@ fn bad_input_through_the_abi_returns_errors_with_messages() {
     }
     let work = tempfile::tempdir().expect("temp dir");
     let exe = build("bad_input.c", Link::Static, work.path());
-    let stdout = run_example(&exe, &[work.path()], false);
+    // A presentation owns its directory: give the finished writer a new one.
+    let stdout = run_example(&exe, &[&work.path().join("finished")], false);
     assert!(stdout.contains("bad-input cases ok"), "{stdout}");
+}
+
+/// Whether the C compiler can build and run a program with AddressSanitizer. Outside CI
+/// a toolchain without it skips the test with one line; in CI (gcc ships libasan) its
+/// absence fails the test.
+fn have_asan(test: &str) -> bool {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let src = dir.path().join("probe.c");
+    let exe = dir.path().join("probe");
+    fs::write(&src, "int main(void) { return 0; }\n").expect("write probe");
+    let ok = Command::new("cc")
+        .args(["-fsanitize=address", "-o"])
+        .arg(&exe)
+        .arg(&src)
+        .output()
+        .is_ok_and(|o| o.status.success())
+        && Command::new(&exe)
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if ok {
+        return true;
+    }
+    if support::in_ci() {
+        panic!("{test}: cc -fsanitize=address is required in CI (gcc ships libasan)");
+    }
+    eprintln!("skipped {test}: cc cannot build with -fsanitize=address (no libasan)");
+    false
+}
+
+#[test]
+fn two_threads_on_one_handle_get_busy_natively_and_under_asan() {
+    const TEST: &str = "two_threads_on_one_handle_get_busy_natively_and_under_asan";
+    if !have_compilers(TEST) {
+        return;
+    }
+    let work = tempfile::tempdir().expect("temp dir");
+    let native = build_with("threads.c", Link::Shared, work.path(), "", &["-pthread"]);
+    let stdout = run_example(&native, &[], false);
+    assert!(stdout.contains("threads ok"), "{stdout}");
+    if !have_asan(TEST) {
+        return;
+    }
+    // Only the C side is instrumented, but ASan replaces malloc and free for the whole
+    // process, so a double free or a use after free in the library is caught too.
+    let asan = build_with(
+        "threads.c",
+        Link::Static,
+        work.path(),
+        "_asan",
+        &["-pthread", "-fsanitize=address", "-fno-omit-frame-pointer"],
+    );
+    let out = Command::new(&asan)
+        .env("ASAN_OPTIONS", "halt_on_error=1:detect_leaks=1")
+        .output()
+        .expect("run threads under ASan");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success() && stdout.contains("threads ok"),
+        "{}\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(!stderr.contains("AddressSanitizer"), "{stderr}");
 }
 
 #[test]
@@ -644,7 +743,8 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     let (_, dumps) = dumps();
     let work = tempfile::tempdir().expect("temp dir");
     let bad = build("bad_input.c", Link::Shared, work.path());
-    assert!(run_example(&bad, &[work.path()], true).contains("bad-input cases ok"));
+    let finished = work.path().join("finished");
+    assert!(run_example(&bad, &[&finished], true).contains("bad-input cases ok"));
     // One video and the audio keep the run short; every code path is the same.
     let vod = build("vod.c", Link::Shared, work.path());
     let out = work.path().join("vod");
@@ -696,13 +796,37 @@ struct CompatStream {
     samples: Vec<(Vec<u8>, u64, u64, bool)>,
 }
 
-/// Drives the compatible API from Rust the way legacy_vod.cpp does (header first,
-/// AdjustDuration + ProcessOutput at each keyframe 2 s past the fragment start, index,
-/// header rewritten in place) and writes one file per stream into `dir`.
-fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
+/// What the compatible API handed out for one stream of [`drive_compat`].
+#[derive(Debug, PartialEq, Eq)]
+struct CompatOutput {
+    /// `SSFMuxGetHeader` right after the stream was added.
+    header: Vec<u8>,
+    /// Each `SSFMuxProcessOutput`, in order.
+    fragments: Vec<Vec<u8>>,
+    /// `SSFMuxGetIndex` at the end.
+    index: Vec<u8>,
+    /// `SSFMuxGetHeader` at the end.
+    final_header: Vec<u8>,
+}
+
+/// A sample slipped into a [`drive_compat`] run that must be refused with E_INVALIDARG:
+/// stream, the sample it comes before, presentation time.
+type BadSample = (usize, usize, u64);
+
+/// Drives the compatible API from Rust the way legacy_vod.cpp and live SDK encoders do:
+/// `options` first; each stream added and its header asked at once; then stream by
+/// stream, its samples with AdjustDuration + ProcessOutput at each keyframe 2 s past the
+/// fragment start, the last fragment, the index and the header again. The `bad` samples
+/// are slipped in where they say, each must be refused; returns what every stream handed
+/// out and the refusals' messages.
+fn drive_compat(
+    streams: &[CompatStream],
+    options: &[(u32, Vec<u8>)],
+    bad: &[BadSample],
+) -> (Vec<CompatOutput>, Vec<String>) {
     use ssf::ffi::compat::*;
-    use std::io::{Seek, SeekFrom, Write};
     const TWO_SECONDS: u64 = 20_000_000;
+    const E_INVALIDARG: i32 = 0x8007_0057_u32 as i32;
     let buffer = || SSF_BUFFER {
         pbBuffer: std::ptr::null_mut(),
         cbBuffer: 0,
@@ -711,14 +835,40 @@ fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
     };
     // SAFETY: the slice is the library's output, valid until the next call.
     let bytes = |b: &SSF_BUFFER| {
+        if b.cbBuffer == 0 {
+            return Vec::new();
+        }
         unsafe { std::slice::from_raw_parts(b.pbBuffer, b.cbBuffer as usize) }.to_vec()
     };
+    let sample = |data: &[u8], pts: u64, duration: u64, key: bool| SSF_SAMPLE {
+        pSampleData: data.as_ptr().cast_mut().cast(),
+        cbSampleData: data.len() as u32,
+        flags: SSF_SAMPLE_FLAG_START_TIME | SSF_SAMPLE_FLAG_DURATION | SSF_SAMPLE_FLAG_FRAME_TYPE,
+        qwSampleStartTime: pts,
+        qwSampleDuration: duration,
+        FrameType: if key { FRAMETYPE_I } else { FRAMETYPE_P },
+        pUserData: std::ptr::null_mut(),
+        cbUserData: 0,
+        prgProtectedRanges: std::ptr::null_mut(),
+        cProtectedRanges: 0,
+    };
     let mut mux = std::ptr::null_mut();
+    let mut outputs = Vec::new();
+    let mut refusals = Vec::new();
     // SAFETY (whole block): every pointer passed is valid for its call, and the handle is
     // destroyed once at the end.
     unsafe {
+        let message = |mux| {
+            std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux))
+                .to_string_lossy()
+                .into_owned()
+        };
         assert_eq!(SSFMuxCreate(&mut mux), 0);
-        let mut files = Vec::new();
+        for (option, value) in options {
+            let hr = SSFMuxSetOption(mux, *option, value.as_ptr().cast(), value.len() as u32);
+            assert_eq!(hr, 0, "option {option}: {}", message(mux));
+        }
+        let mut indices = Vec::new();
         for s in streams {
             let name: Vec<u16> = s.file.encode_utf16().chain([0]).collect();
             let info = SSF_STREAM_INFO {
@@ -734,60 +884,294 @@ fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
             };
             let mut index = 0;
             let hr = SSFMuxAddStream(mux, &info, &mut index);
-            let message = std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux));
-            assert_eq!(hr, 0, "{}: {message:?}", s.file);
+            assert_eq!(hr, 0, "{}: {}", s.file, message(mux));
             let mut header = buffer();
-            assert_eq!(SSFMuxGetHeader(mux, &index, 1, &mut header), 0);
-            let mut file = fs::File::create(dir.join(s.file)).unwrap();
-            file.write_all(&bytes(&header)).unwrap();
-            files.push((index, file, header.cbBuffer));
+            let hr = SSFMuxGetHeader(mux, &index, 1, &mut header);
+            assert_eq!(hr, 0, "{}: header at once: {}", s.file, message(mux));
+            outputs.push(CompatOutput {
+                header: bytes(&header),
+                fragments: Vec::new(),
+                index: Vec::new(),
+                final_header: Vec::new(),
+            });
+            indices.push(index);
         }
-        for (s, (index, file, header_size)) in streams.iter().zip(&mut files) {
+        for (n, (s, &index)) in streams.iter().zip(&indices).enumerate() {
+            let out = &mut outputs[n];
             let mut start = None;
             let mut end = 0;
-            let cut = |file: &mut fs::File, at: u64| {
-                assert_eq!(SSFMuxAdjustDuration(mux, *index, at), 0);
+            let mut cut = |at: u64| {
+                assert_eq!(SSFMuxAdjustDuration(mux, index, at), 0, "{}", message(mux));
                 let mut fragment = buffer();
-                assert_eq!(SSFMuxProcessOutput(mux, *index, &mut fragment), 0);
-                file.write_all(&bytes(&fragment)).unwrap();
+                assert_eq!(SSFMuxProcessOutput(mux, index, &mut fragment), 0);
+                out.fragments.push(bytes(&fragment));
             };
-            for (data, pts, duration, key) in &s.samples {
+            for (i, (data, pts, duration, key)) in s.samples.iter().enumerate() {
+                for &(_, _, bad_pts) in bad.iter().filter(|b| (b.0, b.1) == (n, i)) {
+                    let mut refused = sample(data, bad_pts, *duration, false);
+                    let hr = SSFMuxProcessInput(mux, index, &mut refused);
+                    assert_eq!(hr, E_INVALIDARG, "{}: sample at {bad_pts}", s.file);
+                    refusals.push(message(mux));
+                }
                 if *key && start.is_some_and(|t| pts - t >= TWO_SECONDS) {
-                    cut(file, *pts);
+                    cut(*pts);
                     start = None;
                 }
                 start.get_or_insert(*pts);
-                let mut sample = SSF_SAMPLE {
-                    pSampleData: data.as_ptr().cast_mut().cast(),
-                    cbSampleData: data.len() as u32,
-                    flags: SSF_SAMPLE_FLAG_START_TIME
-                        | SSF_SAMPLE_FLAG_DURATION
-                        | SSF_SAMPLE_FLAG_FRAME_TYPE,
-                    qwSampleStartTime: *pts,
-                    qwSampleDuration: *duration,
-                    FrameType: if *key { FRAMETYPE_I } else { FRAMETYPE_P },
-                    pUserData: std::ptr::null_mut(),
-                    cbUserData: 0,
-                    prgProtectedRanges: std::ptr::null_mut(),
-                    cProtectedRanges: 0,
-                };
-                let hr = SSFMuxProcessInput(mux, *index, &mut sample);
-                let message = std::ffi::CStr::from_ptr(SSFMuxGetLastErrorMessage(mux));
-                assert_eq!(hr, 0, "{}: {message:?}", s.file);
+                let mut input = sample(data, *pts, *duration, *key);
+                let hr = SSFMuxProcessInput(mux, index, &mut input);
+                assert_eq!(hr, 0, "{}: {}", s.file, message(mux));
                 end = end.max(pts + duration);
             }
-            cut(file, end);
+            cut(end);
             let mut mfra = buffer();
-            assert_eq!(SSFMuxGetIndex(mux, index, 1, &mut mfra), 0);
-            file.write_all(&bytes(&mfra)).unwrap();
+            assert_eq!(SSFMuxGetIndex(mux, &index, 1, &mut mfra), 0);
+            out.index = bytes(&mfra);
             let mut header = buffer();
-            assert_eq!(SSFMuxGetHeader(mux, index, 1, &mut header), 0);
-            assert_eq!(header.cbBuffer, *header_size, "the header keeps its size");
-            file.seek(SeekFrom::Start(0)).unwrap();
-            file.write_all(&bytes(&header)).unwrap();
+            assert_eq!(SSFMuxGetHeader(mux, &index, 1, &mut header), 0);
+            out.final_header = bytes(&header);
         }
         assert_eq!(SSFMuxDestroy(mux), 0);
     }
+    (outputs, refusals)
+}
+
+/// Packages `streams` on demand through the compatible API ([`drive_compat`]) into one
+/// file per stream in `dir`: header, fragments, index, then the final header rewritten
+/// in place (same size).
+fn package_with_compat(dir: &Path, streams: &[CompatStream]) {
+    let (outputs, _) = drive_compat(streams, &[], &[]);
+    for (s, out) in streams.iter().zip(outputs) {
+        assert_eq!(
+            out.final_header.len(),
+            out.header.len(),
+            "the header keeps its size"
+        );
+        let mut file = out.final_header;
+        for fragment in &out.fragments {
+            file.extend_from_slice(fragment);
+        }
+        file.extend_from_slice(&out.index);
+        fs::write(dir.join(s.file), file).unwrap();
+    }
+}
+
+/// The bundled 360p H.264 and AAC samples as an encoder hands them to the compatible
+/// API, times in 100 ns: an MPEG2VIDEOINFO with the SPS and PPS (4-byte NAL lengths) and
+/// the access units in decode order with their presentation times; a WAVEFORMATEX with
+/// the AudioSpecificConfig and the raw AAC frames.
+fn compat_sample() -> [CompatStream; 2] {
+    const FRAME: u64 = 400_000;
+    let (sequence_header, frames) = read_video(VIDEO_SOURCES[0], FRAME);
+    let video = frames
+        .into_iter()
+        .map(|(data, key, dts, cts)| (data, dts + cts, FRAME, key))
+        .collect();
+    // MPEG2VIDEOINFO: biCompression 'AVC1' at 88, cbSequenceHeader at 116, dwFlags (the
+    // NAL length size) at 128, dwSequenceHeader from 132.
+    let mut mvi = vec![0u8; 132];
+    mvi[88..92].copy_from_slice(b"AVC1");
+    mvi[116..120].copy_from_slice(&(sequence_header.len() as u32).to_le_bytes());
+    mvi[128..132].copy_from_slice(&4u32.to_le_bytes());
+    mvi.extend_from_slice(&sequence_header);
+
+    let (asc, rate, frames) = read_audio();
+    let at = |i: usize| to_100ns(i as u64 * 1024, rate);
+    let audio = frames
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| (data, at(i), at(i + 1) - at(i), true))
+        .collect();
+    // WAVEFORMATEX: WAVE_FORMAT_RAW_AAC1, 2 channels, the rate, cbSize, then the ASC.
+    let mut wave = Vec::new();
+    for v in [0x00FFu16, 2] {
+        wave.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [rate, 16_000] {
+        wave.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [1u16, 16, asc.len() as u16] {
+        wave.extend_from_slice(&v.to_le_bytes());
+    }
+    wave.extend_from_slice(&asc);
+    [
+        CompatStream {
+            kind: ssf::ffi::compat::SSF_STREAM_VIDEO,
+            type_info: mvi,
+            file: "video.ismv",
+            samples: video,
+        },
+        CompatStream {
+            kind: ssf::ffi::compat::SSF_STREAM_AUDIO,
+            type_info: wave,
+            file: "audio.isma",
+            samples: audio,
+        },
+    ]
+}
+
+#[test]
+fn compatible_api_refuses_a_bad_sample_alone_and_muxes_the_rest_unchanged() {
+    let streams = compat_sample();
+    let pts = |stream: usize, i: usize| streams[stream].samples[i].1;
+    // In the order the run meets them (stream by stream): the user's cases (100 and
+    // u64::MAX mid-fragment, in the first and a later fragment), a frame 100 ticks after
+    // another (next to it, or 24 frames later in decode order), a 1000 s jump, a time
+    // already taken. Video fragments are 50 frames (2 s GOPs, the first keyframe
+    // presented at 400 000), audio ones about 94.
+    let bad: Vec<(BadSample, &str)> = vec![
+        ((0, 1, pts(0, 0) + 100), "cannot share"),
+        ((0, 25, 100), "before the keyframe"),
+        ((0, 25, pts(0, 0) + 100), "too far from its neighbours"),
+        ((0, 25, u64::MAX), "does not fit"),
+        ((0, 30, pts(0, 29) + 10_000_000_000), "over 32 bits"),
+        ((0, 125, 100), "before the keyframe"),
+        ((0, 125, u64::MAX), "does not fit"),
+        ((0, 140, pts(0, 130)), "already the time of another sample"),
+        ((1, 40, 100), "presentation order"),
+        ((1, 40, u64::MAX), "does not fit"),
+        ((1, 140, 100), "presentation order"),
+        ((1, 140, u64::MAX), "does not fit"),
+        ((1, 141, pts(1, 140) + 100), "cannot share"),
+    ];
+    let (clean, none) = drive_compat(&streams, &[], &[]);
+    assert!(none.is_empty());
+    let samples: Vec<BadSample> = bad.iter().map(|b| b.0).collect();
+    let (with_bad, refusals) = drive_compat(&streams, &[], &samples);
+    assert_eq!(refusals.len(), bad.len());
+    for (((stream, _, _), why), message) in bad.iter().zip(&refusals) {
+        assert!(
+            message.starts_with(&format!("stream {stream}, sample ")) && message.contains(why),
+            "{why}: {message}"
+        );
+    }
+    for (n, (a, b)) in clean.iter().zip(&with_bad).enumerate() {
+        assert_eq!(a.fragments.len(), b.fragments.len(), "stream {n}");
+        assert!(
+            a == b,
+            "stream {n}: output differs from the run without bad samples"
+        );
+    }
+    assert_eq!(clean[0].fragments.len(), 5);
+}
+
+/// Checks what one stream of a compatible-API live run pushed, header + fragments + end
+/// of stream, with the box reader: `ftyp`, the Live Server Manifest box listing this
+/// stream's track only (its bit rate and `manifest` attributes), `moov` with zero
+/// durations, `moof`/`mdat` pairs whose `tfxd` times follow each other from `start` to
+/// `end`, then the 8-byte empty `mfra`. Returns the number of fragments.
+fn check_live_stream(
+    body: &[u8],
+    track_id: u32,
+    manifest: &[&str],
+    (start, end): (u64, u64),
+) -> usize {
+    use ssf::isobmff::uuids::LIVE_SERVER_MANIFEST_UUID;
+    let top = top_boxes(body);
+    let types: Vec<String> = top.iter().map(|b| b.type_str()).collect();
+    assert_eq!(&types[..3], ["ftyp", "uuid", "moov"], "{types:?}");
+    assert!(top[1].is_uuid(&LIVE_SERVER_MANIFEST_UUID));
+    let (_, _, xml) = top[1].full_box().expect("manifest box");
+    let xml = std::str::from_utf8(xml).expect("manifest is UTF-8");
+    assert_eq!(xml.matches("name=\"trackID\"").count(), 1, "{xml}");
+    assert!(
+        xml.contains(&format!("name=\"trackID\" value=\"{track_id}\"")),
+        "{xml}"
+    );
+    for attribute in manifest {
+        assert!(xml.contains(attribute), "{attribute} not in {xml}");
+    }
+    let mvhd = reader::Mvhd::parse(&top[2].find("mvhd").unwrap().expect("mvhd")).unwrap();
+    assert_eq!(mvhd.duration, 0, "a live moov has no duration");
+    let last = top.last().expect("boxes");
+    assert_eq!((last.type_str(), last.size()), ("mfra".to_string(), 8));
+    let pairs = &top[3..top.len() - 1];
+    assert!(!pairs.is_empty() && pairs.len().is_multiple_of(2));
+    let mut next = start;
+    for pair in pairs.chunks(2) {
+        assert_eq!([pair[0].type_str(), pair[1].type_str()], ["moof", "mdat"]);
+        let traf = pair[0].find("traf").unwrap().expect("traf");
+        let tfxd = Tfxd::parse(&traf.find_uuid(&TFXD_UUID).unwrap().expect("tfxd")).unwrap();
+        assert_eq!(tfxd.time, next, "fragments follow each other");
+        next = tfxd.time + tfxd.duration;
+    }
+    assert_eq!(next, end, "the fragments cover the stream");
+    pairs.len() / 2
+}
+
+#[test]
+fn compatible_api_live_header_comes_before_any_sample_and_the_push_decodes() {
+    use ssf::ffi::compat::*;
+    const TEST: &str = "compatible_api_live_header_comes_before_any_sample_and_the_push_decodes";
+    let streams = compat_sample();
+    // What a live SDK encoder sets, then AddStream + GetHeader at once per stream
+    // (drive_compat asserts each header call succeeds before any sample).
+    let options = [
+        (
+            SSF_MUX_OPTION_TIME_SCALE,
+            10_000_000i64.to_ne_bytes().to_vec(),
+        ),
+        (SSF_MUX_OPTION_LIVE_MODE, 1u32.to_ne_bytes().to_vec()),
+        (
+            SSF_MUX_OPTION_ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE,
+            1u32.to_ne_bytes().to_vec(),
+        ),
+    ];
+    let (outputs, _) = drive_compat(&streams, &options, &[]);
+    let sps_hex: String = streams[0].type_info[134..]
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02X}"))
+        .collect();
+    let work = tempfile::tempdir().expect("temp dir");
+    for (n, (s, out)) in streams.iter().zip(&outputs).enumerate() {
+        assert_eq!(
+            out.final_header, out.header,
+            "{}: the header given before any sample is the one the stream keeps",
+            s.file
+        );
+        let mut body = out.header.clone();
+        for fragment in &out.fragments {
+            body.extend_from_slice(fragment);
+        }
+        let pushed_media = body.len();
+        body.extend_from_slice(&out.index);
+        let start = s.samples.iter().map(|x| x.1).min().unwrap_or(0);
+        let end = s.samples.iter().map(|x| x.1 + x.2).max().unwrap_or(0);
+        let manifest: Vec<String> = if n == 0 {
+            vec![
+                "<video systemBitrate=\"500000\">".into(),
+                "name=\"FourCC\" value=\"H264\"".into(),
+                format!("name=\"CodecPrivateData\" value=\"00000001{sps_hex}"),
+                "name=\"MaxWidth\" value=\"640\"".into(),
+            ]
+        } else {
+            vec![
+                "<audio systemBitrate=\"500000\">".into(),
+                "name=\"FourCC\" value=\"AACL\"".into(),
+                "name=\"SamplingRate\" value=\"48000\"".into(),
+            ]
+        };
+        let manifest: Vec<&str> = manifest.iter().map(String::as_str).collect();
+        let fragments = check_live_stream(&body, n as u32 + 1, &manifest, (start, end));
+        assert_eq!(fragments, out.fragments.len());
+        fs::write(work.path().join(s.file), &body[..pushed_media]).unwrap();
+    }
+    if !support::require_tool("ffmpeg", TEST) {
+        return;
+    }
+    // What a receiver stored (header + fragments) decodes to the source's frames.
+    let video = work.path().join(streams[0].file);
+    assert_eq!(
+        support::frame_hashes(&video, "v"),
+        support::frame_hashes(&support::root().join("sample").join(VIDEO_SOURCES[0]), "v"),
+        "pushed video frames differ from the source"
+    );
+    assert_eq!(
+        support::pcm_md5(&work.path().join(streams[1].file)),
+        support::pcm_md5(&support::root().join("sample").join(AUDIO_SOURCE)),
+        "pushed audio differs from the source"
+    );
 }
 
 #[test]

@@ -5,13 +5,18 @@
 //!
 //! Each call maps onto the Rust [`Muxer`] in manual-fragmenting mode: a fragment closes
 //! exactly when the caller calls `SSFMuxProcessOutput` (after an optional
-//! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`]). Video samples carry
-//! presentation times and go through [`PresentationTimed`] one fragment at a time.
+//! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`]). Samples carry
+//! presentation times and go through [`PresentationTimed`] one fragment at a time, which
+//! checks each as it comes against everything the muxer could later fail on: a bad
+//! sample is refused by `SSFMuxProcessInput` alone, and `SSFMuxProcessOutput` never fails
+//! because of one.
 //! Options are collected until the first stream is added, when the muxer is created
 //! with them.
 //!
 //! Thread safety: like the original, a handle must not be used by two threads at once.
-//! Output buffers (`SSF_BUFFER::pbBuffer`) are owned by the handle and stay valid until
+//! Unlike the original, breaking that rule does no harm: a call that finds its handle in
+//! use by another thread returns E_UNEXPECTED, does nothing and says why (the busy guard
+//! every handle has, `super::handle`). Output buffers (`SSF_BUFFER::pbBuffer`) are owned by the handle and stay valid until
 //! the next call on it. Every failure leaves a message for `SSFMuxGetLastErrorMessage`.
 
 use std::ffi::{CString, c_char, c_void};
@@ -19,7 +24,8 @@ use std::ffi::{CString, c_char, c_void};
 use bytes::Bytes;
 use zeroize::Zeroizing;
 
-use super::handle::{bytes, items, write_out};
+use super::handle::{Castable, bytes, free_handle, handle_mut, into_handle, items, write_out};
+use super::native::last_error_of;
 use super::status::{Failure, boundary, c_message, set_thread_error, ssf_status};
 use crate::codec::MediaKind;
 use crate::codec::media_type::{parse_video_info, parse_wave_format_ex};
@@ -98,8 +104,9 @@ pub type SSF_MUX_OPTION = u32;
 /// u32, default 0. Non-zero enables live mode, for a caller that POSTs the bytes to a
 /// publishing point himself: SSFMuxGetHeader returns the live header (`ftyp`, the Live
 /// Server Manifest box listing the streams asked, `moov` with zero durations), available
-/// once each of those streams has output a fragment; SSFMuxGetIndex returns the 8-byte
-/// empty `mfra` that ends a live stream. Fragments are the same in both modes.
+/// right after SSFMuxAddStream when the stream's configuration and bit rate are given
+/// (else once its first fragment is out); SSFMuxGetIndex returns the 8-byte empty `mfra`
+/// that ends a live stream. Fragments are the same in both modes.
 pub const SSF_MUX_OPTION_LIVE_MODE: SSF_MUX_OPTION = 0;
 /// u32, default 1. Live mode: the manifest box (the Live Server Manifest box, which IIS
 /// requires) in the header. 0 (a live header without it) is not supported: GetHeader
@@ -281,7 +288,9 @@ fn hresult(status: ssf_status) -> HRESULT {
         | SSF_STATUS_LIVE_SETUP => E_FAIL,
         SSF_STATUS_UNSUPPORTED => E_NOTIMPL,
         SSF_STATUS_OUTPUT_TOO_LARGE => E_OUTOFMEMORY,
-        SSF_STATUS_PANIC => E_UNEXPECTED,
+        // The original has no busy code; E_UNEXPECTED is its answer to a call that
+        // should not have happened now.
+        SSF_STATUS_BUSY | SSF_STATUS_PANIC => E_UNEXPECTED,
     }
 }
 
@@ -302,23 +311,28 @@ struct Settings {
     iv: Option<u64>,
 }
 
-/// What the compatible API keeps per stream on top of the muxer.
-struct CompatStream {
-    /// Video: the current fragment's samples, timed by presentation time until
-    /// SSFMuxProcessOutput derives their decode times. None for audio and text, whose
-    /// samples go straight to the muxer.
-    video: Option<PresentationTimed>,
-    /// The end time given by SSFMuxAdjustDuration for the next fragment.
-    adjusted_end: Option<u64>,
+/// The type an SSFMUXHANDLE (a `void *` in C) really points to, for the handle helpers.
+pub(crate) struct SsfMux {
+    _private: [u8; 0],
 }
 
-/// What an SSFMUXHANDLE points to.
-struct CompatMux {
+impl Castable for SsfMux {
+    type Rust = CompatMux;
+}
+
+/// What an SSFMUXHANDLE points to (inside the busy guard every handle has).
+pub(crate) struct CompatMux {
     settings: Settings,
     /// Created with the settings when the first stream is added.
     mux: Option<Muxer>,
-    /// Per stream, in the order added.
-    streams: Vec<CompatStream>,
+    /// Per stream, in the order added: the current fragment's samples, checked as they
+    /// come and timed by presentation time until SSFMuxProcessOutput derives their decode
+    /// times and hands them to the muxer, and the end SSFMuxAdjustDuration set for it.
+    streams: Vec<PresentationTimed>,
+    /// Live mode: each live header handed out, by the streams it was asked for. A live
+    /// stream keeps its header (the server compares it on every reconnect), so later
+    /// calls return these bytes even when a measured bit rate has moved since.
+    live_headers: Vec<(Vec<StreamId>, Vec<u8>)>,
     output: Vec<u8>,
     error: CString,
 }
@@ -333,6 +347,7 @@ impl CompatMux {
             },
             mux: None,
             streams: Vec::new(),
+            live_headers: Vec::new(),
             output: Vec::new(),
             error: CString::default(),
         }
@@ -345,6 +360,13 @@ impl CompatMux {
                 "no stream has been added yet (call SSFMuxAddStream first)",
             )
         })
+    }
+
+    /// The collector of stream `id`'s current fragment.
+    fn stream(&mut self, id: StreamId) -> Result<&mut PresentationTimed, Failure> {
+        self.streams
+            .get_mut(id.index())
+            .ok_or_else(|| Failure::from(crate::error::Error::UnknownStream(id.index())))
     }
 
     /// The muxer, created from the options on first use.
@@ -460,18 +482,27 @@ unsafe fn wide(ptr: LPCWSTR, what: &str) -> Result<Option<String>, Failure> {
     utf16_text(units, what).map(Some)
 }
 
-/// Runs a call on a compat handle inside the panic boundary, returning its HRESULT.
+/// Runs a call on a compat handle inside the panic boundary, returning its HRESULT. The
+/// handle is borrowed through the busy guard of every handle (`super::handle`): a call
+/// while another thread is inside one on the same handle returns E_UNEXPECTED.
 fn on_mux(
     handle: SSFMUXHANDLE,
     body: impl FnOnce(&mut CompatMux) -> Result<HRESULT, Failure>,
 ) -> HRESULT {
     boundary(E_UNEXPECTED, || {
-        // SAFETY: the caller passes NULL or a handle from SSFMuxCreate (documented).
-        let Some(mux) = (unsafe { handle.cast::<CompatMux>().as_mut() }) else {
+        if handle.is_null() {
             set_thread_error("hSSFMux must not be NULL");
             return E_INVALIDARG;
+        }
+        // SAFETY: the caller passes a handle from SSFMuxCreate (documented).
+        let mut mux = match unsafe { handle_mut(handle.cast::<SsfMux>(), "hSSFMux") } {
+            Ok(m) => m,
+            Err(f) => {
+                set_thread_error(&f.message);
+                return hresult(f.status);
+            }
         };
-        match body(mux) {
+        match body(&mut mux) {
             Ok(hr) => hr,
             Err(f) => {
                 set_thread_error(&f.message);
@@ -666,13 +697,10 @@ unsafe fn add_stream(
     let sparse = sparse.map(|(parent, output)| (StreamId(parent as usize), output != 0));
     // SAFETY: per the contract.
     let config = unsafe { stream_config(info, timescale, sparse) }?;
-    let video = config.codec().kind() == MediaKind::Video;
     let id = mux.add_stream(config)?;
     let index = DWORD::try_from(id.index()).map_err(|_| Failure::invalid("too many streams"))?;
-    m.streams.push(CompatStream {
-        video: video.then(PresentationTimed::new),
-        adjusted_end: None,
-    });
+    let timed = PresentationTimed::new(id, mux.stream_config(id)?, mux.options().timescale);
+    m.streams.push(timed);
     // SAFETY: checked non-NULL.
     unsafe { write_out(out, index) };
     Ok(S_OK)
@@ -691,7 +719,7 @@ pub unsafe extern "C" fn SSFMuxCreate(phSSFMux: *mut SSFMUXHANDLE) -> HRESULT {
             set_thread_error("phSSFMux must not be NULL");
             return E_POINTER;
         }
-        let handle = Box::into_raw(Box::new(CompatMux::new())).cast::<c_void>();
+        let handle = into_handle::<SsfMux>(CompatMux::new()).cast::<c_void>();
         // SAFETY: checked non-NULL.
         unsafe { write_out(phSSFMux, handle) };
         S_OK
@@ -700,7 +728,10 @@ pub unsafe extern "C" fn SSFMuxCreate(phSSFMux: *mut SSFMUXHANDLE) -> HRESULT {
 
 /// Destroys a muxer and every buffer it handed out. NULL returns E_INVALIDARG.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside the handle, nothing is destroyed and E_UNEXPECTED is returned
+/// (`SSFMuxGetLastErrorMessage(NULL)` says why): destroying it then would pull the memory
+/// from under that call. Destroy it again once that call returned.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or a handle from SSFMuxCreate, not used after this call.
@@ -711,16 +742,16 @@ pub unsafe extern "C" fn SSFMuxDestroy(hSSFMux: SSFMUXHANDLE) -> HRESULT {
             set_thread_error("hSSFMux must not be NULL");
             return E_INVALIDARG;
         }
-        // SAFETY: per the contract, a live Box<CompatMux>.
-        drop(unsafe { Box::from_raw(hSSFMux.cast::<CompatMux>()) });
-        S_OK
+        // SAFETY: per the contract, a live handle from SSFMuxCreate.
+        hresult(unsafe { free_handle(hSSFMux.cast::<SsfMux>(), "hSSFMux") })
     })
 }
 
 /// Adds an audio or video stream; its index goes to `*pdwStreamIndex`. The first call
 /// freezes the options.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pStreamInfo` NULL or a valid SSF_STREAM_INFO whose
@@ -740,7 +771,8 @@ pub unsafe extern "C" fn SSFMuxAddStream(
 /// Adds a sparse stream (TTML, XML or TEXT) belonging to `dwParentStreamIndex`; with
 /// `fOutputToManifest` its samples are also written into the client manifest.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// As SSFMuxAddStream.
@@ -767,11 +799,23 @@ pub unsafe extern "C" fn SSFMuxAddSparseStream(
 
 /// Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
 /// SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
-/// it. Video samples are held until SSFMuxProcessOutput, which derives their decode times
+/// it. Samples are held until SSFMuxProcessOutput, which derives their decode times
 /// (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
 /// one or two frames late (the reorder delay), as in any MP4 without an edit list.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// A sample is checked here against everything that could make its fragment fail later,
+/// and refused with E_INVALIDARG and a message naming the stream and sample when its
+/// time cannot be placed: before the start of the fragment being built (before its
+/// keyframe, or not after the previous fragment), at another sample's time or within half
+/// a frame of it, presented before more than 16 samples given before it (no decoder
+/// reorders more), before the previous sample (audio, text), after the end set by
+/// SSFMuxAdjustDuration, overflowing, or giving a sample a duration or composition offset
+/// over 32 bits; or when its payload is refused (empty, too large, bad NAL framing, not
+/// a keyframe first). A refused sample changes nothing: the samples before and after it
+/// are muxed exactly as if it had never been sent.
+///
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pInputBuffer` NULL or a valid SSF_SAMPLE whose pointers
@@ -786,13 +830,7 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
         // SAFETY: per the contract.
         let s = unsafe { pInputBuffer.as_ref() }.ok_or_else(|| Failure::null("pInputBuffer"))?;
         let id = StreamId(dwStreamIndex as usize);
-        let mux = m.mux.as_mut().ok_or_else(|| {
-            Failure::new(
-                ssf_status::SSF_STATUS_INVALID_STATE,
-                "no stream has been added yet (call SSFMuxAddStream first)",
-            )
-        })?;
-        let kind = mux.stream_config(id)?.codec().kind();
+        let kind = m.muxer()?.stream_config(id)?.codec().kind();
         if s.flags & SSF_SAMPLE_FLAG_START_TIME == 0 {
             return Err(Failure::invalid(
                 "qwSampleStartTime is required (set SSF_SAMPLE_FLAG_START_TIME)",
@@ -828,12 +866,7 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
                     .collect::<Vec<_>>(),
             );
         }
-        match m.streams.get_mut(id.index()).and_then(|s| s.video.as_mut()) {
-            Some(video) => video.push(sample),
-            None => {
-                mux.push(id, sample)?;
-            }
-        }
+        m.stream(id)?.push(sample)?;
         Ok(S_OK)
     })
 }
@@ -842,7 +875,8 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
 /// duration. It ends at the time given by SSFMuxAdjustDuration, if one was given since
 /// the last fragment. Returns S_FALSE with an empty buffer when no sample is pending.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pOutputBuffer` NULL or writable.
@@ -855,24 +889,15 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
     on_mux(hSSFMux, |m| {
         need(pOutputBuffer, "pOutputBuffer")?;
         let id = StreamId(dwStreamIndex as usize);
-        let mux = m.mux.as_mut().ok_or_else(|| {
-            Failure::new(
-                ssf_status::SSF_STATUS_INVALID_STATE,
-                "no stream has been added yet (call SSFMuxAddStream first)",
-            )
-        })?;
-        mux.stream_config(id)?;
-        let Some(stream) = m.streams.get_mut(id.index()) else {
-            return Err(Failure::from(crate::error::Error::UnknownStream(
-                id.index(),
-            )));
-        };
-        if let Some(video) = stream.video.as_mut() {
-            for sample in video.drain(id.index())? {
-                mux.push(id, sample)?;
-            }
+        m.muxer()?;
+        let release = m.stream(id)?.drain()?;
+        let mux = m.muxer()?;
+        // Every sample was checked against the muxer when it came in, so none of these
+        // fails because of one sample (see PresentationTimed).
+        for sample in release.samples {
+            mux.push(id, sample)?;
         }
-        let fragment = match stream.adjusted_end.take() {
+        let fragment = match release.end {
             Some(end) => mux.flush_at(id, end)?,
             None => mux.flush(id)?,
         };
@@ -890,9 +915,12 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
 }
 
 /// Sets the end time (stream timescale) of the stream's current fragment, which the next
-/// SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`.
+/// SSFMuxProcessOutput closes: the last sample then lasts until `qwTime`. An end before
+/// the fragment's last decode time, or that would make the last sample last more than 32
+/// bits of ticks, is refused with E_INVALIDARG and changes nothing.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live.
@@ -904,17 +932,16 @@ pub unsafe extern "C" fn SSFMuxAdjustDuration(
 ) -> HRESULT {
     on_mux(hSSFMux, |m| {
         let id = StreamId(dwStreamIndex as usize);
-        m.muxer()?.stream_config(id)?;
-        if let Some(stream) = m.streams.get_mut(id.index()) {
-            stream.adjusted_end = Some(qwTime);
-        }
+        m.muxer()?;
+        m.stream(id)?.set_end(qwTime)?;
         Ok(S_OK)
     })
 }
 
 /// Returns the client manifest (`.ismc`, UTF-8 XML).
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pBuffer` NULL or writable.
@@ -934,7 +961,8 @@ pub unsafe extern "C" fn SSFMuxGetClientManifest(
 /// Returns the server manifest (`.ism`, UTF-8 XML) pointing at the client manifest
 /// `pszClientManifestRelativePath`.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; the path NULL or NUL-terminated UTF-16; `pBuffer` NULL or
@@ -979,11 +1007,18 @@ unsafe fn ids(indices: *const DWORD, count: DWORD) -> Result<Vec<StreamId>, Fail
 ///
 /// In live mode (SSF_MUX_OPTION_LIVE_MODE), the header of a live POST carrying the given
 /// streams: `ftyp`, the Live Server Manifest box, `moov` (format.md §4). It needs each
-/// stream's codec configuration and bit rate, so it is available once each of them has
-/// output a fragment (SSFMuxProcessOutput); before that it fails with E_FAIL. Send it
-/// before the first fragment and again, byte-identical, on every reconnect.
+/// stream's codec configuration and bit rate, so as in the original SDK it is available
+/// right after SSFMuxAddStream when the type-specific info carries the configuration
+/// (SPS and PPS in the MPEG2VIDEOINFO, the AudioSpecificConfig in the WAVEFORMATEX, …)
+/// and `dwBitrate` is not 0: an encoder sends it before its first sample. Only what
+/// needs media waits, failing with E_FAIL and a message saying which: parameter sets that
+/// come in-band (until the first keyframe's fragment is out) and a bit rate of 0, which
+/// is measured (until the stream's first fragment is out). The first header returned for
+/// a set of streams is kept: later calls for them return the same bytes, to send again on
+/// every reconnect.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pdwStreamIndices` points to `dwStreamCount` DWORDs;
@@ -1007,7 +1042,14 @@ pub unsafe extern "C" fn SSFMuxGetHeader(
                     "a live header without the manifest box (ENABLE_STREAM_MANIFEST_BOX_FOR_LIVE_MODE = 0) is not supported: IIS requires the Live Server Manifest box",
                 ));
             }
-            _ => m.muxer()?.live_header(&ids)?,
+            _ => match m.live_headers.iter().find(|(asked, _)| *asked == ids) {
+                Some((_, kept)) => kept.clone().into(),
+                None => {
+                    let header = m.muxer()?.live_header(&ids)?;
+                    m.live_headers.push((ids, header.to_vec()));
+                    header
+                }
+            },
         };
         m.hand_out(header.to_vec(), 0, 0, pBuffer)?;
         Ok(S_OK)
@@ -1017,7 +1059,8 @@ pub unsafe extern "C" fn SSFMuxGetHeader(
 /// Returns the index (`mfra`) of the given streams' fragments so far. In live mode, the
 /// empty 8-byte `mfra` that ends a live stream, sent last on the POST.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// As SSFMuxGetHeader.
@@ -1077,7 +1120,8 @@ fn wide_value(value: &[u8], option: SSF_MUX_OPTION) -> Result<Vec<u16>, Failure>
 
 /// Sets an option. Options must be set before the first stream is added.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pvBuffer` points to `cbBuffer` readable bytes.
@@ -1155,7 +1199,8 @@ fn wide_bytes(units: &[u16]) -> Vec<u8> {
 /// keys, URLs, IV) returns S_FALSE with size 0. Key material is returned only to the
 /// caller that set it, never logged.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns E_UNEXPECTED and does nothing.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or live; `pcbBuffer` NULL or writable; `pvBuffer` NULL or valid for
@@ -1217,17 +1262,18 @@ pub unsafe extern "C" fn SSFMuxQueryOption(
 /// none). Owned by the library; valid until the next call on the handle (or the next
 /// failing call on the thread).
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: may overlap other calls that only read the handle (none of the
+/// original's do); while another thread's call is inside it, this returns the busy
+/// message instead.
 ///
 /// # Safety
 /// `hSSFMux` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn SSFMuxGetLastErrorMessage(hSSFMux: SSFMUXHANDLE) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { hSSFMux.cast::<CompatMux>().as_ref() } {
-            Some(m) => m.error.as_ptr(),
-            None => super::status::thread_error(),
-        }
+    if hSSFMux.is_null() {
+        return boundary(c"".as_ptr(), super::status::thread_error);
+    }
+    last_error_of(hSSFMux.cast_const().cast::<SsfMux>(), "hSSFMux", |m| {
+        &m.error
     })
 }

@@ -9,7 +9,8 @@
 //!
 //! Threads: the publisher runs its network connections on two worker threads of its
 //! own ("ssf-live"). The handles themselves follow the native rule: a handle may move
-//! between threads but must not be used by two threads at once.
+//! between threads but calls on it must not overlap (one that does gets
+//! `SSF_STATUS_BUSY`, including a state callback that calls into its publisher).
 
 use std::ffi::{CString, c_char, c_void};
 use std::sync::{Arc, RwLock};
@@ -19,8 +20,8 @@ use super::handle::{
     Castable, free_handle, handle_mut, handle_ref, into_handle, items, utf8, write_out,
 };
 use super::native::{
-    need, on_handle, sample_from, ssf_options, ssf_sample, ssf_stream_config, stream_id,
-    stream_number,
+    last_error_of, need, on_handle, sample_from, ssf_options, ssf_sample, ssf_stream_config,
+    stream_id, stream_number,
 };
 use super::status::{Failure, boundary, c_message, run, ssf_status};
 use crate::live::{
@@ -140,7 +141,8 @@ pub struct ssf_live_report {
 }
 
 /// Options of a live publisher (Rust `LiveOptions`). Create with `ssf_live_options_new`,
-/// free with `ssf_live_options_free`; connect copies it. Not safe for concurrent use.
+/// free with `ssf_live_options_free`; connect copies it. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_live_options {
     _private: [u8; 0],
 }
@@ -169,7 +171,8 @@ impl Castable for ssf_live_options {
 }
 
 /// A live publisher (Rust `LivePublisher`): pushes each stream to every publishing point
-/// over its own long HTTP POST. Not safe for concurrent use.
+/// over its own long HTTP POST. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_live_publisher {
     _private: [u8; 0],
 }
@@ -188,6 +191,13 @@ pub(crate) struct PublisherHandle {
     strings: Vec<CString>,
     error: CString,
 }
+
+// SAFETY: the raw pointers in `stats` and `reports` are data handed to C: they point
+// into `strings` (owned by the same handle) and Rust never reads through them; the rest
+// is Send. The busy guard of the handle keeps threads from using it at the same time.
+unsafe impl Send for PublisherHandle {}
+// SAFETY: as above; a shared borrow (the last-error call) only reads `error`.
+unsafe impl Sync for PublisherHandle {}
 
 impl Castable for ssf_live_publisher {
     type Rust = PublisherHandle;
@@ -333,14 +343,18 @@ pub unsafe extern "C" fn ssf_live_options_new(out: *mut *mut ssf_live_options) -
 
 /// Frees live options; NULL is a no-op. Publishers connected with them keep their copy.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+/// so): free it again once that call returned.
 ///
 /// # Safety
 /// `options` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_live_options_free(options: *mut ssf_live_options) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(options) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(options, "options") };
+    })
 }
 
 /// Applies a `LiveOptions` builder method to the handle.
@@ -350,7 +364,7 @@ fn update_live(
 ) -> ssf_status {
     run(|| {
         // SAFETY: public callers document a live handle or NULL.
-        let h = unsafe { handle_mut(options, "live_options") }?;
+        let mut h = unsafe { handle_mut(options, "live_options") }?;
         h.options = f(h.options.clone())?;
         Ok(())
     })
@@ -360,7 +374,8 @@ fn update_live(
 /// answer (default on). Turn it off for receivers that take a single request
 /// (`ffmpeg -listen 1`).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -375,7 +390,8 @@ pub unsafe extern "C" fn ssf_live_options_set_probe(
 /// Sets the `Events(<id>)` URL segment; NULL removes it (the default). The identifier
 /// is checked at connect (`A-Z a-z 0-9 _ . -`).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `event_id` NULL or a NUL-terminated string.
@@ -398,7 +414,8 @@ pub unsafe extern "C" fn ssf_live_options_set_event_id(
 /// Makes the `Events(<id>)` segment the publisher's start time (seconds since 1970), so
 /// every start is a new event.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -411,7 +428,8 @@ pub unsafe extern "C" fn ssf_live_options_set_event_id_from_start_time(
 
 /// Longest wait for a TCP (and TLS) connection, in milliseconds (default 10 000).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -428,7 +446,8 @@ pub unsafe extern "C" fn ssf_live_options_set_connect_timeout_ms(
 /// Longest time a write may make no progress before the POST is abandoned as stalled,
 /// in milliseconds (default twice the fragment duration, at least 1 s).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -445,7 +464,8 @@ pub unsafe extern "C" fn ssf_live_options_set_send_timeout_ms(
 /// Back-off after failures, in milliseconds: the first retry is immediate, the next
 /// waits `initial_ms`, doubling up to `max_ms` (default 250 up to a fragment duration).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -466,7 +486,8 @@ pub unsafe extern "C" fn ssf_live_options_set_backoff_ms(
 /// Gives up a connection after `retries` consecutive failed attempts; a negative value
 /// retries forever (the default).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -490,7 +511,8 @@ pub unsafe extern "C" fn ssf_live_options_set_max_retries(
 /// Bounds each connection's queue of unsent fragments by duration (milliseconds) and
 /// bytes: past either, the oldest are dropped and counted (default 60 000 ms, 64 MiB).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -508,7 +530,8 @@ pub unsafe extern "C" fn ssf_live_options_set_queue_bounds(
 /// How many of the last fragments sent before a failure are sent again on the new POST
 /// (default 2; 0 turns replay off).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -524,7 +547,8 @@ pub unsafe extern "C" fn ssf_live_options_set_replay_depth(
 /// (default 4); 0, a negative or a non-finite value sends as fast as the connection
 /// takes it.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -539,7 +563,8 @@ pub unsafe extern "C" fn ssf_live_options_set_catch_up_speed(
 /// Sends the empty `mfra` end-of-stream box on finish (default on; IIS-style points
 /// stop the presentation on it).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -554,7 +579,8 @@ pub unsafe extern "C" fn ssf_live_options_set_end_of_stream(
 /// Longest time `ssf_live_publisher_finish` waits for the last fragments and the
 /// servers' answers, in milliseconds (default 10 000).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -572,7 +598,8 @@ pub unsafe extern "C" fn ssf_live_options_set_finish_timeout_ms(
 /// `SSF_LIVE_TIME_ORIGIN_WALL_CLOCK` (recommended beyond lab tests), or
 /// `SSF_LIVE_TIME_ORIGIN_EPOCH_SECONDS` with `epoch_seconds` (ignored otherwise).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -595,7 +622,8 @@ pub unsafe extern "C" fn ssf_live_options_set_time_origin(
 
 /// The `User-Agent` header (default `ssf/<version>`).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `user_agent` NULL or a NUL-terminated string.
@@ -613,7 +641,8 @@ pub unsafe extern "C" fn ssf_live_options_set_user_agent(
 /// Accepts any TLS certificate (self-signed test points). Off by default; never in
 /// production.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -635,7 +664,8 @@ pub unsafe extern "C" fn ssf_live_options_set_danger_accept_invalid_certs(
 /// called after `ssf_live_publisher_finish` or `ssf_live_publisher_free` returns, so
 /// `user_data` only has to live until then.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `callback` NULL or a function following the above.
@@ -647,7 +677,7 @@ pub unsafe extern "C" fn ssf_live_options_set_state_callback(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let h = unsafe { handle_mut(options, "live_options") }?;
+        let mut h = unsafe { handle_mut(options, "live_options") }?;
         h.callback = callback.map(|function| Callback {
             function,
             user_data,
@@ -663,7 +693,9 @@ pub unsafe extern "C" fn ssf_live_options_set_state_callback(
 /// (both copied; NULL for the defaults). Nothing is sent until streams are added.
 /// Free with `ssf_live_publisher_free`.
 ///
-/// Thread safety: safe from any thread (it creates a new handle). The publisher starts
+/// Thread safety: safe from any thread (it creates a new handle); the option handles it
+/// reads may be read by other calls at the same time, but one being changed by another
+/// thread makes this call return `SSF_STATUS_BUSY`. The publisher starts
 /// two worker threads.
 ///
 /// # Safety
@@ -729,14 +761,17 @@ pub unsafe extern "C" fn ssf_live_publisher_connect(
 /// `publisher` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_live_publisher_free(publisher: *mut ssf_live_publisher) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(publisher) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(publisher, "publisher") };
+    })
 }
 
 /// The message of the publisher's last failed call ("" if none). Owned by the
 /// publisher; valid until the next call on it.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: may overlap other calls that only read the publisher; while another
+/// thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle.
@@ -744,19 +779,14 @@ pub unsafe extern "C" fn ssf_live_publisher_free(publisher: *mut ssf_live_publis
 pub unsafe extern "C" fn ssf_live_publisher_last_error(
     publisher: *const ssf_live_publisher,
 ) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { handle_ref(publisher, "publisher") } {
-            Ok(h) => h.error.as_ptr(),
-            Err(_) => c"publisher must not be NULL".as_ptr(),
-        }
-    })
+    last_error_of(publisher, "publisher", |h| &h.error)
 }
 
 /// The seconds since 1970 added to every sample time (0 unless a UTC time origin is
 /// set), in `*out_seconds`.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle; `out_seconds` NULL or writable.
@@ -778,7 +808,8 @@ pub unsafe extern "C" fn ssf_live_publisher_time_anchor(
 /// `*out_stream`. Its `Streams(<id>)` identifier is the config's source file name, or
 /// `<track name>_<bit rate>.ismv` / `.isma`; it must be unique.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -803,7 +834,8 @@ pub unsafe extern "C" fn ssf_live_publisher_add_stream(
 /// the stream. Never waits on the network. Fails with `SSF_STATUS_LIVE_FAILED` once
 /// every connection of the stream has given up.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
@@ -823,7 +855,8 @@ pub unsafe extern "C" fn ssf_live_publisher_push(
 
 /// Closes `stream`'s open fragment now and queues it (caller-chosen boundaries).
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle.
@@ -842,7 +875,8 @@ pub unsafe extern "C" fn ssf_live_publisher_flush(
 /// in order. `*out_stats` receives an array of `*out_count` entries owned by the
 /// publisher, valid (with its strings) until the next call on it.
 ///
-/// Thread safety: must not run at the same time as another call on the same publisher.
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `publisher` is NULL or a live handle; `out_stats` and `out_count` NULL or writable.

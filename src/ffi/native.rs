@@ -8,7 +8,10 @@
 //! - outputs are written only on success; byte outputs ([`ssf_output`]) point into memory
 //!   owned by the handle that stays valid until the next call on that handle;
 //! - `*_free(NULL)` does nothing; a handle must be freed exactly once;
-//! - a handle may move between threads but must not be used by two threads at once;
+//! - a handle may move between threads but calls on it must not overlap; a call that
+//!   finds a handle it is given in use by another thread returns `SSF_STATUS_BUSY` and
+//!   does nothing (calls that only read a handle, passed `const`, may overlap each other);
+//!   `*_free` on a handle in use frees nothing and says so in `ssf_last_error`;
 //! - a failed call keeps its message in the handle (`ssf_muxer_last_error`,
 //!   `ssf_vod_writer_last_error`) and in the thread (`ssf_last_error`).
 
@@ -19,14 +22,17 @@ use bytes::Bytes;
 use super::handle::{
     Castable, bytes, free_handle, handle_mut, handle_ref, into_handle, items, utf8, write_out,
 };
-use super::status::{Failure, boundary, c_message, run, set_thread_error, ssf_status};
+use super::status::{
+    Failure, boundary, c_message, run, set_thread_error, ssf_status, thread_error,
+};
 use crate::codec::avc::NalFormat;
 use crate::drm::{ContentKey, KeySeed, Kid, Protection};
 use crate::mux::{Fragment, Muxer, Options, Sample, StreamConfig, StreamId};
 use crate::vod::VodWriter;
 
 /// Muxer-wide options (Rust `Options`). Create with `ssf_options_new`, free with
-/// `ssf_options_free`. Not safe for concurrent use.
+/// `ssf_options_free`. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_options {
     _private: [u8; 0],
 }
@@ -36,7 +42,8 @@ impl Castable for ssf_options {
 }
 
 /// PlayReady encryption settings (Rust `Protection`); holds the content key, which is
-/// wiped from memory when the handle is freed. Not safe for concurrent use.
+/// wiped from memory when the handle is freed. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_protection {
     _private: [u8; 0],
 }
@@ -47,7 +54,8 @@ impl Castable for ssf_protection {
 
 /// One stream's description (Rust `StreamConfig`), made by one of the
 /// `ssf_stream_config_*` constructors and adjusted with the `ssf_stream_config_set_*`
-/// calls. Adding it to a muxer copies it. Not safe for concurrent use.
+/// calls. Adding it to a muxer copies it. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_stream_config {
     _private: [u8; 0],
 }
@@ -57,7 +65,8 @@ impl Castable for ssf_stream_config {
 }
 
 /// The sans-IO muxer (Rust `Muxer`): samples in; header, fragments, index and manifests
-/// out as bytes the caller writes. Not safe for concurrent use.
+/// out as bytes the caller writes. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_muxer {
     _private: [u8; 0],
 }
@@ -75,7 +84,8 @@ impl Castable for ssf_muxer {
 }
 
 /// A writer of a whole on-demand presentation into a directory (Rust `VodWriter`):
-/// `.ismv`/`.isma` per stream, `.ism` and `.ismc`. Not safe for concurrent use.
+/// `.ismv`/`.isma` per stream, `.ism` and `.ismc`. Calls on one handle must not
+/// overlap: one that does gets `SSF_STATUS_BUSY`.
 pub struct ssf_vod_writer {
     _private: [u8; 0],
 }
@@ -144,7 +154,7 @@ pub struct ssf_output {
 }
 
 impl ssf_output {
-    const EMPTY: ssf_output = ssf_output {
+    pub(crate) const EMPTY: ssf_output = ssf_output {
         data: std::ptr::null(),
         len: 0,
         time: 0,
@@ -159,22 +169,50 @@ pub(super) fn on_handle<C: Castable>(
     what: &str,
     error_of: fn(&mut C::Rust) -> &mut CString,
     body: impl FnOnce(&mut C::Rust) -> Result<(), Failure>,
-) -> ssf_status {
+) -> ssf_status
+where
+    C::Rust: Send,
+{
     boundary(ssf_status::SSF_STATUS_PANIC, || {
         // SAFETY: the caller passes NULL or a live handle of this type (documented).
-        let handle = match unsafe { handle_mut(ptr, what) } {
+        let mut handle = match unsafe { handle_mut(ptr, what) } {
             Ok(h) => h,
             Err(f) => {
                 set_thread_error(&f.message);
                 return f.status;
             }
         };
-        match body(handle) {
+        match body(&mut handle) {
             Ok(()) => ssf_status::SSF_STATUS_OK,
             Err(f) => {
                 set_thread_error(&f.message);
-                *error_of(handle) = c_message(&f.message);
+                *error_of(&mut handle) = c_message(&f.message);
                 f.status
+            }
+        }
+    })
+}
+
+/// The message a `*_last_error(handle)` call returns: the one kept in the handle, or,
+/// when the handle is NULL or in use by another thread, why not (kept as the thread's
+/// last error, which owns the string).
+pub(super) fn last_error_of<C: Castable>(
+    ptr: *const C,
+    what: &str,
+    error_of: fn(&C::Rust) -> &CString,
+) -> *const c_char
+where
+    C::Rust: Send + Sync,
+{
+    boundary(c"".as_ptr(), || {
+        // SAFETY: the caller passes NULL or a live handle of this type (documented).
+        match unsafe { handle_ref(ptr, what) } {
+            // The pointer outlives the guard: it stays valid until the next call on the
+            // handle, as documented.
+            Ok(h) => error_of(&h).as_ptr(),
+            Err(f) => {
+                set_thread_error(&f.message);
+                thread_error()
             }
         }
     })
@@ -302,20 +340,25 @@ pub unsafe extern "C" fn ssf_options_new(out: *mut *mut ssf_options) -> ssf_stat
 
 /// Frees options made by `ssf_options_new`; NULL is a no-op.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+/// so): free it again once that call returned.
 ///
 /// # Safety
 /// `options` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_options_free(options: *mut ssf_options) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(options) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(options, "options") };
+    })
 }
 
 /// Sets the target fragment duration in seconds (automatic fragmenting cuts at the first
 /// keyframe at or after each multiple of it).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -326,7 +369,7 @@ pub unsafe extern "C" fn ssf_options_set_fragment_seconds(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         *o = o.clone().fragment_seconds(seconds)?;
         Ok(())
     })
@@ -335,7 +378,8 @@ pub unsafe extern "C" fn ssf_options_set_fragment_seconds(
 /// Switches to caller-driven fragmenting: fragments close only on `ssf_muxer_flush`,
 /// `ssf_muxer_flush_at` or `ssf_vod_writer_flush`.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -343,7 +387,7 @@ pub unsafe extern "C" fn ssf_options_set_fragment_seconds(
 pub unsafe extern "C" fn ssf_options_set_manual(options: *mut ssf_options) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         *o = o.clone().manual();
         Ok(())
     })
@@ -352,7 +396,8 @@ pub unsafe extern "C" fn ssf_options_set_manual(options: *mut ssf_options) -> ss
 /// Lists an `f` element per QualityLevel in every `c` of the client manifest (the SDK's
 /// FORCE_FRAGMENT_ELEMENT_IN_CLIENT_MANIFEST); off by default.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` is NULL or a live handle.
@@ -363,7 +408,7 @@ pub unsafe extern "C" fn ssf_options_set_fragment_elements(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         *o = o.clone().fragment_elements(on);
         Ok(())
     })
@@ -372,7 +417,8 @@ pub unsafe extern "C" fn ssf_options_set_fragment_elements(
 /// Encrypts every audio and video stream with `protection` (copied; the caller still
 /// frees its handle).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `options` and `protection` are NULL or live handles.
@@ -383,7 +429,7 @@ pub unsafe extern "C" fn ssf_options_set_protection(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let o = unsafe { handle_mut(options, "options") }?;
+        let mut o = unsafe { handle_mut(options, "options") }?;
         // SAFETY: per the contract.
         let p = unsafe { handle_ref(protection, "protection") }?;
         *o = o.clone().protection(p.clone());
@@ -458,7 +504,8 @@ pub unsafe extern "C" fn ssf_protection_from_key_seed(
 
 /// Sets the license acquisition URL (`LA_URL` of the PlayReady header).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
@@ -469,7 +516,7 @@ pub unsafe extern "C" fn ssf_protection_set_la_url(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let p = unsafe { handle_mut(protection, "protection") }?;
+        let mut p = unsafe { handle_mut(protection, "protection") }?;
         // SAFETY: per the contract.
         let url = unsafe { utf8(url, "url") }?;
         *p = p.clone().la_url(url);
@@ -480,7 +527,8 @@ pub unsafe extern "C" fn ssf_protection_set_la_url(
 
 /// Sets the license UI URL (`LUI_URL` of the PlayReady header).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `protection` is NULL or a live handle; `url` NULL or a NUL-terminated string.
@@ -491,7 +539,7 @@ pub unsafe extern "C" fn ssf_protection_set_lui_url(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let p = unsafe { handle_mut(protection, "protection") }?;
+        let mut p = unsafe { handle_mut(protection, "protection") }?;
         // SAFETY: per the contract.
         let url = unsafe { utf8(url, "url") }?;
         *p = p.clone().lui_url(url);
@@ -502,7 +550,8 @@ pub unsafe extern "C" fn ssf_protection_set_lui_url(
 
 /// Sets the first 8-byte IV (stream n starts at `iv + (n << 48)`); random otherwise.
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `protection` is NULL or a live handle.
@@ -513,7 +562,7 @@ pub unsafe extern "C" fn ssf_protection_set_first_iv(
 ) -> ssf_status {
     run(|| {
         // SAFETY: per the contract.
-        let p = unsafe { handle_mut(protection, "protection") }?;
+        let mut p = unsafe { handle_mut(protection, "protection") }?;
         *p = p.clone().first_iv(iv);
         Ok(())
     })
@@ -521,14 +570,18 @@ pub unsafe extern "C" fn ssf_protection_set_first_iv(
 
 /// Frees protection settings and wipes the key; NULL is a no-op.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+/// so): free it again once that call returned.
 ///
 /// # Safety
 /// `protection` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_protection_free(protection: *mut ssf_protection) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(protection) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(protection, "protection") };
+    })
 }
 
 // ---------------------------------------------------------------- stream config
@@ -651,7 +704,7 @@ fn update_config(
 ) -> ssf_status {
     run(|| {
         // SAFETY: public callers document a live handle or NULL.
-        let c = unsafe { handle_mut(config, "config") }?;
+        let mut c = unsafe { handle_mut(config, "config") }?;
         *c = f(c.clone())?;
         Ok(())
     })
@@ -659,7 +712,8 @@ fn update_config(
 
 /// Sets the average bit rate in bits per second (0: measured from the samples).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `config` is NULL or a live handle.
@@ -673,7 +727,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_bitrate(
 
 /// Sets the ticks per second of this stream's sample times (default 10 000 000).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `config` is NULL or a live handle.
@@ -687,7 +742,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_timescale(
 
 /// Sets the ISO 639-2 language code, e.g. "eng".
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `config` is NULL or a live handle; `language` NULL or a NUL-terminated string.
@@ -704,7 +760,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_language(
 
 /// Sets the StreamIndex name in the manifests (default "video" / "audio").
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
@@ -719,7 +776,8 @@ pub unsafe extern "C" fn ssf_stream_config_set_track_name(
 
 /// Sets the file name the server manifest points at (and the VOD writer writes).
 ///
-/// Thread safety: must not run at the same time as another call on the same handle.
+/// Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `config` is NULL or a live handle; `name` NULL or a NUL-terminated string.
@@ -736,14 +794,18 @@ pub unsafe extern "C" fn ssf_stream_config_set_source_file_name(
 
 /// Frees a stream description; NULL is a no-op.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+/// so): free it again once that call returned.
 ///
 /// # Safety
 /// `config` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_stream_config_free(config: *mut ssf_stream_config) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(config) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(config, "config") };
+    })
 }
 
 // ---------------------------------------------------------------- muxer
@@ -751,7 +813,9 @@ pub unsafe extern "C" fn ssf_stream_config_free(config: *mut ssf_stream_config) 
 /// Creates a muxer with `options` (copied; NULL for the defaults) in `*out`. Free with
 /// `ssf_muxer_free`.
 ///
-/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+/// Thread safety: safe from any thread (it creates a new handle); `options` may be read
+/// by other calls at the same time, but one being changed by another thread makes this
+/// call return `SSF_STATUS_BUSY`.
 ///
 /// # Safety
 /// `options` is NULL or a live handle; `out` is valid for writing a pointer.
@@ -781,37 +845,37 @@ pub unsafe extern "C" fn ssf_muxer_new(
 
 /// Frees a muxer and every output it handed out; NULL is a no-op.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+/// so): free it again once that call returned.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_muxer_free(muxer: *mut ssf_muxer) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(muxer) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(muxer, "muxer") };
+    })
 }
 
 /// The message of the muxer's last failed call ("" if none). Owned by the muxer; valid
 /// until the next call on it.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: may overlap other calls that only read the muxer; while another
+/// thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_muxer_last_error(muxer: *const ssf_muxer) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { handle_ref(muxer, "muxer") } {
-            Ok(h) => h.error.as_ptr(),
-            Err(_) => c"muxer must not be NULL".as_ptr(),
-        }
-    })
+    last_error_of(muxer, "muxer", |h| &h.error)
 }
 
 /// Adds a stream (copying `config`) and writes its number (0, 1, …) to `*out_stream`.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `muxer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -835,7 +899,8 @@ pub unsafe extern "C" fn ssf_muxer_add_stream(
 /// Adds a sample to `stream`. When it closes a fragment (automatic fragmenting),
 /// `*out_fragment` receives the fragment (moof + mdat); otherwise its `len` is 0.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`;
@@ -860,7 +925,8 @@ pub unsafe extern "C" fn ssf_muxer_push(
 /// Closes `stream`'s open fragment now; `*out_fragment` receives it (`len` 0 when no
 /// sample was pending).
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
@@ -881,7 +947,8 @@ pub unsafe extern "C" fn ssf_muxer_flush(
 /// Closes `stream`'s open fragment so that it ends at `end_time` (stream timescale): the
 /// last sample lasts until then.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `out_fragment` NULL or writable.
@@ -903,7 +970,8 @@ pub unsafe extern "C" fn ssf_muxer_flush_at(
 /// `ftyp` + `moov` for a file holding `streams`. Its size never changes, so it can be
 /// written first and overwritten in place at the end.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `streams` points to `count` stream numbers;
@@ -927,7 +995,8 @@ pub unsafe extern "C" fn ssf_muxer_header(
 
 /// The `mfra` index of `streams`' fragments so far.
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// As `ssf_muxer_header`.
@@ -950,7 +1019,8 @@ pub unsafe extern "C" fn ssf_muxer_index(
 
 /// The client manifest (`.ismc`, UTF-8 XML, not NUL-terminated).
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `out` NULL or writable.
@@ -970,7 +1040,8 @@ pub unsafe extern "C" fn ssf_muxer_client_manifest(
 /// The server manifest (`.ism`, UTF-8 XML, not NUL-terminated) pointing at the client
 /// manifest `client_manifest_path` (relative to the `.ism`).
 ///
-/// Thread safety: must not run at the same time as another call on the same muxer.
+/// Thread safety: calls on one muxer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `muxer` is NULL or a live handle; `client_manifest_path` NULL or a NUL-terminated
@@ -1005,7 +1076,9 @@ fn open_writer(h: &mut VodHandle) -> Result<&mut VodWriter, Failure> {
 /// Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
 /// with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
 ///
-/// Thread safety: safe from any thread (it creates a new handle or reads static data).
+/// Thread safety: safe from any thread (it creates a new handle); `options` may be read
+/// by other calls at the same time, but one being changed by another thread makes this
+/// call return `SSF_STATUS_BUSY`.
 ///
 /// # Safety
 /// `dir` and `name` are NULL or NUL-terminated UTF-8; `options` NULL or a live handle;
@@ -1042,37 +1115,37 @@ pub unsafe extern "C" fn ssf_vod_writer_create(
 /// Frees a VOD writer; NULL is a no-op. Files of a writer that was not finished stay
 /// incomplete.
 ///
-/// Thread safety: no other call may use the handle during or after this one.
+/// Thread safety: no call may use the handle after this one. If a call on another thread
+/// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+/// so): free it again once that call returned.
 ///
 /// # Safety
 /// `writer` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_vod_writer_free(writer: *mut ssf_vod_writer) {
-    // SAFETY: per the contract.
-    boundary((), || unsafe { free_handle(writer) })
+    boundary((), || {
+        // SAFETY: per the contract.
+        unsafe { free_handle(writer, "writer") };
+    })
 }
 
 /// The message of the writer's last failed call ("" if none). Owned by the writer; valid
 /// until the next call on it.
 ///
-/// Thread safety: must not run at the same time as another call on the same writer.
+/// Thread safety: may overlap other calls that only read the writer; while another
+/// thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
 ///
 /// # Safety
 /// `writer` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_vod_writer_last_error(writer: *const ssf_vod_writer) -> *const c_char {
-    boundary(c"".as_ptr(), || {
-        // SAFETY: per the contract.
-        match unsafe { handle_ref(writer, "writer") } {
-            Ok(h) => h.error.as_ptr(),
-            Err(_) => c"writer must not be NULL".as_ptr(),
-        }
-    })
+    last_error_of(writer, "writer", |h| &h.error)
 }
 
 /// Adds a stream (copying `config`) and writes its number to `*out_stream`.
 ///
-/// Thread safety: must not run at the same time as another call on the same writer.
+/// Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `writer` and `config` are NULL or live handles; `out_stream` NULL or writable.
@@ -1095,7 +1168,8 @@ pub unsafe extern "C" fn ssf_vod_writer_add_stream(
 
 /// Adds a sample to `stream`; finished fragments are appended to the stream's file.
 ///
-/// Thread safety: must not run at the same time as another call on the same writer.
+/// Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `writer` is NULL or a live handle; `sample` NULL or a valid `ssf_sample`.
@@ -1115,7 +1189,8 @@ pub unsafe extern "C" fn ssf_vod_writer_push(
 
 /// Closes `stream`'s open fragment now and appends it to the stream's file.
 ///
-/// Thread safety: must not run at the same time as another call on the same writer.
+/// Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `writer` is NULL or a live handle.
@@ -1134,7 +1209,8 @@ pub unsafe extern "C" fn ssf_vod_writer_flush(
 /// headers and both manifests. The handle then only accepts `ssf_vod_writer_free` and
 /// `ssf_vod_writer_last_error` (other calls return `SSF_STATUS_INVALID_STATE`).
 ///
-/// Thread safety: must not run at the same time as another call on the same writer.
+/// Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
 ///
 /// # Safety
 /// `writer` is NULL or a live handle.

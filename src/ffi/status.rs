@@ -42,6 +42,10 @@ pub enum ssf_status {
     SSF_STATUS_LIVE_FAILED = 13,
     /// The live publisher could not start (runtime or HTTP client setup).
     SSF_STATUS_LIVE_SETUP = 14,
+    /// The handle is in use by a call on another thread. Nothing was done: calls on one
+    /// handle must not overlap, and the library refuses the second one instead of letting
+    /// two threads change the same memory.
+    SSF_STATUS_BUSY = 15,
     /// The library hit an internal bug; the handle should be freed and not used again.
     SSF_STATUS_PANIC = 100,
 }
@@ -66,6 +70,7 @@ impl ssf_status {
             SSF_STATUS_INVALID_URL => c"invalid publishing point URL",
             SSF_STATUS_LIVE_FAILED => c"live push failed",
             SSF_STATUS_LIVE_SETUP => c"live publisher setup failed",
+            SSF_STATUS_BUSY => c"the handle is in use by another thread",
             SSF_STATUS_PANIC => c"internal error (panic)",
         }
     }
@@ -89,6 +94,7 @@ impl ssf_status {
             SSF_STATUS_INVALID_URL,
             SSF_STATUS_LIVE_FAILED,
             SSF_STATUS_LIVE_SETUP,
+            SSF_STATUS_BUSY,
             SSF_STATUS_PANIC,
         ]
         .into_iter()

@@ -15,6 +15,7 @@ use crate::isobmff::uuids::{PIFF_PSSH_UUID, PIFF_SENC_UUID};
 const S_OK: HRESULT = 0;
 const S_FALSE: HRESULT = 1;
 const E_FAIL: HRESULT = 0x8000_4005_u32 as i32;
+const E_UNEXPECTED: HRESULT = 0x8000_FFFF_u32 as i32;
 const E_NOTIMPL: HRESULT = 0x8000_4001_u32 as i32;
 const E_INVALIDARG: HRESULT = 0x8007_0057_u32 as i32;
 const E_NOT_SUFFICIENT_BUFFER: HRESULT = 0x8007_007A_u32 as i32;
@@ -490,12 +491,13 @@ fn every_status_has_its_own_text() {
         .filter_map(ssf_status::from_raw)
         .map(|s| s.text().to_str().unwrap())
         .collect();
-    assert_eq!(texts.len(), 16);
+    assert_eq!(texts.len(), 17);
     let mut unique = texts.clone();
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), texts.len());
-    assert!(ssf_status::from_raw(15).is_none());
+    assert_eq!(ssf_status::from_raw(15), Some(ssf_status::SSF_STATUS_BUSY));
+    assert!(ssf_status::from_raw(16).is_none());
 }
 
 #[test]
@@ -713,6 +715,46 @@ fn forced_fragment_elements_option_reaches_the_client_manifest() {
 }
 
 #[test]
+fn a_bad_fragment_end_is_refused_alone() {
+    let m = Mux::new();
+    let wave = aac_wave();
+    let source = wide("a.isma");
+    let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
+    for i in 0..5u64 {
+        assert_eq!(m.input(a, &[0x21; 50], i * 213_333, 213_333, true), S_OK);
+    }
+    // SAFETY: a live handle.
+    let adjust = |end| unsafe { SSFMuxAdjustDuration(m.0, a, end) };
+    assert_eq!(adjust(100), E_INVALIDARG);
+    assert!(
+        last_error(m.0).contains("fragment end 100"),
+        "{}",
+        last_error(m.0)
+    );
+    assert_eq!(adjust(1 << 40), E_INVALIDARG);
+    assert!(
+        last_error(m.0).contains("over 32 bits"),
+        "{}",
+        last_error(m.0)
+    );
+    assert_eq!(adjust(5 * 213_333), S_OK);
+    let (hr, fragment) = m.output(a);
+    assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    let moof = top(&fragment).into_iter().find(|b| b.is(b"moof")).unwrap();
+    let tfxd = reader::Tfxd::parse(
+        &moof
+            .find("traf")
+            .unwrap()
+            .unwrap()
+            .find_uuid(&crate::isobmff::uuids::TFXD_UUID)
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!((tfxd.time, tfxd.duration), (0, 5 * 213_333));
+}
+
+#[test]
 fn compat_live_mode_gives_the_live_header_and_end_of_stream_index() {
     use crate::isobmff::uuids::LIVE_SERVER_MANIFEST_UUID;
     let m = Mux::new();
@@ -724,21 +766,39 @@ fn compat_live_mode_gives_the_live_header_and_end_of_stream_index() {
     let wave = aac_wave();
     let source = wide("audio_eng.isma");
     let a = m.add(&info(SSF_STREAM_AUDIO, &wave, &source)).unwrap();
-    assert_eq!(m.header(&[a]).0, E_FAIL, "no fragment output yet");
+    // Configuration and bit rate given: the header is there before any sample.
+    let (hr, header) = m.header(&[a]);
+    assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    // A measured bit rate (dwBitrate 0) waits for the stream's first fragment.
+    // The name outlives the call that reads it.
+    let measured_name = wide("measured.isma");
+    let mut measured = info(SSF_STREAM_AUDIO, &wave, &measured_name);
+    measured.dwBitrate = 0;
+    let b = m.add(&measured).unwrap();
+    assert_eq!(m.header(&[b]).0, E_FAIL, "no fragment output yet");
     assert!(
-        last_error(m.0).contains("no fragment"),
+        last_error(m.0).contains("bit rate is 0"),
         "{}",
         last_error(m.0)
     );
     let frame = [0x21u8; 200];
-    for i in 0..10u64 {
-        assert_eq!(m.input(a, &frame, i * 213_333, 213_333, true), S_OK);
+    for stream in [a, b] {
+        for i in 0..10u64 {
+            assert_eq!(m.input(stream, &frame, i * 213_333, 213_333, true), S_OK);
+        }
+        let (hr, fragment) = m.output(stream);
+        assert_eq!(hr, S_OK);
+        assert!(!fragment.is_empty());
     }
-    let (hr, fragment) = m.output(a);
-    assert_eq!(hr, S_OK);
-    assert!(!fragment.is_empty());
-    let (hr, header) = m.header(&[a]);
+    assert_eq!(m.header(&[a]), (S_OK, header.clone()), "the header is kept");
+    let (hr, measured_header) = m.header(&[b]);
     assert_eq!(hr, S_OK, "{}", last_error(m.0));
+    // More media moves the measured rate; the header handed out stays the same.
+    for i in 10..40u64 {
+        assert_eq!(m.input(b, &[0x21; 900], i * 213_333, 213_333, true), S_OK);
+    }
+    assert_eq!(m.output(b).0, S_OK);
+    assert_eq!(m.header(&[b]), (S_OK, measured_header));
     let boxes: Vec<BoxRef<'_>> = reader::boxes(&header).map(|b| b.unwrap()).collect();
     assert_eq!(boxes.len(), 3);
     assert!(boxes[0].is(b"ftyp"));
@@ -998,5 +1058,363 @@ mod live {
             assert!(error(p).contains("finished"));
             ssf_live_publisher_free(p);
         }
+    }
+}
+
+/// The calling thread's last error (`ssf_last_error`).
+fn thread_message() -> String {
+    // SAFETY: a NUL-terminated string owned by the library.
+    unsafe { CStr::from_ptr(super::status::ssf_last_error()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// While `handle` is held the way another thread's call holds it, `call` (which changes
+/// the handle) returns SSF_STATUS_BUSY with a message and `free` leaves the handle alone;
+/// once the other call is over, `call` works and `free` frees it.
+///
+/// # Safety
+/// `handle` is a live handle of type `C`; `call` and `free` use it as their docs say.
+unsafe fn busy_then_free<C: super::handle::Castable>(
+    handle: *mut C,
+    mut call: impl FnMut() -> ssf_status,
+    free: unsafe extern "C" fn(*mut C),
+) where
+    C::Rust: Send,
+{
+    // SAFETY: per the contract.
+    let inside = unsafe { super::handle::handle_mut(handle, "the handle") }.unwrap();
+    assert_eq!(call(), ssf_status::SSF_STATUS_BUSY);
+    assert!(
+        thread_message().contains("in use by another thread"),
+        "{}",
+        thread_message()
+    );
+    // SAFETY: the handle is live; free must refuse it while it is in use.
+    unsafe { free(handle) };
+    assert!(
+        thread_message().starts_with("not freed: "),
+        "{}",
+        thread_message()
+    );
+    drop(inside);
+    assert_eq!(call(), ssf_status::SSF_STATUS_OK, "{}", thread_message());
+    // SAFETY: the handle is live, no longer in use, and not used after this.
+    unsafe { free(handle) };
+}
+
+#[test]
+fn every_handle_type_answers_busy_while_in_use_and_is_not_freed_under_a_call() {
+    use super::handle::handle_ref;
+    let dir = tempfile::tempdir().unwrap();
+    let dir_c = std::ffi::CString::new(dir.path().to_str().unwrap()).unwrap();
+    // SAFETY (whole block): every pointer is valid for its call; each handle is freed
+    // once for real (busy_then_free frees it after its refused free).
+    unsafe {
+        let mut options = ptr::null_mut();
+        assert_eq!(ssf_options_new(&mut options), ssf_status::SSF_STATUS_OK);
+        {
+            // Calls that only read a handle share it; one that changes it waits its turn.
+            let _reader = handle_ref(options, "options").unwrap();
+            let mut mux = ptr::null_mut();
+            assert_eq!(ssf_muxer_new(options, &mut mux), ssf_status::SSF_STATUS_OK);
+            ssf_muxer_free(mux);
+            assert_eq!(ssf_options_set_manual(options), ssf_status::SSF_STATUS_BUSY);
+        }
+        busy_then_free(
+            options,
+            || ssf_options_set_manual(options),
+            ssf_options_free,
+        );
+
+        let key = [7u8; 16];
+        let mut protection = ptr::null_mut();
+        assert_eq!(
+            ssf_protection_new(key.as_ptr(), key.as_ptr(), &mut protection),
+            ssf_status::SSF_STATUS_OK
+        );
+        busy_then_free(
+            protection,
+            || ssf_protection_set_first_iv(protection, 1),
+            ssf_protection_free,
+        );
+
+        let mut config = ptr::null_mut();
+        assert_eq!(
+            ssf_stream_config_aac([0x11u8, 0x90].as_ptr(), 2, &mut config),
+            ssf_status::SSF_STATUS_OK
+        );
+        let mut mux = ptr::null_mut();
+        assert_eq!(
+            ssf_muxer_new(ptr::null(), &mut mux),
+            ssf_status::SSF_STATUS_OK
+        );
+        let mut stream = 0;
+        {
+            // The muxer's own last error is not readable while a call changes it.
+            let _inside = super::handle::handle_mut(mux, "muxer").unwrap();
+            let text = CStr::from_ptr(ssf_muxer_last_error(mux)).to_str().unwrap();
+            assert!(text.contains("muxer is in use by another thread"), "{text}");
+        }
+        busy_then_free(
+            mux,
+            || ssf_muxer_add_stream(mux, config, &mut stream),
+            ssf_muxer_free,
+        );
+
+        let mut writer = ptr::null_mut();
+        assert_eq!(
+            ssf_vod_writer_create(dir_c.as_ptr(), c"busy".as_ptr(), ptr::null(), &mut writer),
+            ssf_status::SSF_STATUS_OK
+        );
+        busy_then_free(
+            writer,
+            || ssf_vod_writer_add_stream(writer, config, &mut stream),
+            ssf_vod_writer_free,
+        );
+        busy_then_free(
+            config,
+            || ssf_stream_config_set_bitrate(config, 1),
+            ssf_stream_config_free,
+        );
+
+        #[cfg(feature = "live")]
+        {
+            use super::live::*;
+            let mut live_options = ptr::null_mut();
+            assert_eq!(
+                ssf_live_options_new(&mut live_options),
+                ssf_status::SSF_STATUS_OK
+            );
+            let mut publisher = ptr::null_mut();
+            // Nothing listens on the discard port; no stream is added, so nothing is sent.
+            let url = c"http://127.0.0.1:9/live/x.isml".as_ptr();
+            assert_eq!(
+                ssf_live_publisher_connect(&url, 1, ptr::null(), live_options, &mut publisher),
+                ssf_status::SSF_STATUS_OK
+            );
+            busy_then_free(
+                live_options,
+                || ssf_live_options_set_probe(live_options, false),
+                ssf_live_options_free,
+            );
+            let mut seconds = 0;
+            busy_then_free(
+                publisher,
+                || ssf_live_publisher_time_anchor(publisher, &mut seconds),
+                ssf_live_publisher_free,
+            );
+        }
+
+        // The compatible handle: E_UNEXPECTED, and SSFMuxDestroy refuses to pull the
+        // memory from under the other call.
+        let m = Mux::new();
+        {
+            let _inside = super::handle::handle_mut(m.0.cast::<SsfMux>(), "hSSFMux").unwrap();
+            assert_eq!(
+                m.set(SSF_MUX_OPTION_LIVE_MODE, &1u32.to_ne_bytes()),
+                E_UNEXPECTED
+            );
+            assert!(last_error(m.0).contains("in use by another thread"));
+            assert_eq!(SSFMuxDestroy(m.0), E_UNEXPECTED);
+            assert!(last_error(ptr::null_mut()).starts_with("not freed: "));
+        }
+        assert_eq!(m.set(SSF_MUX_OPTION_LIVE_MODE, &1u32.to_ne_bytes()), S_OK);
+    }
+}
+
+/// A raw handle shared with test threads (the point of the test is sharing it).
+struct SharedHandle<T>(*mut T);
+
+impl<T> SharedHandle<T> {
+    fn get(&self) -> *mut T {
+        self.0
+    }
+}
+// SAFETY: the handles are used through the C functions, whose busy guard is under test.
+unsafe impl<T> Send for SharedHandle<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for SharedHandle<T> {}
+
+/// Runs `call(thread, i)` on two threads at once until each had `min_accepted` calls go
+/// through and some call was refused with BUSY, or 20 s passed; `call` returns whether
+/// it was refused. A refused call returns at once, so requiring accepted calls keeps both
+/// threads really working on the handle together. Returns the number of refusals.
+fn hammer(min_accepted: u64, call: impl Fn(usize, u64) -> bool + Sync) -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let busy = AtomicU64::new(0);
+    let start = std::time::Instant::now();
+    let barrier = std::sync::Barrier::new(2);
+    std::thread::scope(|scope| {
+        for thread in 0..2 {
+            let (busy, barrier, call) = (&busy, &barrier, &call);
+            scope.spawn(move || {
+                barrier.wait();
+                let (mut i, mut accepted) = (0, 0);
+                while (accepted < min_accepted || busy.load(Ordering::Relaxed) == 0)
+                    && start.elapsed() < std::time::Duration::from_secs(20)
+                {
+                    if call(thread, i) {
+                        busy.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        accepted += 1;
+                    }
+                    i += 1;
+                }
+            });
+        }
+    });
+    busy.into_inner()
+}
+
+#[test]
+fn two_threads_on_one_muxer_get_busy_not_a_corrupted_heap() {
+    let mut mux = ptr::null_mut();
+    let mut config = ptr::null_mut();
+    let mut streams = [0u32; 2];
+    // SAFETY: valid pointers; handles freed once at the end.
+    unsafe {
+        assert_eq!(
+            ssf_muxer_new(ptr::null(), &mut mux),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(
+            ssf_stream_config_aac([0x11u8, 0x90].as_ptr(), 2, &mut config),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(
+            ssf_stream_config_set_timescale(config, 48_000),
+            ssf_status::SSF_STATUS_OK
+        );
+        // Two StreamIndexes: each thread cuts its own fragments, and the bit rates of one
+        // StreamIndex would have to share their boundaries.
+        for (s, name) in streams.iter_mut().zip([c"audio_a", c"audio_b"]) {
+            assert_eq!(
+                ssf_stream_config_set_track_name(config, name.as_ptr()),
+                ssf_status::SSF_STATUS_OK
+            );
+            assert_eq!(
+                ssf_muxer_add_stream(mux, config, s),
+                ssf_status::SSF_STATUS_OK
+            );
+        }
+        ssf_stream_config_free(config);
+    }
+    let shared = SharedHandle(mux);
+    let accepted = [
+        std::sync::atomic::AtomicU64::new(0),
+        std::sync::atomic::AtomicU64::new(0),
+    ];
+    let frame = vec![0x21u8; 4096];
+    let busy = hammer(2_000, |thread, _| {
+        let mux = shared.get();
+        let stream = streams[thread];
+        // Each thread feeds its own stream, so every call that gets in succeeds.
+        let n = accepted[thread].load(std::sync::atomic::Ordering::Relaxed);
+        let sample = ssf_sample {
+            struct_size: size_of::<ssf_sample>(),
+            data: frame.as_ptr(),
+            len: frame.len(),
+            dts: n * 1024,
+            cts_offset: 0,
+            duration: 1024,
+            sync: true,
+            protected_ranges: ptr::null(),
+            protected_range_count: 0,
+        };
+        // The fragment and header bytes are not read: they belong to the handle and the
+        // other thread's next call replaces them.
+        let mut out = ssf_output::EMPTY;
+        // SAFETY: a live handle and valid pointers; only the sharing is under test.
+        let status = unsafe {
+            if n % 8 == 7 {
+                ssf_muxer_header(mux, streams.as_ptr(), 2, &mut out)
+            } else {
+                ssf_muxer_push(mux, stream, &sample, &mut out)
+            }
+        };
+        match status {
+            ssf_status::SSF_STATUS_OK => {
+                accepted[thread].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                false
+            }
+            ssf_status::SSF_STATUS_BUSY => true,
+            other => panic!("thread {thread}: {other:?}: {}", thread_message()),
+        }
+    });
+    assert!(
+        busy >= 1,
+        "no call was ever refused: the threads never overlapped"
+    );
+    // SAFETY: the threads are done; the handle is live and freed once.
+    unsafe {
+        let mut out = ssf_output::EMPTY;
+        for s in streams {
+            assert_eq!(ssf_muxer_flush(mux, s, &mut out), ssf_status::SSF_STATUS_OK);
+        }
+        assert_eq!(
+            ssf_muxer_client_manifest(mux, &mut out),
+            ssf_status::SSF_STATUS_OK
+        );
+        ssf_muxer_free(mux);
+    }
+}
+
+#[test]
+fn two_threads_on_one_compatible_handle_get_e_unexpected() {
+    let m = Mux::new();
+    let wave = aac_wave();
+    let source = [wide("a.isma"), wide("b.isma")];
+    let streams = [
+        m.add(&info(SSF_STREAM_AUDIO, &wave, &source[0])).unwrap(),
+        m.add(&info(SSF_STREAM_AUDIO, &wave, &source[1])).unwrap(),
+    ];
+    let shared = SharedHandle(m.0);
+    let frame = vec![0x21u8; 4096];
+    let accepted = [
+        std::sync::atomic::AtomicU64::new(0),
+        std::sync::atomic::AtomicU64::new(0),
+    ];
+    let busy = hammer(2_000, |thread, i| {
+        // Times follow the samples that got in: a refused one leaves no gap.
+        let n = accepted[thread].load(std::sync::atomic::Ordering::Relaxed);
+        let mut sample = SSF_SAMPLE {
+            pSampleData: frame.as_ptr().cast_mut().cast(),
+            cbSampleData: frame.len() as DWORD,
+            flags: SSF_SAMPLE_FLAG_START_TIME | SSF_SAMPLE_FLAG_DURATION,
+            qwSampleStartTime: n * 213_333,
+            qwSampleDuration: 213_333,
+            FrameType: FRAMETYPE_I,
+            pUserData: ptr::null_mut(),
+            cbUserData: 0,
+            prgProtectedRanges: ptr::null_mut(),
+            cProtectedRanges: 0,
+        };
+        let mut out = empty_buffer();
+        // SAFETY: a live handle and valid pointers; only the sharing is under test.
+        let hr = unsafe {
+            if i % 50 == 49 {
+                SSFMuxProcessOutput(shared.get(), streams[thread], &mut out)
+            } else {
+                SSFMuxProcessInput(shared.get(), streams[thread], &mut sample)
+            }
+        };
+        match hr {
+            S_OK | S_FALSE => {
+                if i % 50 != 49 {
+                    accepted[thread].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                false
+            }
+            E_UNEXPECTED => true,
+            other => panic!("thread {thread}: 0x{other:08X} {}", thread_message()),
+        }
+    });
+    assert!(
+        busy >= 1,
+        "no call was ever refused: the threads never overlapped"
+    );
+    for s in streams {
+        assert_eq!(m.output(s).0 & !1, S_OK);
     }
 }

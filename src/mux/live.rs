@@ -15,11 +15,23 @@ impl Muxer {
     /// The header of a live POST carrying `streams`: `ftyp`, the LiveServerManifestBox
     /// listing exactly those tracks, then `moov`.
     ///
-    /// Every stream must have closed at least one fragment, so that its codec
-    /// configuration and bit rate are known. Durations are 0 (a live stream has none);
-    /// a measured bit rate can still change, so a sink builds the header once and resends
+    /// Available as soon as each stream's codec configuration and bit rate are known,
+    /// which for a stream configured with both (parameter sets or a sequence header, and a
+    /// non-zero bit rate) is right after it is added, before any sample: a live encoder
+    /// sends the header before its first fragment. A stream whose configuration comes
+    /// in-band waits for its first keyframe, and one whose bit rate is 0 (measured) waits
+    /// for its first fragment; the error says which.
+    ///
+    /// Durations are 0 (a live stream has none). Built from configured values the bytes
+    /// never change; a measured bit rate can, so a sink builds the header once and resends
     /// the same bytes on every reconnect.
     pub fn live_header(&self, streams: &[StreamId]) -> Result<Bytes> {
+        self.check_subset(streams)?;
+        let mut tracks = Vec::with_capacity(streams.len());
+        for &id in streams {
+            self.live_ready(id)?;
+            tracks.push(self.manifest_track(id)?);
+        }
         let header = self.header_with(streams, true)?;
         let ftyp_len = header
             .get(..4)
@@ -28,23 +40,8 @@ impl Muxer {
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n >= 8 && n <= header.len())
             .ok_or_else(|| Error::InvalidState("header does not start with a ftyp box".into()))?;
-        let presentation = self.presentation()?;
-        let mut tracks = Vec::with_capacity(streams.len());
-        for id in streams {
-            let track = presentation
-                .tracks
-                .iter()
-                .find(|t| t.track_id == id.track_id())
-                .ok_or_else(|| {
-                    Error::InvalidState(format!(
-                        "stream {}: no fragment closed yet, so its live header is not known",
-                        id.0
-                    ))
-                })?;
-            tracks.push(track.clone());
-        }
         let smil = live_server_manifest(&Presentation {
-            timescale: presentation.timescale,
+            timescale: u64::from(self.options.timescale),
             tracks,
             protection: Vec::new(),
             fragment_elements: false,
@@ -57,11 +54,35 @@ impl Muxer {
         w.bytes(&header[ftyp_len..]);
         Ok(Bytes::from(w.into_vec()))
     }
+
+    /// Whether the live header of `stream` can be built now, and if not, what it waits
+    /// for: what truly needs media.
+    fn live_ready(&self, stream: StreamId) -> Result<()> {
+        let state = self.stream(stream)?;
+        if !state.config.codec.is_configured() {
+            return Err(Error::InvalidState(format!(
+                "stream {}: the live header waits for the codec configuration, which this \
+                 stream takes in-band from its first keyframe (give the parameter sets or \
+                 sequence header when adding it to have the header at once)",
+                stream.0
+            )));
+        }
+        if state.config.bitrate == 0 && state.fragments.is_empty() {
+            return Err(Error::InvalidState(format!(
+                "stream {}: the live header waits for the stream's first fragment, because \
+                 its bit rate is 0 and is measured from the media (give a bit rate when \
+                 adding it to have the header at once)",
+                stream.0
+            )));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::avc::NalFormat;
     use crate::isobmff::reader;
     use crate::mux::{Options, Sample, StreamConfig};
 
@@ -80,7 +101,8 @@ mod tests {
                     .track_name("audio_fra"),
             )
             .unwrap();
-        assert!(mux.live_header(&[a]).is_err(), "no fragment yet");
+        // Configured (AudioSpecificConfig and a bit rate): the header is there at once.
+        let early = mux.live_header(&[a]).unwrap();
         for stream in [a, b] {
             mux.push(stream, Sample::new(vec![1u8; 10], 0).duration(213_333))
                 .unwrap();
@@ -107,8 +129,9 @@ mod tests {
             !xml.contains("value=\"1\" valuetype"),
             "only this POST's track"
         );
-        // Same bytes when asked again (a reconnect resends them).
+        // Same bytes when asked again (a reconnect resends them), before or after media.
         assert_eq!(mux.live_header(&[b]).unwrap(), header);
+        assert_eq!(mux.live_header(&[a]).unwrap(), early);
         let mvhd = reader::Mvhd::parse(&boxes[2].find("mvhd").unwrap().unwrap()).unwrap();
         let tkhd = reader::Tkhd::parse(&boxes[2].find("trak/tkhd").unwrap().unwrap()).unwrap();
         assert_eq!(
@@ -116,5 +139,32 @@ mod tests {
             (0, 0),
             "live durations are unknown"
         );
+    }
+
+    #[test]
+    fn only_what_needs_media_waits_and_says_so() {
+        let mut mux = Muxer::new(Options::default().manual()).unwrap();
+        let measured = mux
+            .add_stream(StreamConfig::aac(&[0x11, 0x90]).unwrap())
+            .unwrap();
+        let in_band = mux
+            .add_stream(
+                StreamConfig::h264_in_band(NalFormat::AnnexB)
+                    .unwrap()
+                    .bitrate(1_000_000),
+            )
+            .unwrap();
+        let err = mux.live_header(&[measured]).unwrap_err().to_string();
+        assert!(
+            err.contains("stream 0") && err.contains("bit rate is 0"),
+            "{err}"
+        );
+        let err = mux.live_header(&[in_band]).unwrap_err().to_string();
+        assert!(err.contains("stream 1") && err.contains("in-band"), "{err}");
+        // Once the measured stream has a fragment, its header is there.
+        mux.push(measured, Sample::new(vec![1u8; 10], 0).duration(213_333))
+            .unwrap();
+        mux.flush(measured).unwrap();
+        mux.live_header(&[measured]).unwrap();
     }
 }
