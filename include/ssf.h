@@ -884,8 +884,13 @@ ssf_status ssf_muxer_server_manifest(struct ssf_muxer *muxer,
                                      struct ssf_output *out);
 
 /*
- Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
- with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
+ Creates a VOD writer for presentation `name` in directory `dir`, which the presentation
+ owns: everything is written into a hidden sibling (`.DIR.ssf-partial`) and
+ `ssf_vod_writer_finish` replaces `dir` whole in one step, so a failed or killed run
+ never changes an existing presentation. Fails if `dir` holds other files, or if an
+ interrupted run left work there (`SSF_STATUS_INVALID_STATE`: see `ssf_vod_recover`
+ and `ssf_vod_discard_interrupted`). `options` is copied (NULL for the defaults). Free
+ with `ssf_vod_writer_free`.
 
  Thread safety: safe from any thread (it creates a new handle); `options` may be read
  by other calls at the same time, but one being changed by another thread makes this
@@ -901,8 +906,8 @@ ssf_status ssf_vod_writer_create(const char *dir,
                                  struct ssf_vod_writer **out);
 
 /*
- Frees a VOD writer; NULL is a no-op. Files of a writer that was not finished stay
- incomplete.
+ Frees a VOD writer; NULL is a no-op. A writer that was not finished (nor aborted)
+ leaves its partial directory for `ssf_vod_recover`, as a crash would.
 
  Thread safety: no call may use the handle after this one. If a call on another thread
  is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
@@ -974,6 +979,49 @@ ssf_status ssf_vod_writer_flush(struct ssf_vod_writer *writer, uint32_t stream);
  `writer` is NULL or a live handle.
  */
 ssf_status ssf_vod_writer_finish(struct ssf_vod_writer *writer);
+
+/*
+ Discards everything the writer wrote; the existing presentation in its directory, if
+ any, stays as it was. The handle then only accepts `ssf_vod_writer_free` and
+ `ssf_vod_writer_last_error`.
+
+ Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+
+ # Safety
+ `writer` is NULL or a live handle.
+ */
+ssf_status ssf_vod_writer_abort(struct ssf_vod_writer *writer);
+
+/*
+ Turns what an interrupted (killed, crashed, or freed unfinished) writer left for
+ presentation directory `dir` into a valid presentation and publishes it: keeps every
+ complete fragment the bit rates of each StreamIndex have in common, rewrites the
+ headers, appends the indexes, writes both manifests. `*recovered` (when not NULL) is
+ set to true when there was an interrupted run, false when `dir` was complete (then nothing is
+ changed). Refuses (`SSF_STATUS_MALFORMED`, changing nothing) files that are not this
+ library's or are damaged before their last fragment; the message says which.
+
+ Thread safety: safe from any thread; a writer still running on `dir` makes it fail
+ with `SSF_STATUS_INVALID_STATE`.
+
+ # Safety
+ `dir` is NULL or NUL-terminated UTF-8; `recovered` NULL or writable.
+ */
+ssf_status ssf_vod_recover(const char *dir, bool *recovered);
+
+/*
+ Discards what an interrupted writer left for presentation directory `dir`, so a new
+ writer can start there; the published presentation, if any, is kept. `*discarded`
+ (when not NULL) is set to true when there was something to discard.
+
+ Thread safety: safe from any thread; a writer still running on `dir` makes it fail
+ with `SSF_STATUS_INVALID_STATE`.
+
+ # Safety
+ `dir` is NULL or NUL-terminated UTF-8; `discarded` NULL or writable.
+ */
+ssf_status ssf_vod_discard_interrupted(const char *dir, bool *discarded);
 
 /*
  Creates default live options in `*out` (probe on, 10 s connect timeout, send timeout

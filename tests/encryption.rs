@@ -549,3 +549,34 @@ fn vc1_and_wma_samples_are_encrypted_whole() {
         }
     }
 }
+
+#[test]
+fn an_unmappable_h264_sample_is_refused_at_push_when_encrypting() {
+    use ssf::codec::avc::{AccessUnitReader, NalFormat};
+    use ssf::{ContentKey, Kid, Muxer, Options, Protection, Sample, StreamConfig};
+    let file = std::fs::File::open(support::root().join("sample/sample_360p.h264")).unwrap();
+    let mut reader = AccessUnitReader::new(file);
+    let au = reader.next_access_unit().unwrap().unwrap();
+    let protection = Protection::new(
+        Kid::parse(KID).unwrap(),
+        ContentKey::parse_hex(KEY).unwrap(),
+    );
+    let mut mux = Muxer::new(Options::default().protection(protection).manual()).unwrap();
+    let config = StreamConfig::h264_parameter_sets(
+        au.sps.clone().unwrap(),
+        au.pps.clone().unwrap(),
+        NalFormat::LengthPrefixed(4),
+    )
+    .unwrap();
+    let v = mux.add_stream(config).unwrap();
+    // The reader hands out access units with 4-byte NAL lengths.
+    let good = au.data.clone();
+    let mut bad = good.to_vec();
+    bad.extend_from_slice(&[0, 0, 0, 0]); // a zero-length NAL unit
+    let err = mux
+        .push(v, Sample::new(bad, 0).duration(400_000))
+        .unwrap_err();
+    assert!(matches!(err, ssf::Error::InvalidSample { .. }), "{err}");
+    mux.push(v, Sample::new(good, 0).duration(400_000)).unwrap();
+    assert!(mux.flush(v).unwrap().is_some(), "the stream is not stuck");
+}

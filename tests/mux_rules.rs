@@ -297,3 +297,18 @@ fn one_file_can_hold_any_subset_of_streams() {
         }
     }
 }
+
+#[test]
+fn a_gap_wider_than_a_trun_duration_is_refused_and_the_stream_goes_on() {
+    let (mut mux, a) = aac_muxer(Options::default().manual());
+    mux.push(a, frame(0)).unwrap();
+    // 48 kHz: 2^32 ticks of 100 ns are 429 s; a sample 500 s later cannot follow.
+    let err = mux
+        .push(a, Sample::new(Bytes::from_static(&FRAME), 500 * 48_000))
+        .unwrap_err();
+    assert!(matches!(err, Error::TimestampOverflow { .. }), "{err}");
+    assert!(err.to_string().contains("32 bits"), "{err}");
+    mux.push(a, frame(1)).unwrap();
+    let fragment = mux.flush(a).unwrap().unwrap();
+    assert_eq!(fragment.time, 0);
+}

@@ -1073,8 +1073,13 @@ fn open_writer(h: &mut VodHandle) -> Result<&mut VodWriter, Failure> {
     })
 }
 
-/// Creates a VOD writer for presentation `name` in directory `dir` (created if missing),
-/// with `options` (copied; NULL for the defaults). Free with `ssf_vod_writer_free`.
+/// Creates a VOD writer for presentation `name` in directory `dir`, which the presentation
+/// owns: everything is written into a hidden sibling (`.DIR.ssf-partial`) and
+/// `ssf_vod_writer_finish` replaces `dir` whole in one step, so a failed or killed run
+/// never changes an existing presentation. Fails if `dir` holds other files, or if an
+/// interrupted run left work there (`SSF_STATUS_INVALID_STATE`: see `ssf_vod_recover`
+/// and `ssf_vod_discard_interrupted`). `options` is copied (NULL for the defaults). Free
+/// with `ssf_vod_writer_free`.
 ///
 /// Thread safety: safe from any thread (it creates a new handle); `options` may be read
 /// by other calls at the same time, but one being changed by another thread makes this
@@ -1112,8 +1117,8 @@ pub unsafe extern "C" fn ssf_vod_writer_create(
     })
 }
 
-/// Frees a VOD writer; NULL is a no-op. Files of a writer that was not finished stay
-/// incomplete.
+/// Frees a VOD writer; NULL is a no-op. A writer that was not finished (nor aborted)
+/// leaves its partial directory for `ssf_vod_recover`, as a crash would.
 ///
 /// Thread safety: no call may use the handle after this one. If a call on another thread
 /// is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
@@ -1221,6 +1226,75 @@ pub unsafe extern "C" fn ssf_vod_writer_finish(writer: *mut ssf_vod_writer) -> s
         if let Some(vod) = h.vod.take() {
             vod.finish()?;
         }
+        Ok(())
+    })
+}
+
+/// Discards everything the writer wrote; the existing presentation in its directory, if
+/// any, stays as it was. The handle then only accepts `ssf_vod_writer_free` and
+/// `ssf_vod_writer_last_error`.
+///
+/// Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+///
+/// # Safety
+/// `writer` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ssf_vod_writer_abort(writer: *mut ssf_vod_writer) -> ssf_status {
+    on_handle(writer, "writer", vod_error, |h| {
+        open_writer(h)?;
+        if let Some(vod) = h.vod.take() {
+            vod.abort()?;
+        }
+        Ok(())
+    })
+}
+
+/// Turns what an interrupted (killed, crashed, or freed unfinished) writer left for
+/// presentation directory `dir` into a valid presentation and publishes it: keeps every
+/// complete fragment the bit rates of each StreamIndex have in common, rewrites the
+/// headers, appends the indexes, writes both manifests. `*recovered` (when not NULL) is
+/// set to true when there was an interrupted run, false when `dir` was complete (then nothing is
+/// changed). Refuses (`SSF_STATUS_MALFORMED`, changing nothing) files that are not this
+/// library's or are damaged before their last fragment; the message says which.
+///
+/// Thread safety: safe from any thread; a writer still running on `dir` makes it fail
+/// with `SSF_STATUS_INVALID_STATE`.
+///
+/// # Safety
+/// `dir` is NULL or NUL-terminated UTF-8; `recovered` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ssf_vod_recover(dir: *const c_char, recovered: *mut bool) -> ssf_status {
+    run(|| {
+        // SAFETY: per the contract.
+        let dir = unsafe { utf8(dir, "dir") }?;
+        let report = crate::vod::recover(dir)?;
+        // SAFETY: per the contract; NULL is skipped.
+        unsafe { write_out(recovered, report.was_interrupted) };
+        Ok(())
+    })
+}
+
+/// Discards what an interrupted writer left for presentation directory `dir`, so a new
+/// writer can start there; the published presentation, if any, is kept. `*discarded`
+/// (when not NULL) is set to true when there was something to discard.
+///
+/// Thread safety: safe from any thread; a writer still running on `dir` makes it fail
+/// with `SSF_STATUS_INVALID_STATE`.
+///
+/// # Safety
+/// `dir` is NULL or NUL-terminated UTF-8; `discarded` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ssf_vod_discard_interrupted(
+    dir: *const c_char,
+    discarded: *mut bool,
+) -> ssf_status {
+    run(|| {
+        // SAFETY: per the contract.
+        let dir = unsafe { utf8(dir, "dir") }?;
+        let any = crate::vod::discard_interrupted(dir)?;
+        // SAFETY: per the contract; NULL is skipped.
+        unsafe { write_out(discarded, any) };
         Ok(())
     })
 }

@@ -1418,3 +1418,106 @@ fn two_threads_on_one_compatible_handle_get_e_unexpected() {
         assert_eq!(m.output(s).0 & !1, S_OK);
     }
 }
+
+#[test]
+fn an_unfinished_writer_is_recovered_or_discarded_through_the_c_api() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("show");
+    let dir_c = std::ffi::CString::new(dir.to_str().unwrap()).unwrap();
+    let asc = [0x11u8, 0x90];
+    let frame = [0x21u8; 100];
+    // SAFETY: every pointer below is valid for its call; handles are freed once.
+    unsafe {
+        let mut config = ptr::null_mut();
+        assert_eq!(
+            ssf_stream_config_aac(asc.as_ptr(), 2, &mut config),
+            ssf_status::SSF_STATUS_OK
+        );
+        ssf_stream_config_set_timescale(config, 48_000);
+        let write_unfinished = || {
+            let mut writer = ptr::null_mut();
+            let status =
+                ssf_vod_writer_create(dir_c.as_ptr(), c"show".as_ptr(), ptr::null(), &mut writer);
+            if status != ssf_status::SSF_STATUS_OK {
+                return status;
+            }
+            let mut stream = 0;
+            assert_eq!(
+                ssf_vod_writer_add_stream(writer, config, &mut stream),
+                ssf_status::SSF_STATUS_OK
+            );
+            for i in 0..300u64 {
+                let sample = ssf_sample {
+                    struct_size: size_of::<ssf_sample>(),
+                    data: frame.as_ptr(),
+                    len: frame.len(),
+                    dts: i * 1024,
+                    cts_offset: 0,
+                    duration: 1024,
+                    sync: true,
+                    protected_ranges: ptr::null(),
+                    protected_range_count: 0,
+                };
+                assert_eq!(
+                    ssf_vod_writer_push(writer, stream, &sample),
+                    ssf_status::SSF_STATUS_OK
+                );
+            }
+            ssf_vod_writer_free(writer);
+            ssf_status::SSF_STATUS_OK
+        };
+        assert_eq!(write_unfinished(), ssf_status::SSF_STATUS_OK);
+        assert!(!dir.exists(), "nothing published without finish");
+        assert_eq!(write_unfinished(), ssf_status::SSF_STATUS_INVALID_STATE);
+        assert!(
+            thread_message().contains("interrupted"),
+            "{}",
+            thread_message()
+        );
+
+        let mut recovered = false;
+        assert_eq!(
+            ssf_vod_recover(dir_c.as_ptr(), &mut recovered),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert!(recovered);
+        assert!(dir.join("show.ismc").is_file());
+        assert_eq!(
+            ssf_vod_recover(dir_c.as_ptr(), &mut recovered),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert!(!recovered, "a complete presentation is left alone");
+
+        // Interrupted again, then discarded: the recovered presentation stays.
+        assert_eq!(write_unfinished(), ssf_status::SSF_STATUS_OK);
+        let mut discarded = false;
+        assert_eq!(
+            ssf_vod_discard_interrupted(dir_c.as_ptr(), &mut discarded),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert!(discarded);
+        assert!(dir.join("show.ismc").is_file());
+        assert_eq!(write_unfinished(), ssf_status::SSF_STATUS_OK);
+
+        let mut writer = ptr::null_mut();
+        assert_eq!(
+            ssf_vod_writer_create(dir_c.as_ptr(), c"show".as_ptr(), ptr::null(), &mut writer),
+            ssf_status::SSF_STATUS_INVALID_STATE
+        );
+        assert_eq!(
+            ssf_vod_discard_interrupted(dir_c.as_ptr(), ptr::null_mut()),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(
+            ssf_vod_writer_create(dir_c.as_ptr(), c"show".as_ptr(), ptr::null(), &mut writer),
+            ssf_status::SSF_STATUS_OK
+        );
+        assert_eq!(ssf_vod_writer_abort(writer), ssf_status::SSF_STATUS_OK);
+        ssf_vod_writer_free(writer);
+        assert!(
+            !root.path().join(".show.ssf-partial").exists(),
+            "abort leaves nothing"
+        );
+        ssf_stream_config_free(config);
+    }
+}

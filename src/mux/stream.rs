@@ -176,6 +176,14 @@ impl StreamState {
             None => None,
         };
 
+        // A sample's duration is the distance to the next decode time and must fit the
+        // 32 bits of a trun entry; refusing the sample that opens a wider gap keeps the
+        // pending fragment closable.
+        if let Some(last) = self.pending.last()
+            && dts.saturating_sub(last.dts) > u64::from(u32::MAX)
+        {
+            return Err(overflow("gap to the previous sample over 32 bits of ticks"));
+        }
         let starts_fragment = match self.pending.first() {
             None => true,
             Some(first) => {
@@ -226,6 +234,20 @@ impl StreamState {
             }
             let mut check = Vec::new();
             range_subsamples(data.len(), ranges, &mut check).map_err(|e| invalid(e.to_string()))?;
+        }
+
+        if let Some(enc) = self.encryption.as_mut()
+            && matches!(self.config.codec, Codec::Avc(_))
+            && sample.protected_ranges.is_none()
+        {
+            // The subsample map is made again when the fragment closes; a payload it
+            // cannot map must be refused now, not leave the fragment unclosable.
+            enc.map.clear();
+            avc_subsamples(&data, &mut enc.map).map_err(|e| Error::InvalidSample {
+                stream,
+                sample: index,
+                reason: e.to_string(),
+            })?;
         }
 
         let closed = if starts_fragment && !self.pending.is_empty() {
