@@ -9,6 +9,7 @@
 //! the samples keep their original expressions: 14496-30 times count from the start of
 //! the track, which is the timeline the cues were authored on.
 
+mod encoding;
 mod time;
 
 use quick_xml::Reader;
@@ -57,13 +58,18 @@ struct Scope {
     end: Option<u64>,
 }
 
-/// Splits a TTML document into one sample per group of overlapping captions. Fails on
-/// malformed XML, a root that is not `tt`, unparsable time expressions, captions without
-/// an end, and documents without captions.
+/// Splits a TTML document into one sample per group of overlapping captions. The file
+/// may be UTF-8, with or without a byte-order mark, or UTF-16 with one. Fails on bytes in
+/// neither encoding, malformed XML, a root that is not `tt`, unparsable time expressions,
+/// captions without an end, and documents without captions; error offsets count bytes of
+/// `document`.
 pub fn split_cues(document: &[u8]) -> Result<Captions> {
-    let text = std::str::from_utf8(document).map_err(|e| {
-        Error::malformed(WHAT, e.valid_up_to(), "not UTF-8 (TTML documents are XML)")
-    })?;
+    let decoded = encoding::decode(document)?;
+    split_text(&decoded.text).map_err(|e| decoded.relocate(e))
+}
+
+/// [`split_cues`] on the document decoded to text (without its byte-order mark).
+fn split_text(text: &str) -> Result<Captions> {
     let mut reader = Reader::from_str(text);
     let mut scopes: Vec<Scope> = Vec::new();
     let mut base = TimeBase {
@@ -367,6 +373,33 @@ mod tests {
             assert!(e.contains(why), "{doc}: {e}");
         }
         assert!(split_cues(&[0xFF, 0xFE]).is_err());
+    }
+
+    #[test]
+    fn byte_order_marks_give_the_samples_of_the_plain_file() {
+        let utf16 = |text: &str, unit: fn(u16) -> [u8; 2]| -> Vec<u8> {
+            let units = text.encode_utf16().flat_map(unit);
+            unit(0xFEFF).into_iter().chain(units).collect()
+        };
+        let utf8_bom = |text: &str| [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat();
+        let plain = split_cues(DOC.as_bytes()).unwrap();
+        for file in [
+            utf8_bom(DOC),
+            utf16(DOC, u16::to_le_bytes),
+            utf16(DOC, u16::to_be_bytes),
+        ] {
+            assert_eq!(split_cues(&file).unwrap(), plain);
+        }
+        // Error offsets count the file's bytes: the mark, and two per UTF-16 unit.
+        let bad = DOC.replace("6000t", "60x0t");
+        let offset = |file: &[u8]| match split_cues(file).unwrap_err() {
+            Error::Malformed { offset, .. } => offset,
+            other => panic!("{other}"),
+        };
+        let at = offset(bad.as_bytes());
+        assert_eq!(offset(&utf8_bom(&bad)), at + 3);
+        assert_eq!(offset(&utf16(&bad, u16::to_le_bytes)), 2 + 2 * at);
+        assert_eq!(offset(&utf16(&bad, u16::to_be_bytes)), 2 + 2 * at);
     }
 
     #[test]
