@@ -1,36 +1,55 @@
 //! TTML (DFXP) caption documents cut into sparse-stream samples.
 //!
-//! A caption file is one document for the whole programme; a Smooth text track wants one
-//! sample per time range, each a complete TTML document (ISO 14496-30). [`split_cues`]
-//! reads the timing of every `<p>` (its own `begin`/`end`/`dur`, offset by the `begin` of
-//! enclosing elements, which are parallel time containers by default), merges cues that
-//! overlap, and makes one document per group: the original text with every other `<p>`
-//! cut out, so styling, regions, layout and `xml:lang` stay exactly as authored. Times in
-//! the samples keep their original expressions: 14496-30 times count from the start of
-//! the track, which is the timeline the cues were authored on.
+//! A caption file is one document for the whole programme; a Smooth text track wants
+//! samples, each a complete TTML document (ISO 14496-30) whose times count from the start
+//! of the track. That is the timeline the captions were authored on, so every caption is
+//! copied into its sample byte for byte, time expressions included.
+//!
+//! [`split_cues`] decodes the file (UTF-8, or UTF-16 with a byte-order mark; samples are
+//! UTF-8), reads the timing of every `<p>` in the `<body>` (its own `begin`/`end`/`dur`,
+//! offset by the `begin` of enclosing elements, which are parallel time containers), and
+//! cuts samples:
+//!
+//! - **Which captions share a sample.** Captions that overlap in time share one, since
+//!   samples may not overlap. Consecutive captions are also gathered into one sample while
+//!   it spans at most [`SAMPLE_SPAN`]: every sample repeats the document's head and costs
+//!   a fragment (about 150 bytes of `moof`, `mdat` and index), which would outweigh a
+//!   one-line caption several times over.
+//! - **What a sample holds.** Everything before `<body>` (the XML declaration, rewritten
+//!   to say UTF-8 if it named another encoding, the `tt` root with its attributes and
+//!   namespaces, the head with styling and layout); the body and, below it, only the
+//!   elements holding the sample's captions, with their attributes (time offsets, regions,
+//!   styles, `xml:lang`); the captions themselves; everything after `</body>`. Elements
+//!   holding none of the sample's captions (some tools wrap every caption in a `<div>`)
+//!   are left out, and so are the whitespace and comments between kept elements, so the
+//!   samples together are about as large as the file.
 
+mod document;
 mod encoding;
 mod time;
 
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use document::{Cue, Document};
 
-use crate::error::{Error, Result};
-use time::{TimeBase, parse_time};
+use crate::error::Result;
 
 /// 100 ns ticks per second: the unit every time here is converted to.
 pub const TICKS_PER_SECOND: u64 = 10_000_000;
+
+/// How much time one sample gathers consecutive captions from, in ticks (30 s). Long
+/// enough that a sample's shared head and fragment cost little per caption, short enough
+/// that a player seeking into the track fetches a small document.
+pub const SAMPLE_SPAN: u64 = 30 * TICKS_PER_SECOND;
 
 const WHAT: &str = "TTML document";
 
 /// One sample of a caption track.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaptionSample {
-    /// When the sample's first caption appears, in 100 ns ticks.
+    /// When its first caption appears, in 100 ns ticks.
     pub begin: u64,
     /// When its last caption disappears, in 100 ns ticks (after `begin`).
     pub end: u64,
-    /// The TTML document holding just these captions.
+    /// The TTML document (UTF-8) holding just these captions.
     pub document: Vec<u8>,
 }
 
@@ -43,272 +62,206 @@ pub struct Captions {
     pub samples: Vec<CaptionSample>,
 }
 
-/// One `<p>` with its byte range in the document and its resolved times.
-struct Cue {
-    start: usize,
-    end: usize,
-    begin: u64,
-    finish: u64,
-}
-
-/// Timing of an open element: its absolute begin and, if it has one, its absolute end.
-#[derive(Clone, Copy)]
-struct Scope {
-    begin: u64,
-    end: Option<u64>,
-}
-
-/// Splits a TTML document into one sample per group of overlapping captions. The file
-/// may be UTF-8, with or without a byte-order mark, or UTF-16 with one. Fails on bytes in
-/// neither encoding, malformed XML, a root that is not `tt`, unparsable time expressions,
-/// captions without an end, and documents without captions; error offsets count bytes of
-/// `document`.
+/// Splits a TTML document into samples (see the [module documentation](self)). Fails on
+/// text that is neither UTF-8 nor UTF-16 with a byte-order mark, malformed XML, a root
+/// that is not `tt`, unparsable time expressions, captions without an end,
+/// `timeContainer="seq"` on the body or a div, and documents without captions. Error offsets count bytes of `document`.
 pub fn split_cues(document: &[u8]) -> Result<Captions> {
     let decoded = encoding::decode(document)?;
-    split_text(&decoded.text).map_err(|e| decoded.relocate(e))
-}
-
-/// [`split_cues`] on the document decoded to text (without its byte-order mark).
-fn split_text(text: &str) -> Result<Captions> {
-    let mut reader = Reader::from_str(text);
-    let mut scopes: Vec<Scope> = Vec::new();
-    let mut base = TimeBase {
-        frame_rate: (30, 1),
-        tick_rate: 1,
-    };
-    let mut language = None;
-    let mut cues: Vec<Cue> = Vec::new();
-    // The open <p>: its start offset, timing, and nesting depth.
-    let mut open_p: Option<(usize, Scope, usize)> = None;
-    loop {
-        let before = position(&reader);
-        let event = reader
-            .read_event()
-            .map_err(|e| Error::malformed(WHAT, before, e.to_string()))?;
-        let after = position(&reader);
-        let (start, empty) = match event {
-            Event::Start(start) => (start, false),
-            Event::Empty(start) => (start, true),
-            Event::End(_) => {
-                scopes.pop();
-                if let Some((start, scope, depth)) = open_p
-                    && depth == scopes.len()
-                {
-                    cues.push(cue(start, after, scope)?);
-                    open_p = None;
-                }
-                continue;
-            }
-            Event::Eof => break,
-            _ => continue,
-        };
-        if scopes.is_empty() {
-            if start.local_name().as_ref() != "tt" {
-                return Err(Error::malformed(
-                    WHAT,
-                    before,
-                    "the root element is not <tt>",
-                ));
-            }
-            base = time_base(&start, before)?;
-            language = attribute(&start, "xml:lang", before)?;
-        }
-        let parent = scopes.last().copied().unwrap_or(Scope {
-            begin: 0,
-            end: None,
-        });
-        let scope = element_scope(&start, parent, base, before)?;
-        let is_p = start.local_name().as_ref() == "p" && open_p.is_none();
-        if is_p && empty {
-            cues.push(cue(before, after, scope)?);
-        } else if !empty {
-            if is_p {
-                open_p = Some((before, scope, scopes.len()));
-            }
-            scopes.push(scope);
-        }
-    }
-    if cues.is_empty() {
-        return Err(Error::malformed(WHAT, 0, "no timed <p> captions"));
-    }
+    let parsed = Document::parse(&decoded.text).map_err(|e| decoded.relocate(e))?;
     Ok(Captions {
-        language,
-        samples: group(text.as_bytes(), cues),
+        language: parsed.language.clone(),
+        samples: cut(&parsed),
     })
 }
 
-/// The reader's byte position (documents are far below 4 GiB on every target).
-fn position(reader: &Reader<&[u8]>) -> usize {
-    usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX)
-}
-
-/// A cue from a `<p>` spanning `start..end`; it must resolve to a non-empty interval.
-fn cue(start: usize, end: usize, scope: Scope) -> Result<Cue> {
-    match scope.end {
-        Some(finish) if finish > scope.begin => Ok(Cue {
-            start,
+/// The samples of a document, in time order.
+fn cut(doc: &Document<'_>) -> Vec<CaptionSample> {
+    let mut cues = doc.cues.clone();
+    cues.sort_by_key(|c| (c.begin, c.node));
+    let mut writer = Writer::new(doc);
+    let mut samples = Vec::new();
+    for batch in batches(&cues) {
+        let (Some(first), Some(end)) = (batch.first(), batch.iter().map(|c| c.end).max()) else {
+            continue;
+        };
+        samples.push(CaptionSample {
+            begin: first.begin,
             end,
-            begin: scope.begin,
-            finish,
-        }),
-        Some(_) => Err(Error::malformed(
-            WHAT,
-            start,
-            "a caption ends before it begins",
-        )),
-        None => Err(Error::malformed(
-            WHAT,
-            start,
-            "a caption has no end (no end or dur on it or an enclosing element)",
-        )),
+            document: writer.write(batch),
+        });
     }
+    samples
 }
 
-/// Sorts cues by time, merges overlapping ones and builds each group's document.
-fn group(doc: &[u8], mut cues: Vec<Cue>) -> Vec<CaptionSample> {
-    cues.sort_by_key(|c| (c.begin, c.start));
-    let mut groups: Vec<(u64, u64, Vec<usize>)> = Vec::new();
-    for (i, c) in cues.iter().enumerate() {
-        match groups.last_mut() {
-            Some((_, end, members)) if c.begin < *end => {
-                *end = (*end).max(c.finish);
-                members.push(i);
-            }
-            _ => groups.push((c.begin, c.finish, vec![i])),
-        }
-    }
-    // Every <p> in document order; each sample keeps its own and cuts the rest.
-    let mut by_position: Vec<(usize, usize, usize)> = cues
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.start, c.end, i))
-        .collect();
-    by_position.sort_unstable();
-    groups
-        .into_iter()
-        .map(|(begin, end, members)| {
-            let mut document = Vec::with_capacity(doc.len());
-            let mut at = 0;
-            for &(start, stop, i) in &by_position {
-                if members.contains(&i) {
-                    continue;
+/// Cuts cues sorted by begin into the runs that share a sample: a cue joins the run
+/// before it when it overlaps it, or when the run then still spans at most
+/// [`SAMPLE_SPAN`].
+fn batches(cues: &[Cue]) -> Vec<&[Cue]> {
+    let mut batches = Vec::new();
+    let mut rest = cues;
+    while let Some(first) = rest.first() {
+        let mut end = first.end;
+        // At least `first` itself joins, as it ends after it begins.
+        let len = rest
+            .iter()
+            .take_while(|c| {
+                let joins = c.begin < end || c.end.max(end) - first.begin <= SAMPLE_SPAN;
+                if joins {
+                    end = end.max(c.end);
                 }
-                document.extend_from_slice(doc.get(at..start).unwrap_or_default());
-                at = stop;
-            }
-            document.extend_from_slice(doc.get(at..).unwrap_or_default());
-            CaptionSample {
-                begin,
-                end,
-                document,
-            }
-        })
-        .collect()
+                joins
+            })
+            .count();
+        let Some((batch, after)) = rest.split_at_checked(len) else {
+            break;
+        };
+        batches.push(batch);
+        rest = after;
+    }
+    batches
 }
 
-/// The value of the attribute `name` (qualified, e.g. `xml:lang`), unescaped.
-fn attribute(start: &BytesStart<'_>, name: &str, at: usize) -> Result<Option<String>> {
-    find_attribute(start, at, |key| key.as_ref() == name)
+/// Writes the sample documents of one parsed document.
+struct Writer<'d, 'a> {
+    doc: &'d Document<'a>,
+    /// The number of the sample being written, from 1.
+    sample: usize,
+    /// For each node, the number of the last sample that kept it (so nothing is cleared
+    /// between samples).
+    stamps: Vec<usize>,
+    /// The nodes the sample keeps.
+    kept: Vec<usize>,
+    /// The kept elements whose end tag is not written yet, innermost last.
+    open: Vec<usize>,
 }
 
-/// The value of the attribute whose local name is `name`, whatever its prefix (TTML
-/// parameters are written `ttp:frameRate`, but documents bind the prefix freely).
-fn local_attribute(start: &BytesStart<'_>, name: &str, at: usize) -> Result<Option<String>> {
-    find_attribute(start, at, |key| key.local_name().as_ref() == name)
-}
-
-/// The trimmed, unescaped value of the first attribute whose name `matches`.
-fn find_attribute(
-    start: &BytesStart<'_>,
-    at: usize,
-    matches: impl Fn(&quick_xml::name::QName<'_>) -> bool,
-) -> Result<Option<String>> {
-    for attr in start.attributes() {
-        let attr = attr.map_err(|e| Error::malformed(WHAT, at, e.to_string()))?;
-        if matches(&attr.key) {
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| Error::malformed(WHAT, at, e.to_string()))?;
-            return Ok(Some(value.trim().to_string()));
+impl<'d, 'a> Writer<'d, 'a> {
+    fn new(doc: &'d Document<'a>) -> Self {
+        Writer {
+            doc,
+            sample: 0,
+            stamps: vec![0; doc.node_count()],
+            kept: Vec::new(),
+            open: Vec::new(),
         }
     }
-    Ok(None)
-}
 
-/// `ttp:frameRate`, `ttp:frameRateMultiplier` and `ttp:tickRate` of the root.
-fn time_base(root: &BytesStart<'_>, at: usize) -> Result<TimeBase> {
-    let bad = |what: &str, v: &str| Error::malformed(WHAT, at, format!("{what} {v:?}"));
-    let frames = match local_attribute(root, "frameRate", at)? {
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| bad("ttp:frameRate", &v))?,
-        None => 30,
-    };
-    let (num, den) = match local_attribute(root, "frameRateMultiplier", at)? {
-        Some(v) => {
-            let mut parts = v.split_whitespace().map(str::parse::<u64>);
-            match (parts.next(), parts.next(), parts.next()) {
-                (Some(Ok(n)), Some(Ok(d)), None) if n > 0 && d > 0 => (n, d),
-                _ => return Err(bad("ttp:frameRateMultiplier", &v)),
+    /// The document of a sample showing `captions`: the head, the captions with the
+    /// elements holding them, the tail. Its cost is the sample's size, whatever the size
+    /// of the whole body.
+    fn write(&mut self, captions: &[Cue]) -> Vec<u8> {
+        self.keep(captions);
+        let doc = self.doc;
+        let size = self
+            .kept
+            .iter()
+            .map(|&id| doc.open_tag(id).len() + doc.close_tag(id).len())
+            .sum::<usize>();
+        let mut out = Vec::with_capacity(doc.head.len() + size + doc.tail.len());
+        out.extend_from_slice(&doc.head);
+        self.open.clear();
+        for &id in &self.kept {
+            // End the kept elements that do not hold this one.
+            while let Some(&top) = self.open.last()
+                && Some(top) != doc.parent(id)
+            {
+                out.extend_from_slice(doc.close_tag(top));
+                self.open.pop();
+            }
+            out.extend_from_slice(doc.open_tag(id));
+            self.open.push(id);
+        }
+        while let Some(top) = self.open.pop() {
+            out.extend_from_slice(doc.close_tag(top));
+        }
+        out.extend_from_slice(doc.tail);
+        out
+    }
+
+    /// Sets `kept` to the caption nodes and every element holding one, in document order.
+    fn keep(&mut self, captions: &[Cue]) {
+        self.sample += 1;
+        self.kept.clear();
+        for cue in captions {
+            // Up from the caption to the first element already kept (or past the body).
+            let mut node = Some(cue.node);
+            while let Some(id) = node {
+                match self.stamps.get_mut(id) {
+                    Some(stamp) if *stamp != self.sample => *stamp = self.sample,
+                    _ => break,
+                }
+                self.kept.push(id);
+                node = self.doc.parent(id);
             }
         }
-        None => (1, 1),
-    };
-    let tick_rate = match local_attribute(root, "tickRate", at)? {
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or_else(|| bad("ttp:tickRate", &v))?,
-        None => 1,
-    };
-    Ok(TimeBase {
-        frame_rate: (frames.saturating_mul(num), den),
-        tick_rate,
-    })
-}
-
-/// The absolute timing of an element inside `parent` (a parallel time container): its
-/// `begin` counts from the parent's begin, `end` likewise, `dur` from its own begin; an
-/// element without an end ends with its parent.
-fn element_scope(
-    start: &BytesStart<'_>,
-    parent: Scope,
-    base: TimeBase,
-    at: usize,
-) -> Result<Scope> {
-    let time = |name: &str| -> Result<Option<u64>> {
-        // `begin`, `end` and `dur` are in no namespace, so they are matched unprefixed.
-        match attribute(start, name, at)? {
-            Some(v) => parse_time(&v, base).map(Some).ok_or_else(|| {
-                Error::malformed(WHAT, at, format!("{name}={v:?} is not a TTML time"))
-            }),
-            None => Ok(None),
-        }
-    };
-    let overflow = || Error::malformed(WHAT, at, "a time overflows");
-    let begin = match time("begin")? {
-        Some(b) => parent.begin.checked_add(b).ok_or_else(overflow)?,
-        None => parent.begin,
-    };
-    let end = match (time("end")?, time("dur")?) {
-        (Some(e), _) => Some(parent.begin.checked_add(e).ok_or_else(overflow)?),
-        (None, Some(d)) => Some(begin.checked_add(d).ok_or_else(overflow)?),
-        (None, None) => parent.end,
-    };
-    // A child cannot outlast its container.
-    let end = match (end, parent.end) {
-        (Some(e), Some(p)) => Some(e.min(p)),
-        (e, _) => e,
-    };
-    Ok(Scope { begin, end })
+        // Nodes are numbered in document order.
+        self.kept.sort_unstable();
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use quick_xml::Reader;
+    use quick_xml::events::Event;
+
     use super::*;
+    use crate::error::Error;
+
+    const S: u64 = TICKS_PER_SECOND;
+
+    /// Reads `document` to its end with quick-xml, checking that it is UTF-8, that its
+    /// elements nest, that every tag's attributes are well-formed, and that it has one
+    /// root and nothing but whitespace, comments and processing instructions outside it
+    /// (fuzz/fuzz_targets/ttml.rs checks the same).
+    fn assert_well_formed(document: &[u8]) {
+        let text = std::str::from_utf8(document).expect("a sample is UTF-8");
+        let mut reader = Reader::from_str(text);
+        let (mut depth, mut roots) = (0usize, 0);
+        loop {
+            let event = reader
+                .read_event()
+                .unwrap_or_else(|e| panic!("{e}: {text}"));
+            let outside = depth == 0;
+            let opens = matches!(event, Event::Start(_));
+            match event {
+                Event::Start(tag) | Event::Empty(tag) => {
+                    assert!(!(outside && roots > 0), "a second root: {text}");
+                    for attribute in tag.attributes() {
+                        attribute.unwrap_or_else(|e| panic!("{e}: {text}"));
+                    }
+                    roots += usize::from(outside);
+                    depth += usize::from(opens);
+                }
+                Event::End(_) => depth -= 1,
+                Event::Text(t) if outside => assert!(t.trim().is_empty(), "text outside: {text}"),
+                Event::CData(_) | Event::GeneralRef(_) if outside => panic!("text outside: {text}"),
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!((depth, roots), (0, 1), "{text}");
+    }
+
+    /// Splits `doc`, checks every sample is well-formed, and returns the samples as text.
+    fn samples(doc: &[u8]) -> Vec<(u64, u64, String)> {
+        split_cues(doc)
+            .unwrap()
+            .samples
+            .into_iter()
+            .map(|s| {
+                assert_well_formed(&s.document);
+                (s.begin, s.end, String::from_utf8(s.document).unwrap())
+            })
+            .collect()
+    }
+
+    fn error(doc: &[u8]) -> (usize, String) {
+        match split_cues(doc).unwrap_err() {
+            e @ Error::Malformed { offset, .. } => (offset, e.to_string()),
+            other => panic!("{other}"),
+        }
+    }
 
     const DOC: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter" ttp:tickRate="1000" xml:lang="en">
@@ -316,7 +269,7 @@ mod tests {
   <body><div>
     <p begin="1s" end="3s">One</p>
     <p begin="2s" dur="2s">Two <span>overlaps</span></p>
-    <p begin="6000t" end="00:00:08.000">Three</p>
+    <p begin="60000t" end="00:01:02.000">Three</p>
   </div></body>
 </tt>"#;
 
@@ -324,23 +277,54 @@ mod tests {
     fn overlapping_captions_share_a_sample_and_each_sample_is_a_whole_document() {
         let c = split_cues(DOC.as_bytes()).unwrap();
         assert_eq!(c.language.as_deref(), Some("en"));
-        let times: Vec<(u64, u64)> = c.samples.iter().map(|s| (s.begin, s.end)).collect();
-        assert_eq!(times, [(10_000_000, 40_000_000), (60_000_000, 80_000_000)]);
-        let first = std::str::from_utf8(&c.samples[0].document).unwrap();
-        assert!(first.contains("One") && first.contains("Two <span>overlaps</span>"));
-        assert!(!first.contains("Three"));
-        let second = std::str::from_utf8(&c.samples[1].document).unwrap();
-        assert!(second.contains("Three") && !second.contains("One"));
-        assert!(second.starts_with("<?xml") && second.contains("<style xml:id=\"s1\"/>"));
-        // Each sample parses again as a document with exactly its captions.
+        let head = r#"<?xml version="1.0" encoding="utf-8"?>
+<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter" ttp:tickRate="1000" xml:lang="en">
+  <head><styling><style xml:id="s1"/></styling></head>
+  "#;
+        let tail = "\n</tt>";
+        assert_eq!(
+            samples(DOC.as_bytes()),
+            [
+                (
+                    S,
+                    4 * S,
+                    format!(
+                        r#"{head}<body><div><p begin="1s" end="3s">One</p><p begin="2s" dur="2s">Two <span>overlaps</span></p></div></body>{tail}"#
+                    )
+                ),
+                (
+                    60 * S,
+                    62 * S,
+                    format!(
+                        r#"{head}<body><div><p begin="60000t" end="00:01:02.000">Three</p></div></body>{tail}"#
+                    )
+                ),
+            ]
+        );
+        // Each sample splits again into itself.
         for s in &c.samples {
             let again = split_cues(&s.document).unwrap();
-            assert_eq!(again.samples.len(), 1);
-            assert_eq!(
-                (again.samples[0].begin, again.samples[0].end),
-                (s.begin, s.end)
-            );
+            assert_eq!(again.samples, std::slice::from_ref(s));
         }
+    }
+
+    #[test]
+    fn captions_within_the_sample_span_share_a_sample() {
+        let caption = |n: u64| format!(r#"<p begin="{n}s" end="{n}.5s">{n}</p>"#);
+        let body: String = [0, 10, 29, 31, 100].map(caption).concat();
+        let doc = format!("<tt><body>{body}</body></tt>");
+        let times: Vec<(u64, u64)> = samples(doc.as_bytes())
+            .into_iter()
+            .map(|(b, e, _)| (b, e))
+            .collect();
+        assert_eq!(
+            times,
+            [
+                (0, 295 * S / 10),
+                (31 * S, 315 * S / 10),
+                (100 * S, 1005 * S / 10)
+            ]
+        );
     }
 
     #[test]
@@ -350,6 +334,119 @@ mod tests {
         let times: Vec<(u64, u64)> = c.samples.iter().map(|s| (s.begin, s.end)).collect();
         // A: 11 s until the div ends; B: 15 s, clipped to the div's end at 20 s.
         assert_eq!(times, [(110_000_000, 200_000_000)]);
+    }
+
+    /// One caption a minute, each in its own `<div>` as some tools write them, pretty
+    /// printed.
+    fn wrapped(count: u64) -> String {
+        let mut doc = String::from(
+            "<?xml version=\"1.0\"?>\n<tt xmlns=\"http://www.w3.org/ns/ttml\" xmlns:tts=\"http://www.w3.org/ns/ttml#styling\">\n  <head>\n    <layout><region xml:id=\"r\"/></layout>\n  </head>\n  <body region=\"r\">\n",
+        );
+        for n in 0..count {
+            doc += &format!(
+                "    <!-- caption {n} -->\n    <div xml:lang=\"fr\" begin=\"{n}m\">\n      <p end=\"2s\" tts:color=\"red\">\n        Ligne {n}<br/>encore\n      </p>\n    </div>\n"
+            );
+        }
+        doc + "  </body>\n</tt>\n"
+    }
+
+    #[test]
+    fn elements_without_the_samples_captions_and_whitespace_are_left_out() {
+        let doc = wrapped(3);
+        let got = samples(doc.as_bytes());
+        assert_eq!(got.len(), 3);
+        let (begin, end, sample) = &got[1];
+        assert_eq!((*begin, *end), (60 * S, 62 * S));
+        assert_eq!(
+            sample,
+            "<?xml version=\"1.0\"?>\n<tt xmlns=\"http://www.w3.org/ns/ttml\" xmlns:tts=\"http://www.w3.org/ns/ttml#styling\">\n  <head>\n    <layout><region xml:id=\"r\"/></layout>\n  </head>\n  <body region=\"r\"><div xml:lang=\"fr\" begin=\"1m\"><p end=\"2s\" tts:color=\"red\">\n        Ligne 1<br/>encore\n      </p></div></body>\n</tt>\n"
+        );
+    }
+
+    #[test]
+    fn samples_together_are_about_the_size_of_the_file() {
+        let mut doc = String::from(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<tt xmlns=\"http://www.w3.org/ns/ttml\" xml:lang=\"en\">\n  <head>\n    <styling>\n      <style xml:id=\"s\"/>\n    </styling>\n  </head>\n  <body style=\"s\">\n    <div>\n",
+        );
+        for n in 0..1500 {
+            doc += &format!(
+                "      <p begin=\"{}s\" end=\"{}.5s\">\n        Caption {n}\n      </p>\n",
+                2 * n,
+                2 * n + 1
+            );
+        }
+        doc += "    </div>\n  </body>\n</tt>\n";
+        let c = split_cues(doc.as_bytes()).unwrap();
+        let total: usize = c.samples.iter().map(|s| s.document.len()).sum();
+        assert!(
+            total < doc.len() * 5 / 4,
+            "{total} bytes from {}",
+            doc.len()
+        );
+        assert_eq!(c.samples.len(), 100);
+        assert!(c.samples.iter().all(|s| s.end - s.begin <= SAMPLE_SPAN));
+    }
+
+    /// `text` in UTF-16 after its byte-order mark.
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mark = if big_endian {
+            0xFEFF_u16.to_be_bytes()
+        } else {
+            0xFEFF_u16.to_le_bytes()
+        };
+        let units = text.encode_utf16().flat_map(|u| {
+            if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            }
+        });
+        mark.into_iter().chain(units).collect()
+    }
+
+    fn utf8_bom(text: &str) -> Vec<u8> {
+        [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()
+    }
+
+    #[test]
+    fn a_utf8_byte_order_mark_is_not_part_of_the_samples() {
+        let plain = samples(DOC.as_bytes());
+        assert_eq!(samples(&utf8_bom(DOC)), plain);
+        // Offsets count the mark: the bad time is 3 bytes further into the file.
+        let bad = DOC.replace("60000t", "600x0t");
+        let (at, why) = error(bad.as_bytes());
+        assert!(why.contains("not a TTML time"), "{why}");
+        assert_eq!(
+            error(&utf8_bom(&bad)),
+            (at + 3, why.replace(&at.to_string(), &(at + 3).to_string()))
+        );
+    }
+
+    #[test]
+    fn utf16_files_with_a_byte_order_mark_give_utf8_samples_that_say_so() {
+        let doc = DOC.replace(
+            "encoding=\"utf-8\"",
+            "encoding=\"UTF-16\" standalone=\"yes\"",
+        );
+        let want: Vec<_> = samples(DOC.as_bytes())
+            .into_iter()
+            .map(|(b, e, d)| {
+                let d = d.replace(
+                    "encoding=\"utf-8\"",
+                    "encoding=\"UTF-8\" standalone=\"yes\"",
+                );
+                (b, e, d)
+            })
+            .collect();
+        for big_endian in [false, true] {
+            assert_eq!(samples(&utf16(&doc, big_endian)), want);
+        }
+        // Offsets count UTF-16 bytes: the mark, then two per character of this text.
+        let bad = doc.replace("60000t", "600x0t");
+        let (at, _) = error(bad.as_bytes());
+        for big_endian in [false, true] {
+            assert_eq!(error(&utf16(&bad, big_endian)).0, 2 + 2 * at);
+        }
     }
 
     #[test]
@@ -366,7 +463,40 @@ mod tests {
                 "not a TTML time",
             ),
             ("<tt><body></body></tt>", "no timed"),
+            ("<tt><p begin=\"0s\" end=\"1s\">x</p></tt>", "no timed"),
             ("<tt><body><p begin=\"0s\" end=\"1s\">x</body></tt>", ""),
+            (
+                "<tt><body><p begin=\"0s\" end=\"1s\">x</p></body>",
+                "not closed",
+            ),
+            (
+                "<tt><body><p begin=\"0s\" end=\"1s\">x</p></body></tt><tt/>",
+                "second root",
+            ),
+            (
+                "<tt><body><p begin=\"0s\" end=\"1s\">x</p></body></tt>x",
+                "outside the root",
+            ),
+            (
+                "<tt><body/><body><p begin=\"0s\" end=\"1s\">x</p></body></tt>",
+                "second <body>",
+            ),
+            (
+                "<tt><body><div timeContainer=\"seq\"><p dur=\"1s\">x</p></div></body></tt>",
+                "seq",
+            ),
+            (
+                "<tt><body><p begin=\"0s\" end=\"1s\" end=\"2s\">x</p></body></tt>",
+                "duplicate",
+            ),
+            (
+                " <?xml version=\"1.0\"?><tt><body><p begin=\"0s\" end=\"1s\">x</p></body></tt>",
+                "not at the start",
+            ),
+            (
+                "<?xml version=\"2.0\"?><tt><body><p begin=\"0s\" end=\"1s\">x</p></body></tt>",
+                "version",
+            ),
             ("\u{FFFF}\u{0}", ""),
         ] {
             let e = split_cues(doc.as_bytes()).unwrap_err().to_string();
@@ -376,37 +506,20 @@ mod tests {
     }
 
     #[test]
-    fn byte_order_marks_give_the_samples_of_the_plain_file() {
-        let utf16 = |text: &str, unit: fn(u16) -> [u8; 2]| -> Vec<u8> {
-            let units = text.encode_utf16().flat_map(unit);
-            unit(0xFEFF).into_iter().chain(units).collect()
-        };
-        let utf8_bom = |text: &str| [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat();
-        let plain = split_cues(DOC.as_bytes()).unwrap();
-        for file in [
-            utf8_bom(DOC),
-            utf16(DOC, u16::to_le_bytes),
-            utf16(DOC, u16::to_be_bytes),
-        ] {
-            assert_eq!(split_cues(&file).unwrap(), plain);
-        }
-        // Error offsets count the file's bytes: the mark, and two per UTF-16 unit.
-        let bad = DOC.replace("6000t", "60x0t");
-        let offset = |file: &[u8]| match split_cues(file).unwrap_err() {
-            Error::Malformed { offset, .. } => offset,
-            other => panic!("{other}"),
-        };
-        let at = offset(bad.as_bytes());
-        assert_eq!(offset(&utf8_bom(&bad)), at + 3);
-        assert_eq!(offset(&utf16(&bad, u16::to_le_bytes)), 2 + 2 * at);
-        assert_eq!(offset(&utf16(&bad, u16::to_be_bytes)), 2 + 2 * at);
-    }
-
-    #[test]
     fn random_bytes_never_panic() {
         let mut rng = crate::test_rng::XorShift(7);
-        for _ in 0..2000 {
-            let _ = split_cues(&rng.damage(DOC.as_bytes()));
+        for doc in [
+            DOC.as_bytes().to_vec(),
+            utf16(DOC, false),
+            wrapped(3).into_bytes(),
+        ] {
+            for _ in 0..2000 {
+                if let Ok(c) = split_cues(&rng.damage(&doc)) {
+                    c.samples
+                        .iter()
+                        .for_each(|s| assert_well_formed(&s.document));
+                }
+            }
         }
     }
 }
