@@ -23,6 +23,11 @@
 //!   holding none of the sample's captions (some tools wrap every caption in a `<div>`)
 //!   are left out, and so are the whitespace and comments between kept elements, so the
 //!   samples together are about as large as the file.
+//! - **Long captions.** A sample lasting more than [`MAX_SAMPLE_DURATION`] is cut into
+//!   consecutive samples of at most that length, each carrying the captions showing
+//!   during it. As times count from the track start, a caption carried by two adjacent
+//!   samples shows exactly as it would in one. Captions longer than
+//!   [`MAX_CAPTION_DURATION`] are refused.
 
 mod document;
 mod encoding;
@@ -35,6 +40,15 @@ use crate::error::Result;
 /// 100 ns ticks per second: the unit every time here is converted to.
 pub const TICKS_PER_SECOND: u64 = 10_000_000;
 
+/// The longest sample, in ticks (about 429.5 s): a fragment's `trun` stores a sample's
+/// duration in 32 bits, counted in the presentation's 100 ns ticks.
+pub const MAX_SAMPLE_DURATION: u64 = u32::MAX as u64;
+
+/// The longest caption, in ticks (about 119 h): a caption is repeated in a new sample
+/// every [`MAX_SAMPLE_DURATION`], and this bounds that to 1 000 samples, far beyond any
+/// programme, so a typing slip in an end time cannot make millions of samples.
+pub const MAX_CAPTION_DURATION: u64 = 1000 * MAX_SAMPLE_DURATION;
+
 /// How much time one sample gathers consecutive captions from, in ticks (30 s). Long
 /// enough that a sample's shared head and fragment cost little per caption, short enough
 /// that a player seeking into the track fetches a small document.
@@ -45,11 +59,13 @@ const WHAT: &str = "TTML document";
 /// One sample of a caption track.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaptionSample {
-    /// When its first caption appears, in 100 ns ticks.
+    /// When the sample starts, in 100 ns ticks: when its first caption appears, or when
+    /// the sample before it ended for a long caption cut in pieces.
     pub begin: u64,
-    /// When its last caption disappears, in 100 ns ticks (after `begin`).
+    /// When it ends, in 100 ns ticks (after `begin`, at most [`MAX_SAMPLE_DURATION`]
+    /// later).
     pub end: u64,
-    /// The TTML document (UTF-8) holding just these captions.
+    /// The TTML document (UTF-8) holding just the captions showing in this sample.
     pub document: Vec<u8>,
 }
 
@@ -64,8 +80,9 @@ pub struct Captions {
 
 /// Splits a TTML document into samples (see the [module documentation](self)). Fails on
 /// text that is neither UTF-8 nor UTF-16 with a byte-order mark, malformed XML, a root
-/// that is not `tt`, unparsable time expressions, captions without an end,
-/// `timeContainer="seq"` on the body or a div, and documents without captions. Error offsets count bytes of `document`.
+/// that is not `tt`, unparsable time expressions, captions without an end or longer
+/// than [`MAX_CAPTION_DURATION`], `timeContainer="seq"` on the body or a div, and
+/// documents without captions. Error offsets count bytes of `document`.
 pub fn split_cues(document: &[u8]) -> Result<Captions> {
     let decoded = encoding::decode(document)?;
     let parsed = Document::parse(&decoded.text).map_err(|e| decoded.relocate(e))?;
@@ -82,13 +99,12 @@ fn cut(doc: &Document<'_>) -> Vec<CaptionSample> {
     let mut writer = Writer::new(doc);
     let mut samples = Vec::new();
     for batch in batches(&cues) {
-        let (Some(first), Some(end)) = (batch.first(), batch.iter().map(|c| c.end).max()) else {
-            continue;
-        };
-        samples.push(CaptionSample {
-            begin: first.begin,
-            end,
-            document: writer.write(batch),
+        pieces(batch, |begin, end, showing| {
+            samples.push(CaptionSample {
+                begin,
+                end,
+                document: writer.write(showing),
+            });
         });
     }
     samples
@@ -120,6 +136,30 @@ fn batches(cues: &[Cue]) -> Vec<&[Cue]> {
         rest = after;
     }
     batches
+}
+
+/// Calls `emit(begin, end, showing)` for consecutive pieces of at most
+/// [`MAX_SAMPLE_DURATION`] that cover the time of `batch` (cues sorted by begin), with the
+/// cues showing during each; usually one piece with every cue.
+fn pieces(batch: &[Cue], mut emit: impl FnMut(u64, u64, &[Cue])) {
+    let Some(first) = batch.first() else {
+        return;
+    };
+    let end = batch.iter().map(|c| c.end).max().unwrap_or(first.end);
+    let mut waiting = batch.iter().peekable();
+    let mut showing: Vec<Cue> = Vec::new();
+    let mut from = first.begin;
+    // Every piece shows a caption: past the first SAMPLE_SPAN (shorter than a piece) a
+    // batch grows only by overlapping cues, so its cues cover it without a gap.
+    while from < end {
+        let to = end.min(from.saturating_add(MAX_SAMPLE_DURATION));
+        while let Some(cue) = waiting.next_if(|c| c.begin < to) {
+            showing.push(*cue);
+        }
+        showing.retain(|c| c.end > from);
+        emit(from, to, &showing);
+        from = to;
+    }
 }
 
 /// Writes the sample documents of one parsed document.
@@ -447,6 +487,39 @@ mod tests {
         for big_endian in [false, true] {
             assert_eq!(error(&utf16(&bad, big_endian)).0, 2 + 2 * at);
         }
+    }
+
+    #[test]
+    fn a_caption_longer_than_a_sample_is_repeated_in_consecutive_samples() {
+        let doc = r#"<tt><body><p begin="10s" end="1000s">long</p><p begin="500s" end="502s">short</p></body></tt>"#;
+        let got = samples(doc.as_bytes());
+        let m = MAX_SAMPLE_DURATION;
+        let times: Vec<(u64, u64)> = got.iter().map(|(b, e, _)| (*b, *e)).collect();
+        assert_eq!(
+            times,
+            [
+                (10 * S, 10 * S + m),
+                (10 * S + m, 10 * S + 2 * m),
+                (10 * S + 2 * m, 1000 * S)
+            ]
+        );
+        let long = r#"<p begin="10s" end="1000s">long</p>"#;
+        let short = r#"<p begin="500s" end="502s">short</p>"#;
+        assert_eq!(got[0].2, format!("<tt><body>{long}</body></tt>"));
+        assert_eq!(got[1].2, format!("<tt><body>{long}{short}</body></tt>"));
+        assert_eq!(got[2].2, got[0].2);
+    }
+
+    #[test]
+    fn a_caption_over_the_limit_is_refused() {
+        let (_, why) = error(br#"<tt><body><p begin="0s" end="120h">x</p></body></tt>"#);
+        assert!(
+            why.contains("lasts 432000 s, over the limit of 119 h"),
+            "{why}"
+        );
+        let longest = br#"<tt><body><p begin="0s" end="119h">x</p></body></tt>"#;
+        let pieces = (119 * 3600 * S).div_ceil(MAX_SAMPLE_DURATION);
+        assert_eq!(samples(longest).len() as u64, pieces);
     }
 
     #[test]

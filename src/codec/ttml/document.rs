@@ -9,8 +9,8 @@ use std::ops::Range;
 use quick_xml::Reader;
 use quick_xml::events::{BytesDecl, BytesStart, Event};
 
-use super::WHAT;
 use super::time::{TimeBase, digits, parse_time};
+use super::{MAX_CAPTION_DURATION, MAX_SAMPLE_DURATION, TICKS_PER_SECOND, WHAT};
 use crate::error::{Error, Result};
 
 /// A caption document taken apart for cutting samples.
@@ -54,8 +54,8 @@ pub(super) struct Cue {
 
 impl<'a> Document<'a> {
     /// Reads `text`. Fails on malformed XML, a root that is not `tt`, unparsable times,
-    /// captions without an end, sequential time containers, and documents without
-    /// captions.
+    /// captions without an end or longer than [`MAX_CAPTION_DURATION`], sequential time
+    /// containers, and documents without captions.
     pub(super) fn parse(text: &'a str) -> Result<Self> {
         let mut parser = Parser::new(text);
         let mut reader = Reader::from_str(text);
@@ -372,18 +372,27 @@ fn utf8_declaration(version: &str, standalone: Option<&str>) -> String {
 }
 
 /// The cue of caption node `id` starting at `start`: it must resolve to a non-empty
-/// interval.
+/// interval no longer than [`MAX_CAPTION_DURATION`].
 fn cue(id: usize, scope: Scope, start: usize) -> Result<Cue> {
-    let error = |reason: &str| Error::malformed(WHAT, start, reason);
+    let error = |reason: String| Error::malformed(WHAT, start, reason);
     match scope.end {
-        Some(end) if end > scope.begin => Ok(Cue {
+        Some(end) if end > scope.begin && end - scope.begin <= MAX_CAPTION_DURATION => Ok(Cue {
             node: id,
             begin: scope.begin,
             end,
         }),
-        Some(_) => Err(error("a caption ends before it begins")),
+        Some(end) if end > scope.begin => Err(error(format!(
+            "a caption lasts {} s, over the limit of {} h: a sample lasts at most {} s, so a \
+             caption is repeated in a new sample every {} s, at most {} times",
+            (end - scope.begin) / TICKS_PER_SECOND,
+            MAX_CAPTION_DURATION / TICKS_PER_SECOND / 3600,
+            MAX_SAMPLE_DURATION / TICKS_PER_SECOND,
+            MAX_SAMPLE_DURATION / TICKS_PER_SECOND,
+            MAX_CAPTION_DURATION / MAX_SAMPLE_DURATION,
+        ))),
+        Some(_) => Err(error("a caption ends before it begins".into())),
         None => Err(error(
-            "a caption has no end (no end or dur on it or an enclosing element)",
+            "a caption has no end (no end or dur on it or an enclosing element)".into(),
         )),
     }
 }
