@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes seed corpora for the fuzz targets into fuzz/corpus/<target>/ from the crate's
-real test files: tests/data/avc/*.h264, tests/data/aac/*.aac, sample/*, and a packaged
-.ismv/.isma directory (default /tmp/fz, made with
+real test files: tests/data/avc/*.h264, tests/data/aac/*.aac, tests/data/ttml/*.ttml,
+sample/*, and a packaged .ismv/.isma directory (default /tmp/fz, made with
 `cargo run --release --example ssfmux -- -q -o /tmp/fz -n s`).
 
 Large files are cut to a prefix so libFuzzer's input length limit (the largest seed)
@@ -206,3 +206,46 @@ for mode in (8, 9):  # 90 kHz input; automatic, then manual fragmentation
             script += bytes([0x06, 0x86])  # flush both
     script += bytes([0x08, 0x09, 0x0A, 0x0B, 0x0C])
     put("muxer", script)
+
+
+# TTML: the test captions as written, behind each byte-order mark, and the shapes the
+# splitter treats specially (a div per caption, overlaps, a caption longer than a sample,
+# container offsets, frame and tick times).
+def utf16(text, big_endian):
+    mark = b"\xfe\xff" if big_endian else b"\xff\xfe"
+    return mark + text.encode("utf-16-be" if big_endian else "utf-16-le")
+
+
+TTML_HEAD = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:ttp="http://www.w3.org/ns/ttml#parameter"'
+    ' xmlns:tts="http://www.w3.org/ns/ttml#styling" ttp:frameRate="25" ttp:tickRate="1000"'
+    ' xml:lang="en">\n  <head><styling><style xml:id="s" tts:color="white"/></styling>'
+    '<layout><region xml:id="r"/></layout></head>\n'
+)
+ttml_docs = [read(path).decode("utf-8") for path in sorted(glob.glob(os.path.join(ROOT, "tests/data/ttml/*.ttml")))]
+ttml_docs.append(
+    TTML_HEAD
+    + '  <body style="s" region="r">\n'
+    + "".join(
+        f'    <div xml:lang="fr" begin="{n}m">\n      <p end="2s">Ligne {n}<br/>encore</p>\n    </div>\n'
+        for n in range(3)
+    )
+    + "  </body>\n</tt>\n"
+)
+ttml_docs.append(
+    TTML_HEAD
+    + '  <body><div begin="10s" end="40s">\n'
+    + '    <p begin="1s" end="3s">One</p>\n    <p begin="2s" dur="2s">Two <span>over</span></p>\n'
+    + '    <p begin="100f" end="00:00:08:10">Three</p>\n    <p begin="9000t" end="9500t">Four</p>\n'
+    + "  </div></body>\n</tt>\n"
+)
+ttml_docs.append(
+    '<tt><body><p begin="10s" end="1000s">long</p><p begin="500s" end="502s">short</p></body></tt>'
+)
+for doc in ttml_docs:
+    put("ttml", doc.encode("utf-8"))
+    put("ttml", b"\xef\xbb\xbf" + doc.encode("utf-8"))
+    declared = doc.replace('encoding="utf-8"', 'encoding="UTF-16"', 1)
+    put("ttml", utf16(declared, False))
+    put("ttml", utf16(declared, True))

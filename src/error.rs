@@ -208,6 +208,13 @@ impl Error {
     /// Moves the offset of a [`Error::Malformed`] by `by` bytes, so that an error found in
     /// a slice (a header, a NAL unit) points into the whole buffer or stream.
     pub(crate) fn offset_by(self, by: usize) -> Self {
+        self.map_offset(|offset| offset.saturating_add(by))
+    }
+
+    /// Replaces the offset of a [`Error::Malformed`] by `f(offset)`, for errors found in
+    /// a transformed copy of the input (e.g. text decoded from UTF-16) that must point
+    /// into the original.
+    pub(crate) fn map_offset(self, f: impl FnOnce(usize) -> usize) -> Self {
         match self {
             Error::Malformed {
                 what,
@@ -215,7 +222,7 @@ impl Error {
                 reason,
             } => Error::Malformed {
                 what,
-                offset: offset.saturating_add(by),
+                offset: f(offset),
                 reason,
             },
             other => other,

@@ -257,13 +257,14 @@ fn captions_become_a_sparse_text_stream_of_the_video() {
     );
     assert_eq!(attr(&ismc, "FourCC=\"TTML\"", "Index"), "0");
 
-    // One fragment per group of overlapping captions, at the caption times shifted by the
-    // video's presentation start (its first picture follows a B-frame reorder delay).
+    // One fragment per caption sample (the file's four captions, within 30 s, share one),
+    // at the sample times shifted by the video's presentation start (its first picture
+    // follows a B-frame reorder delay).
     let ismt = fs::read(with_ext(&files, "ismt")).unwrap();
     assert_eq!(&handler(&ismt), b"subt");
     assert_eq!(sample_entry(&ismt, 2).type_str(), "stpp");
     let captions = ssf::codec::ttml::split_cues(&fs::read(&ttml).unwrap()).unwrap();
-    assert_eq!(captions.samples.len(), 3);
+    assert_eq!(captions.samples.len(), 1);
     let stored = track_samples(&ismt, 2);
     let expected: Vec<Vec<u8>> = captions
         .samples
