@@ -1,5 +1,6 @@
 //! TTML / DFXP caption files (`.ttml`, `.dfxp`): one sparse-stream sample per group of
-//! overlapping captions, each its own fragment.
+//! captions (overlapping ones always, consecutive ones within `ttml::SAMPLE_SPAN`, 30 s),
+//! each its own fragment.
 
 use std::path::Path;
 
