@@ -4,6 +4,7 @@
 //! live publisher, or a caller's own code) writes what it returns.
 
 mod config;
+mod encrypt;
 mod fragment;
 mod header;
 mod manifest;
@@ -26,7 +27,8 @@ use crate::codec::{Codec, MediaKind, TextFormat};
 use crate::error::{Error, Result};
 use crate::isobmff::boxes::{HandlerKind, TrackIndex, write_mfra};
 use crate::isobmff::writer::BoxWriter;
-use stream::{StreamEncryption, StreamState};
+use encrypt::StreamEncryption;
+use stream::StreamState;
 
 /// Largest sample accepted, in bytes.
 pub const MAX_SAMPLE_SIZE: usize = 64 << 20;
