@@ -1,0 +1,162 @@
+//! Unit tests of the MP4 reader's parts on small hand-made boxes: the header walk and
+//! the table walks (run-length tables over billions of samples, `stsc` runs, `stss`).
+
+use std::io::Cursor;
+use std::path::PathBuf;
+
+use super::boxes::{BoxHeader, Children, Input};
+use super::tables::{Runs, SampleToChunk, SyncSamples};
+use crate::isobmff::writer::BoxWriter;
+
+/// An input over `data`.
+fn input(data: Vec<u8>) -> Input<Cursor<Vec<u8>>> {
+    Input::new(Cursor::new(data), PathBuf::from("test")).unwrap()
+}
+
+/// A file holding one full box `t` with `entries` (u32 fields) after an entry count.
+fn table_box(t: &[u8; 4], entries: &[&[u32]]) -> (Input<Cursor<Vec<u8>>>, BoxHeader) {
+    let mut w = BoxWriter::new();
+    w.full_box(t, 0, 0, |w| {
+        w.u32(entries.len() as u32);
+        for e in entries {
+            e.iter().for_each(|&v| w.u32(v));
+        }
+    });
+    let mut input = input(w.into_vec());
+    let b = Children::top(input.len())
+        .next(&mut input)
+        .unwrap()
+        .unwrap();
+    (input, b)
+}
+
+#[test]
+fn headers_cover_largesize_size_zero_and_padding() {
+    let mut w = BoxWriter::new();
+    w.u32(1); // largesize follows
+    w.bytes(b"free");
+    w.u64(20);
+    w.u32(0xDEAD_BEEF);
+    w.u32(0); // runs to the end
+    w.bytes(b"mdat");
+    w.bytes(&[1, 2, 3]);
+    let mut input = input(w.into_vec());
+    let mut top = Children::top(input.len());
+    let free = top.next(&mut input).unwrap().unwrap();
+    assert_eq!(
+        (free.box_type, free.header_len, free.size),
+        (*b"free", 16, 20)
+    );
+    let mdat = top.next(&mut input).unwrap().unwrap();
+    assert_eq!((mdat.offset, mdat.size, mdat.body_len()), (20, 11, 3));
+    assert!(top.next(&mut input).unwrap().is_none());
+
+    // Fewer than 8 bytes after the last box are padding.
+    let mut input = self::input(vec![0, 0, 0, 8, b'f', b'r', b'e', b'e', 0, 0, 0, 0]);
+    let mut top = Children::top(input.len());
+    assert!(top.next(&mut input).unwrap().is_some());
+    assert!(top.next(&mut input).unwrap().is_none());
+
+    // A size below the header's is an error naming the box and offset.
+    let mut input = self::input(vec![
+        0, 0, 0, 8, b'f', b'r', b'e', b'e', 0, 0, 0, 4, b'm', b'o', b'o', b'v',
+    ]);
+    let mut top = Children::top(input.len());
+    top.next(&mut input).unwrap();
+    let e = top.next(&mut input).unwrap_err().to_string();
+    assert!(
+        e.contains("malformed box at byte 8") && e.contains("'moov' size 4"),
+        "{e}"
+    );
+}
+
+#[test]
+fn run_summaries_count_entries_not_samples() {
+    // Two entries covering 5 billion samples: summed without a loop per sample.
+    let (mut input, b) = table_box(b"stts", &[&[0, 7], &[u32::MAX, 1000], &[u32::MAX, 3]]);
+    let runs = Runs::parse(&mut input, &b, "stts").unwrap();
+    let samples = 5_000_000_000u64;
+    let s = runs.summary(&mut input, samples).unwrap();
+    let in_second = u64::from(u32::MAX);
+    assert_eq!(
+        s.sum_but_last,
+        in_second * 1000 + (samples - in_second - 1) * 3
+    );
+    assert_eq!((s.last, s.next_to_last, s.min_signed), (3, 3, 3));
+
+    // The next-to-last sample in the entry before the last one's.
+    let (mut input, b) = table_box(b"ctts", &[&[4, 512], &[1, (-256i32) as u32]]);
+    let runs = Runs::parse(&mut input, &b, "ctts").unwrap();
+    let s = runs.summary(&mut input, 5).unwrap();
+    assert_eq!(
+        (s.next_to_last, s.last, s.min_signed),
+        (512, (-256i32) as u32, -256)
+    );
+
+    // Too short a table.
+    let (mut input, b) = table_box(b"stts", &[&[3, 512]]);
+    let e = Runs::parse(&mut input, &b, "stts")
+        .unwrap()
+        .summary(&mut input, 4)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("malformed stts at byte 16") && e.contains("before sample 3"),
+        "{e}"
+    );
+}
+
+#[test]
+fn run_walks_skip_empty_entries() {
+    let (mut input, b) = table_box(b"stts", &[&[2, 10], &[0, 99], &[1, 20]]);
+    let mut runs = Runs::parse(&mut input, &b, "stts").unwrap();
+    let values: Vec<u32> = (0..3).map(|n| runs.next(&mut input, n).unwrap()).collect();
+    assert_eq!(values, [10, 10, 20]);
+    assert!(runs.next(&mut input, 3).is_err());
+}
+
+#[test]
+fn chunk_runs_skip_empty_and_zero_length_runs() {
+    // Chunk 1: 2 samples; chunks 2-3: none; (a run of no chunks at 4); 4 on: 5 each.
+    let (mut input, b) = table_box(b"stsc", &[&[1, 2, 1], &[2, 0, 1], &[4, 9, 1], &[4, 5, 1]]);
+    let mut stsc = SampleToChunk::parse(&mut input, &b).unwrap();
+    let chunks: Vec<(u64, u32)> = (0..3)
+        .map(|_| stsc.next_chunk(&mut input).unwrap())
+        .collect();
+    assert_eq!(chunks, [(0, 2), (3, 5), (4, 5)]);
+
+    // Runs going backwards.
+    let (mut input, b) = table_box(b"stsc", &[&[1, 2, 1], &[5, 1, 1], &[3, 1, 1]]);
+    let mut stsc = SampleToChunk::parse(&mut input, &b).unwrap();
+    stsc.next_chunk(&mut input).unwrap();
+    stsc.next_chunk(&mut input).unwrap();
+    stsc.next_chunk(&mut input).unwrap();
+    stsc.next_chunk(&mut input).unwrap();
+    let e = stsc.next_chunk(&mut input).unwrap_err().to_string();
+    assert!(e.contains("first_chunk 3 of entry 2"), "{e}");
+
+    // A last run of empty chunks while samples remain.
+    let (mut input, b) = table_box(b"stsc", &[&[1, 1, 1], &[2, 0, 1]]);
+    let mut stsc = SampleToChunk::parse(&mut input, &b).unwrap();
+    stsc.next_chunk(&mut input).unwrap();
+    let e = stsc.next_chunk(&mut input).unwrap_err().to_string();
+    assert!(e.contains("0 samples per chunk"), "{e}");
+}
+
+#[test]
+fn sync_tables_must_increase_from_one() {
+    let (mut input, b) = table_box(b"stss", &[&[1], &[3]]);
+    let mut stss = SyncSamples::parse(&mut input, &b).unwrap();
+    let sync: Vec<bool> = (0..5)
+        .map(|n| stss.is_sync(&mut input, n).unwrap())
+        .collect();
+    assert_eq!(sync, [true, false, true, false, false]);
+
+    let (mut input, b) = table_box(b"stss", &[&[0]]);
+    let mut stss = SyncSamples::parse(&mut input, &b).unwrap();
+    let e = stss.is_sync(&mut input, 0).unwrap_err().to_string();
+    assert!(
+        e.contains("malformed stss at byte 16") && e.contains("number 0"),
+        "{e}"
+    );
+}
