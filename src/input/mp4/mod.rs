@@ -24,7 +24,12 @@
 #![allow(dead_code)]
 
 mod boxes;
+mod entry;
+mod movie;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod track;
 mod window;
+
+pub use track::{SampleEntry, Track, TrackKind};

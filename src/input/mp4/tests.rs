@@ -1,11 +1,14 @@
-//! Unit tests of the MP4 reader's parts on small hand-made boxes: the header walk and
-//! the table walks (run-length tables over billions of samples, `stsc` runs, `stss`).
+//! Unit tests of the MP4 reader's parts on small hand-made boxes: the header walk, the
+//! table walks (run-length tables over billions of samples, `stsc` runs, `stss`) and the
+//! `esds` descriptors.
 
 use std::io::Cursor;
 use std::path::PathBuf;
 
 use super::boxes::{BoxHeader, Children, Input};
+use super::entry::parse_stsd;
 use super::tables::{Runs, SampleToChunk, SyncSamples};
+use super::track::SampleEntry;
 use crate::isobmff::writer::BoxWriter;
 
 /// An input over `data`.
@@ -157,6 +160,95 @@ fn sync_tables_must_increase_from_one() {
     let e = stss.is_sync(&mut input, 0).unwrap_err().to_string();
     assert!(
         e.contains("malformed stss at byte 16") && e.contains("number 0"),
+        "{e}"
+    );
+}
+
+/// An `stsd` holding one audio sample entry `entry_type` with sound description
+/// `version` and `children` written after its fixed fields.
+fn stsd(entry_type: &[u8; 4], version: u16, children: impl FnOnce(&mut BoxWriter)) -> Vec<u8> {
+    let mut w = BoxWriter::new();
+    w.full_box(b"stsd", 0, 0, |w| {
+        w.u32(1);
+        w.boxed(entry_type, |w| {
+            w.zeros(6);
+            w.u16(1);
+            w.u16(version);
+            w.zeros(18);
+            w.zeros(match version {
+                1 => 16,
+                2 => 36,
+                _ => 0,
+            });
+            children(w);
+        });
+    });
+    w.into_vec()
+}
+
+/// An `esds` with objectTypeIndication `oti` and DecoderSpecificInfo `dsi`, lengths
+/// written in the 4-byte form some muxers use.
+fn esds(w: &mut BoxWriter, oti: u8, dsi: &[u8]) {
+    let long = |w: &mut BoxWriter, tag: u8, len: usize| {
+        w.u8(tag);
+        w.bytes(&[0x80, 0x80, 0x80, len as u8]);
+    };
+    w.full_box(b"esds", 0, 0, |w| {
+        long(w, 0x03, 3 + 5 + 13 + 5 + dsi.len() + 3);
+        w.bytes(&[0, 1, 0]);
+        long(w, 0x04, 13 + 5 + dsi.len());
+        w.u8(oti);
+        w.u8(0x15);
+        w.zeros(11);
+        long(w, 0x05, dsi.len());
+        w.bytes(dsi);
+        w.bytes(&[0x06, 1, 2]);
+    });
+}
+
+/// The sample entry of an `stsd` box's bytes.
+fn entry_of(data: &[u8]) -> crate::Result<SampleEntry> {
+    let b = crate::isobmff::reader::boxes(data).next().unwrap().unwrap();
+    parse_stsd(&b)
+}
+
+#[test]
+fn audio_entries_give_the_raw_config_or_the_object_type() {
+    let asc = [0x2B, 0x11, 0x88, 0x00];
+    let plain = stsd(b"mp4a", 0, |w| esds(w, 0x40, &asc));
+    assert_eq!(
+        entry_of(&plain).unwrap(),
+        SampleEntry::Aac { asc: asc.to_vec() }
+    );
+
+    // QuickTime sound description version 1, esds inside `wave`.
+    let quicktime = stsd(b"mp4a", 1, |w| {
+        w.boxed(b"wave", |w| {
+            w.boxed(b"frma", |w| w.bytes(b"mp4a"));
+            esds(w, 0x40, &asc);
+        })
+    });
+    assert_eq!(
+        entry_of(&quicktime).unwrap(),
+        SampleEntry::Aac { asc: asc.to_vec() }
+    );
+
+    // MP3 in mp4a.
+    let mp3 = stsd(b"mp4a", 0, |w| esds(w, 0x6B, &[]));
+    let entry = entry_of(&mp3).unwrap();
+    assert_eq!(entry.describe(), "mp4a (object type 0x6b)");
+
+    // Others by FourCC.
+    let ac3 = stsd(b"ac-3", 0, |_| {});
+    assert_eq!(entry_of(&ac3).unwrap().fourcc(), *b"ac-3");
+
+    // A descriptor longer than its parent.
+    let mut bad = plain.clone();
+    let at = bad.len() - asc.len() - 3 - 1; // the DecoderSpecificInfo length byte
+    bad[at] = 0x7F;
+    let e = entry_of(&bad).unwrap_err().to_string();
+    assert!(
+        e.contains("malformed esds") && e.contains("descriptor 0x05"),
         "{e}"
     );
 }
