@@ -1,12 +1,14 @@
 //! Unit tests of the MP4 reader's parts on small hand-made boxes: the header walk, the
-//! table walks (run-length tables over billions of samples, `stsc` runs, `stss`) and the
-//! `esds` descriptors.
+//! table walks (run-length tables over billions of samples, `stsc` runs, `stss`), the
+//! `esds` descriptors, the last-duration rule and the payload windows.
 
 use std::io::Cursor;
 use std::path::PathBuf;
 
 use super::boxes::{BoxHeader, Children, Input};
 use super::entry::parse_stsd;
+use super::payload::PayloadReader;
+use super::samples::last_duration;
 use super::tables::{Runs, SampleToChunk, SyncSamples};
 use super::track::SampleEntry;
 use crate::isobmff::writer::BoxWriter;
@@ -164,6 +166,21 @@ fn sync_tables_must_increase_from_one() {
     );
 }
 
+#[test]
+fn the_last_duration_falls_back_when_implausible() {
+    assert_eq!(last_duration(Some(1024), 1024), 1024);
+    assert_eq!(last_duration(Some(204), 1024), 204);
+    assert_eq!(last_duration(Some(4096), 1024), 4096);
+    assert_eq!(last_duration(Some(4097), 1024), 1024);
+    assert_eq!(last_duration(Some(0), 1024), 1024);
+    assert_eq!(last_duration(None, 1024), 1024);
+    assert_eq!(
+        last_duration(Some(u64::MAX), 0),
+        u64::MAX,
+        "nothing to compare with"
+    );
+}
+
 /// An `stsd` holding one audio sample entry `entry_type` with sound description
 /// `version` and `children` written after its fixed fields.
 fn stsd(entry_type: &[u8; 4], version: u16, children: impl FnOnce(&mut BoxWriter)) -> Vec<u8> {
@@ -251,4 +268,27 @@ fn audio_entries_give_the_raw_config_or_the_object_type() {
         e.contains("malformed esds") && e.contains("descriptor 0x05"),
         "{e}"
     );
+}
+
+#[test]
+fn payload_windows_are_shared_and_bounded() {
+    let data: Vec<u8> = (0..3u32 << 20).map(|i| (i % 253) as u8).collect();
+    let mut input = input(data.clone());
+    let mut reader = PayloadReader::default();
+    let a = reader.read(&mut input, 10, 100).unwrap();
+    let b = reader.read(&mut input, 110, 100).unwrap();
+    assert_eq!(&a[..], &data[10..110]);
+    assert_eq!(&b[..], &data[110..210]);
+    // Both are slices of one window.
+    assert_eq!(b.as_ptr(), a.as_ptr().wrapping_add(100));
+    for offset in (0..3u64 << 20).step_by(1 << 19) {
+        reader.read(&mut input, offset, 4096).unwrap();
+    }
+    assert!(reader.capacity() <= 4 << 20, "{}", reader.capacity());
+
+    let e = reader
+        .read(&mut input, (3 << 20) - 10, 11)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("past the end of the file"), "{e}");
 }
