@@ -623,6 +623,22 @@ fn malformed_files_name_the_box_and_offset() {
         "{e}"
     );
 
+    // After an error the cursor is at its end, not at a sample of unknown place.
+    let mut data = good.clone();
+    let stco = reader::find(&good, &format!("{stbl}/stco"))
+        .unwrap()
+        .unwrap()
+        .offset as usize;
+    data[stco + 20..stco + 24].copy_from_slice(&0xFFFF_FF00u32.to_be_bytes());
+    let mut file = Mp4File::open(Cursor::new(&data[..])).unwrap();
+    let mut samples = file.samples(1).unwrap();
+    for _ in 0..3 {
+        file.next_sample(&mut samples).unwrap().unwrap();
+    }
+    assert!(file.next_sample(&mut samples).is_err());
+    assert_eq!(file.next_sample(&mut samples).unwrap(), None);
+    assert_eq!(samples.remaining(), 0);
+
     // One sample per chunk: stsc points past the 4 chunks stco has.
     let (stsc, e) = corrupt(&good, &format!("{stbl}/stsc"), 20, 1);
     assert!(

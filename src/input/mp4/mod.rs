@@ -198,7 +198,8 @@ impl<R: Read + Seek> Mp4File<R> {
             .ok_or_else(|| Error::InvalidArgument(format!("the MP4 has no track {id}")))
     }
 
-    /// The next sample of `samples`' track, or `None` after its last.
+    /// The next sample of `samples`' track, or `None` after its last. After an error the
+    /// cursor is at its end.
     pub fn next_sample(&mut self, samples: &mut Samples) -> Result<Option<SampleInfo>> {
         samples.advance(&mut self.input, &self.trex)
     }

@@ -118,7 +118,9 @@ impl Samples {
         self.plan.tables.capacity().saturating_add(fragments)
     }
 
-    /// The next sample, or `None` after the last.
+    /// The next sample, or `None` after the last. After an error the cursor is at its
+    /// end: the tables' state is unknown then, and a caller that goes on must not get
+    /// samples at wrong offsets.
     pub(crate) fn advance<R: Read + Seek>(
         &mut self,
         input: &mut Input<R>,
@@ -129,9 +131,10 @@ impl Samples {
             return Ok(None);
         }
         let track = self.plan.track;
-        self.step(input, trex, n)
-            .map(Some)
-            .map_err(|e| context(e, format!("track {track}, sample {n}")))
+        self.step(input, trex, n).map(Some).map_err(|e| {
+            self.next = self.plan.count;
+            context(e, format!("track {track}, sample {n}"))
+        })
     }
 
     /// Reads sample `n`, which exists.

@@ -3,6 +3,7 @@
 
 /// What a track carries, from its handler (`hdlr`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TrackKind {
     /// Handler `vide`.
     Video,
@@ -12,8 +13,10 @@ pub enum TrackKind {
     Other([u8; 4]),
 }
 
-/// A track's sample description: the first entry of its `stsd`.
+/// A track's sample description: the first entry of its `stsd`. More codecs may be
+/// described later, so matches need a catch-all arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SampleEntry {
     /// H.264 in `avc1` (parameter sets in the configuration) or `avc3` (parameter sets
     /// may also travel in the samples).
@@ -64,6 +67,7 @@ impl SampleEntry {
 
 /// One track of an MP4 file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Track {
     /// The `track_ID` (from `tkhd`), which [`super::Mp4File::samples`] takes.
     pub id: u32,
