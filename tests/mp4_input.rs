@@ -547,6 +547,11 @@ fn a_fragment_without_a_base_follows_the_previous_ones_data() {
         .unwrap()
         .payload_offset();
     let tracks = file.tracks().to_vec();
+    assert_eq!(
+        tracks.iter().map(|t| t.id).collect::<Vec<_>>(),
+        [1, 2],
+        "by ID"
+    );
     assert!(tracks.iter().all(|t| t.fragmented));
     let expected = [
         (1, vec![(0, 10, false), (10, 20, false), (30, 30, false)], 1),

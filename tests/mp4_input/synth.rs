@@ -271,7 +271,7 @@ fn stsd(w: &mut BoxWriter) {
 /// the `moof` (default-base-is-moof) and its run names a data offset; track 2's names
 /// neither, so its data follows track 1's (ISO 14496-12 §8.8.7.1). Track 1's samples are
 /// sizes 10, 20, 30 of byte 1, not sync (the `trex` default); track 2's are sizes 5 and 6
-/// of byte 2, the first sync (first_sample_flags).
+/// of byte 2, the first sync (first_sample_flags). The `moov` lists track 2 first.
 pub fn fragmented_two_tracks() -> Vec<u8> {
     let mut w = BoxWriter::new();
     w.boxed(b"ftyp", |w| {
@@ -281,7 +281,8 @@ pub fn fragmented_two_tracks() -> Vec<u8> {
     });
     w.boxed(b"moov", |w| {
         mvhd(w, 3);
-        for id in [1, 2] {
+        // Listed out of order: the reader lists tracks by ID.
+        for id in [2, 1] {
             trak(w, id, 12_800, 0, |w| {
                 stsd(w);
                 for t in [b"stts", b"stsc", b"stco"] {

@@ -83,7 +83,7 @@ pub use track::{SampleEntry, Track, TrackKind};
 pub struct Mp4File<R> {
     /// The file.
     input: Input<R>,
-    /// The tracks, in `moov` order.
+    /// The tracks, by track_ID.
     tracks: Vec<Track>,
     /// What a cursor over each track starts from (parallel to `tracks`).
     plans: Vec<Plan>,
@@ -169,6 +169,9 @@ impl<R: Read + Seek> Mp4File<R> {
                     .then(|| Fragments::new(Some(t.id), walk_others, input.len())),
             });
         }
+        // Track IDs are unique (the moov parse refuses duplicates).
+        tracks.sort_by_key(|t| t.id);
+        plans.sort_by_key(|p| p.track);
         Ok(Mp4File {
             input,
             tracks,
@@ -178,7 +181,8 @@ impl<R: Read + Seek> Mp4File<R> {
         })
     }
 
-    /// The tracks, in `moov` order.
+    /// The tracks, in increasing track_ID order (the order the CLI has always packaged
+    /// them in, whatever their order in the `moov`).
     pub fn tracks(&self) -> &[Track] {
         &self.tracks
     }
