@@ -31,6 +31,7 @@ pub mod codec;
 pub mod drm;
 pub mod error;
 pub mod ffi;
+pub mod input;
 pub mod isobmff;
 #[cfg(feature = "live")]
 pub mod live;
