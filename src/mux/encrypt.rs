@@ -74,20 +74,45 @@ impl StreamEncryption {
     }
 }
 
-/// Encrypts the open fragment's samples into one new buffer (the caller's payloads stay
-/// untouched) and records each sample's IV and subsample map in `enc` for the sample
-/// encryption box. H.264 gets NAL-aware subsamples; audio is encrypted whole; caller
-/// ranges replace either. When any sample of the fragment has a map, every sample gets
-/// one, as the box's flags apply to all of them.
+/// Encrypts the open fragment's samples and records each sample's IV and subsample map
+/// in `enc` for the sample encryption box. H.264 gets NAL-aware subsamples; audio is
+/// encrypted whole; caller ranges replace either. When any sample of the fragment has a
+/// map, every sample gets one, as the box's flags apply to all of them.
+///
+/// When every payload's buffer is owned by the fragment alone, the payloads are
+/// encrypted where they are and `None` is returned: no second buffer, no copy. Otherwise
+/// (a caller still holds a payload, or it is a slice of a shared read buffer) they are
+/// encrypted into one new buffer, returned, and the caller's bytes stay untouched.
 pub(crate) fn encrypt_fragment(
     enc: &mut StreamEncryption,
-    pending: &[Pending],
+    pending: &mut [Pending],
     nal_aware: bool,
     stream: usize,
     first_index: u64,
-) -> Result<Bytes> {
-    let total: usize = pending.iter().map(|s| s.data.len()).sum();
+) -> Result<Option<Bytes>> {
     let with_subsamples = nal_aware || pending.iter().any(|s| s.protected_ranges.is_some());
+    enc.entries.clear();
+    enc.samples.clear();
+    let failed = |i: usize, e: Error| Error::InvalidSample {
+        stream,
+        sample: first_index + i as u64,
+        reason: e.to_string(),
+    };
+    if pending.iter().all(|s| s.data.is_unique()) {
+        for (i, sample) in pending.iter_mut().enumerate() {
+            let mut owned = match std::mem::take(&mut sample.data).try_into_mut() {
+                Ok(owned) => owned,
+                // Unique a moment ago; should it not be, the copy keeps it correct.
+                Err(shared) => BytesMut::from(shared.as_ref()),
+            };
+            let ranges = sample.protected_ranges.as_deref();
+            let result = encrypt_sample(enc, &mut owned, ranges, nal_aware, with_subsamples);
+            sample.data = owned.freeze();
+            result.map_err(|e| failed(i, e))?;
+        }
+        return Ok(None);
+    }
+    let total: usize = pending.iter().map(|s| s.data.len()).sum();
     let mut out = match enc.spare.take().map(Bytes::try_into_mut) {
         Some(Ok(mut reused)) => {
             reused.clear();
@@ -96,45 +121,49 @@ pub(crate) fn encrypt_fragment(
         _ => BytesMut::new(),
     };
     out.reserve(total);
-    enc.entries.clear();
-    enc.samples.clear();
     for (i, sample) in pending.iter().enumerate() {
-        let failed = |e: Error| Error::InvalidSample {
-            stream,
-            sample: first_index + i as u64,
-            reason: e.to_string(),
-        };
         let start = out.len();
         out.extend_from_slice(&sample.data);
         let Some(payload) = out.get_mut(start..) else {
             continue;
         };
-        enc.map.clear();
-        match &sample.protected_ranges {
-            Some(ranges) => range_subsamples(payload.len(), ranges, &mut enc.map),
-            None if nal_aware => avc_subsamples(payload, &mut enc.map),
-            None => Ok(()),
-        }
-        .map_err(failed)?;
-        if with_subsamples && enc.map.is_empty() {
-            enc.map.push(Subsample {
-                clear: 0,
-                encrypted: u32::try_from(payload.len()).unwrap_or(u32::MAX),
-            });
-        }
-        let iv = if enc.map.is_empty() {
-            enc.encryptor.encrypt_whole(payload)
-        } else {
-            enc.encryptor
-                .encrypt_subsamples(payload, &enc.map)
-                .map_err(failed)?
-        };
-        let first = enc.entries.len();
-        enc.entries
-            .extend(enc.map.iter().map(|s| (s.clear, s.encrypted)));
-        enc.samples.push((iv, first..enc.entries.len()));
+        let ranges = sample.protected_ranges.as_deref();
+        encrypt_sample(enc, payload, ranges, nal_aware, with_subsamples)
+            .map_err(|e| failed(i, e))?;
     }
     let payload = out.freeze();
     enc.spare = Some(payload.clone());
-    Ok(payload)
+    Ok(Some(payload))
+}
+
+/// Encrypts one payload in place and records its IV and subsample entries.
+fn encrypt_sample(
+    enc: &mut StreamEncryption,
+    payload: &mut [u8],
+    ranges: Option<&[(u32, u32)]>,
+    nal_aware: bool,
+    with_subsamples: bool,
+) -> Result<()> {
+    enc.map.clear();
+    match ranges {
+        Some(ranges) => range_subsamples(payload.len(), ranges, &mut enc.map),
+        None if nal_aware => avc_subsamples(payload, &mut enc.map),
+        None => Ok(()),
+    }?;
+    if with_subsamples && enc.map.is_empty() {
+        enc.map.push(Subsample {
+            clear: 0,
+            encrypted: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+        });
+    }
+    let iv = if enc.map.is_empty() {
+        enc.encryptor.encrypt_whole(payload)
+    } else {
+        enc.encryptor.encrypt_subsamples(payload, &enc.map)?
+    };
+    let first = enc.entries.len();
+    enc.entries
+        .extend(enc.map.iter().map(|s| (s.clear, s.encrypted)));
+    enc.samples.push((iv, first..enc.entries.len()));
+    Ok(())
 }

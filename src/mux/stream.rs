@@ -375,18 +375,15 @@ impl StreamState {
         Ok(())
     }
 
-    /// The open fragment's payload encrypted into one buffer, for a protected stream.
+    /// Encrypts the open fragment's payloads for a protected stream: in place (None:
+    /// the pending payloads are now encrypted), or into one new buffer, returned.
     fn encrypt_pending(&mut self) -> Result<Option<Bytes>> {
         let nal_aware = matches!(self.config.codec, Codec::Avc(_));
         let first_index = self.first_pending_index();
         match self.encryption.as_mut() {
-            Some(enc) => Ok(Some(encrypt_fragment(
-                enc,
-                &self.pending,
-                nal_aware,
-                self.id.0,
-                first_index,
-            )?)),
+            Some(enc) => {
+                encrypt_fragment(enc, &mut self.pending, nal_aware, self.id.0, first_index)
+            }
             None => Ok(None),
         }
     }
