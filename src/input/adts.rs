@@ -316,6 +316,12 @@ impl<R: Read> AdtsReader<R> {
         }
     }
 
+    /// Stream offset of the next frame: the end of the frame returned last. (Accessor
+    /// for the source model: where a payload lies in its file.)
+    pub fn position(&self) -> u64 {
+        self.pos as u64
+    }
+
     /// Fills `buf` as far as the input goes; returns the number of bytes read (short only at
     /// end of input).
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize> {

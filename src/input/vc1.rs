@@ -138,6 +138,12 @@ impl<R: Read> Vc1FrameReader<R> {
         self.config.as_ref()
     }
 
+    /// Stream offset of the next sample: the end of the sample returned last. (Accessor
+    /// for the source model: where a sample lies in its file.)
+    pub fn position(&self) -> u64 {
+        self.offset
+    }
+
     /// Reads up to one more chunk; returns false at the end of the source.
     fn fill(&mut self) -> Result<bool> {
         if self.eof {
