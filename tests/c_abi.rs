@@ -461,8 +461,13 @@ fn vod_c_packages_the_sample_with_static_and_shared_library() {
     if !have_compilers("vod_c_packages_the_sample_with_static_and_shared_library") {
         return;
     }
-    let (_, dumps) = dumps();
-    let args: Vec<&Path> = dumps.iter().map(PathBuf::as_path).collect();
+    // vod.c reads the bundled sample files themselves through ssf_input.
+    let sources: Vec<PathBuf> = VIDEO_SOURCES
+        .iter()
+        .chain([&AUDIO_SOURCE])
+        .map(|f| support::root().join("sample").join(f))
+        .collect();
+    let args: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
     let work = tempfile::tempdir().expect("temp dir");
     for link in [Link::Static, Link::Shared] {
         let exe = build("vod.c", link, work.path());
@@ -748,9 +753,15 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     // One video and the audio keep the run short; every code path is the same.
     let vod = build("vod.c", Link::Shared, work.path());
     let out = work.path().join("vod");
+    let sample = |f: &str| support::root().join("sample").join(f);
     let stdout = run_example(
         &vod,
-        &[&out, Path::new("sample"), &dumps[0], &dumps[3]],
+        &[
+            &out,
+            Path::new("sample"),
+            &sample(VIDEO_SOURCES[0]),
+            &sample(AUDIO_SOURCE),
+        ],
         true,
     );
     assert!(

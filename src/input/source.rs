@@ -14,8 +14,10 @@ use crate::error::Result;
 ///
 /// The input layer implements it for every kind of file it opens;
 /// [`Input::from_streams`](super::Input::from_streams) takes other implementations, so a
-/// caller's own reader joins the same alignment, merge and bit-rate measurement.
-pub trait SampleSource: Send {
+/// caller's own reader joins the same alignment, merge and bit-rate measurement. `Send`
+/// and `Sync` let an input set move between threads and be read from several (as the C
+/// API's handles may).
+pub trait SampleSource: Send + Sync {
     /// The next sample, or `None` after the last. Anything worth telling the user that
     /// is not an error (pictures skipped, …) is pushed to `notes`.
     fn next_sample(&mut self, notes: &mut Vec<String>) -> Result<Option<InputSample>>;
