@@ -6,7 +6,7 @@
 //! Each call maps onto the Rust [`Muxer`] in manual-fragmenting mode: a fragment closes
 //! exactly when the caller calls `SSFMuxProcessOutput` (after an optional
 //! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`]). Samples carry
-//! presentation times and go through [`PresentationTimed`] one fragment at a time, which
+//! presentation times and go through [`ReorderBuffer`] one fragment at a time, which
 //! checks each as it comes against everything the muxer could later fail on: a bad
 //! sample is refused by `SSFMuxProcessInput` alone, and `SSFMuxProcessOutput` never fails
 //! because of one.
@@ -31,8 +31,8 @@ use crate::codec::MediaKind;
 use crate::codec::media_type::{parse_video_info, parse_wave_format_ex};
 use crate::drm::{ContentKey, KeySeed, Kid, Protection};
 use crate::mux::{
-    LIVE_END_OF_STREAM, MAX_SAMPLE_SIZE, Muxer, Options, PresentationTimed, SMOOTH_TIMESCALE,
-    Sample, StreamConfig, StreamId,
+    LIVE_END_OF_STREAM, MAX_SAMPLE_SIZE, Muxer, Options, ReorderBuffer, SMOOTH_TIMESCALE, Sample,
+    StreamConfig, StreamId,
 };
 
 /// Windows `DWORD`.
@@ -328,7 +328,7 @@ pub(crate) struct CompatMux {
     /// Per stream, in the order added: the current fragment's samples, checked as they
     /// come and timed by presentation time until SSFMuxProcessOutput derives their decode
     /// times and hands them to the muxer, and the end SSFMuxAdjustDuration set for it.
-    streams: Vec<PresentationTimed>,
+    streams: Vec<ReorderBuffer>,
     /// Live mode: each live header handed out, by the streams it was asked for. A live
     /// stream keeps its header (the server compares it on every reconnect), so later
     /// calls return these bytes even when a measured bit rate has moved since.
@@ -363,7 +363,7 @@ impl CompatMux {
     }
 
     /// The collector of stream `id`'s current fragment.
-    fn stream(&mut self, id: StreamId) -> Result<&mut PresentationTimed, Failure> {
+    fn stream(&mut self, id: StreamId) -> Result<&mut ReorderBuffer, Failure> {
         self.streams
             .get_mut(id.index())
             .ok_or_else(|| Failure::from(crate::error::Error::UnknownStream(id.index())))
@@ -699,7 +699,7 @@ unsafe fn add_stream(
     let config = unsafe { stream_config(info, timescale, sparse) }?;
     let id = mux.add_stream(config)?;
     let index = DWORD::try_from(id.index()).map_err(|_| Failure::invalid("too many streams"))?;
-    let timed = PresentationTimed::new(id, mux.stream_config(id)?, mux.options().timescale);
+    let timed = ReorderBuffer::new(id, mux.stream_config(id)?, mux.options().timescale);
     m.streams.push(timed);
     // SAFETY: checked non-NULL.
     unsafe { write_out(out, index) };
@@ -800,7 +800,7 @@ pub unsafe extern "C" fn SSFMuxAddSparseStream(
 /// Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
 /// SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
 /// it. Samples are held until SSFMuxProcessOutput, which derives their decode times
-/// (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
+/// (see the Rust `ReorderBuffer`): video with B-frames is then presented a constant
 /// one or two frames late (the reorder delay), as in any MP4 without an edit list.
 ///
 /// A sample is checked here against everything that could make its fragment fail later,
@@ -893,7 +893,7 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
         let release = m.stream(id)?.drain()?;
         let mux = m.muxer()?;
         // Every sample was checked against the muxer when it came in, so none of these
-        // fails because of one sample (see PresentationTimed).
+        // fails because of one sample (see ReorderBuffer).
         for sample in release.samples {
             mux.push(id, sample)?;
         }

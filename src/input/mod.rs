@@ -1,9 +1,12 @@
-//! The input layer: readers of what users hand the packager, and the source model that
-//! turns files into a presentation's streams and samples.
+//! The input layer: readers of what users hand the packager (container files and
+//! elementary streams), and the source model that turns files into a presentation's
+//! streams and samples in decode order. It sits below the CLI and above [`crate::mux`];
+//! the muxer never sees a file.
 //!
-//! - Readers: [`h264`] (raw Annex B: access units, the open-GOP check, presentation
-//!   times from picture order counts), [`adts`], [`vc1`] (elementary streams) and
-//!   [`asf`] (WMA); TTML is split by [`crate::codec::ttml::split_cues`].
+//! - Readers: [`mp4`] (MP4 / ISO BMFF, plain or fragmented, with bounded memory),
+//!   [`h264`] (raw Annex B: access units, the open-GOP check, presentation times from
+//!   picture order counts), [`adts`], [`vc1`] (elementary streams) and [`asf`] (WMA);
+//!   TTML is split by [`crate::codec::ttml::split_cues`].
 //! - [`open`] / [`open_with`]: one file → an [`Input`]: its [`InputKind`] (from the
 //!   extension, else its first bytes) and its [`InputStream`]s, each with its codec
 //!   configuration, timescale, role (media or captions) and what its bit rate is
@@ -25,6 +28,7 @@ mod grouping;
 pub mod h264;
 mod kind;
 mod merge;
+pub mod mp4;
 mod open;
 mod sample;
 mod set;
