@@ -12,11 +12,6 @@
 //! decode time, so all files grow together and memory stays bounded, and the measured
 //! bit rates name the files when the writer publishes the presentation.
 
-// MP4 input reads through `re_mp4` here until the library's own MP4 reader
-// (`ssf::input::mp4`) is merged.
-#[path = "ssfmux/mp4file.rs"]
-mod mp4file;
-
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,7 +21,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ssf::codec::MediaKind;
-use ssf::input::{FrameRate, Input, InputKind, InputSet, InputSpec, OpenOptions};
+use ssf::input::{FrameRate, InputSet, InputSpec, OpenOptions};
 use ssf::{Options, StreamId, VodWriter};
 
 /// Package H.264/AAC or VC-1/WMA (and TTML captions) into Smooth Streaming (PIFF
@@ -375,7 +370,8 @@ fn package(mut cli: PackageArgs) -> Result<(), String> {
     let mut set = InputSet::new();
     let mut input_bytes = 0;
     for spec in &cli.inputs {
-        let mut input = open(spec, &open_options).map_err(|e| e.to_string())?;
+        let mut input =
+            ssf::input::open_with(&spec.path, &open_options).map_err(|e| e.to_string())?;
         input_bytes += input.file_size();
         print_notes(input.take_notes());
         set.add(input, &spec.options).map_err(|e| e.to_string())?;
@@ -429,15 +425,6 @@ fn package(mut cli: PackageArgs) -> Result<(), String> {
         elapsed,
     );
     Ok(())
-}
-
-/// Opens one input: through the library, or for MP4 through `re_mp4` until the
-/// library's own MP4 reader is merged.
-fn open(spec: &InputSpec, options: &OpenOptions) -> ssf::Result<Input> {
-    match InputKind::probe(&spec.path)? {
-        InputKind::Mp4 => mp4file::open(&spec.path),
-        _ => ssf::input::open_with(&spec.path, options),
-    }
 }
 
 /// Adds every stream, pushes all samples merged by decode time, and sets the measured

@@ -9,7 +9,7 @@ use super::kind::InputKind;
 use super::source::SampleSource;
 use super::sources::{self, Opened, file_size};
 use super::stream::InputStream;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A progress callback: bytes scanned so far.
 type Progress = Arc<dyn Fn(u64) + Send + Sync>;
@@ -85,8 +85,9 @@ pub fn open(path: impl AsRef<Path>) -> Result<Input> {
 
 /// Opens the file at `path`: probes its kind (extension, else its first bytes), reads
 /// what its streams are and readies their sources. Raw H.264 and ADTS are then read
-/// once, front to back (they may be pipes); VC-1 and WMA have been pre-scanned; a TTML
-/// file has been read and split into samples.
+/// once, front to back (they may be pipes); VC-1 and WMA have been pre-scanned; an MP4's
+/// `moov` has been read (its H.264 and AAC tracks become streams, others are left out
+/// with a note); a TTML file has been read and split into samples.
 pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Input> {
     let path = path.as_ref();
     let kind = InputKind::probe(path)?;
@@ -105,12 +106,7 @@ pub fn open_with(path: impl AsRef<Path>, options: &OpenOptions) -> Result<Input>
         )?],
         InputKind::Wma => vec![sources::windows_media::open_wma(path, progress)?],
         InputKind::Ttml => vec![sources::captions::open(path)?],
-        InputKind::Mp4 => {
-            return Err(Error::input(
-                path.display().to_string(),
-                "MP4 input needs the ssf::input::mp4 reader, which this build does not have yet",
-            ));
-        }
+        InputKind::Mp4 => sources::mp4::open(path, &mut notes)?,
     };
     let mut input = Input::from_streams(path, kind, opened)?;
     input.notes = notes;

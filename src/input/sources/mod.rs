@@ -4,6 +4,7 @@
 pub(crate) mod adts;
 pub(crate) mod captions;
 pub(crate) mod h264;
+pub(crate) mod mp4;
 pub(crate) mod windows_media;
 
 use std::fs::File;
