@@ -262,22 +262,27 @@ fn the_library_packages_inputs_without_the_cli() {
 #[test]
 fn payload_origins_point_at_the_unchanged_file_bytes() {
     use std::os::unix::fs::FileExt;
-    let path = root().join("sample").join("sample.aac");
-    let mut set = InputSet::new();
-    set.add(ssf::input::open(&path).unwrap(), &Default::default())
+    // ADTS payloads (470 frames) and MP4 samples (102 video + 188 audio) of regular files.
+    for (file, count) in [("sample/sample.aac", 470), ("tests/data/mp4/clip.mp4", 290)] {
+        let mut set = InputSet::new();
+        set.add(
+            ssf::input::open(root().join(file)).unwrap(),
+            &Default::default(),
+        )
         .unwrap();
-    let mut checked = 0;
-    while let Some((_, sample)) = set.next_indexed().unwrap() {
-        let origin = sample
-            .origin
-            .expect("an ADTS payload of a regular file has an origin");
-        let mut bytes = vec![0; usize::try_from(origin.len).unwrap()];
-        origin
-            .file
-            .read_exact_at(&mut bytes, origin.offset)
-            .unwrap();
-        assert_eq!(bytes, sample.data);
-        checked += 1;
+        let mut checked = 0;
+        while let Some((_, sample)) = set.next_indexed().unwrap() {
+            let origin = sample
+                .origin
+                .expect("a payload of a regular file has an origin");
+            let mut bytes = vec![0; usize::try_from(origin.len).unwrap()];
+            origin
+                .file
+                .read_exact_at(&mut bytes, origin.offset)
+                .unwrap();
+            assert_eq!(bytes, sample.data, "{file}");
+            checked += 1;
+        }
+        assert_eq!(checked, count, "{file}");
     }
-    assert_eq!(checked, 470);
 }
