@@ -124,7 +124,12 @@ fn main() {
         &root,
         &include,
         "ssf.h",
-        &["src/ffi/status.rs", "src/ffi/native.rs", "src/ffi/live.rs"],
+        &[
+            "src/ffi/status.rs",
+            "src/ffi/native.rs",
+            "src/ffi/live.rs",
+            "src/ffi/input.rs",
+        ],
         config(NATIVE_INTRO, "SSF_H", None, &[]),
     );
     let prelude = fs::read_to_string(root.join("include/ssfsdkapi_prelude.h")).unwrap_or_default();

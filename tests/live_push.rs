@@ -6,20 +6,6 @@
 mod live_server;
 mod support;
 
-// The example's input readers, for the bundled sample (only the raw readers are used).
-#[path = "../examples/ssfmux/captions.rs"]
-#[allow(dead_code)]
-mod captions;
-#[path = "../examples/ssfmux/mp4file.rs"]
-#[allow(dead_code)]
-mod mp4file;
-#[path = "../examples/ssfmux/source.rs"]
-#[allow(dead_code)]
-mod source;
-#[path = "../examples/ssfmux/windows_media.rs"]
-#[allow(dead_code)]
-mod windows_media;
-
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -40,23 +26,20 @@ struct Media {
 
 fn load(file: &str) -> Media {
     let path = support::root().join("sample").join(file);
-    let mut scanned = if file.ends_with(".aac") {
-        source::open_aac(&path).unwrap()
-    } else {
-        source::open_h264(&path, None).unwrap()
-    };
+    let mut set = ssf::input::InputSet::new();
+    set.add(ssf::input::open(&path).unwrap(), &Default::default())
+        .unwrap();
+    let timescale = set.streams().next().unwrap().timescale;
+    let config = set.config(0, None).unwrap();
     let mut samples = Vec::new();
     let mut end = 0;
-    while let Some(n) = scanned.source.next().unwrap() {
+    while let Some((_, n)) = set.next_indexed().unwrap() {
         end = end.max(n.dts + n.duration);
         samples.push((n.data, n.dts, n.cts_offset, n.duration, n.sync));
     }
-    let source::Role::Media(config) = scanned.role else {
-        panic!("{file} is not a media stream");
-    };
     Media {
-        config: *config,
-        timescale: scanned.timescale,
+        config,
+        timescale,
         samples,
         length: end,
     }

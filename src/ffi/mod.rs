@@ -7,6 +7,9 @@
 //! given, and reports failures as a stable status code plus a message. The headers are
 //! generated from these files by cbindgen in `build.rs`.
 //!
+//! [`input`] adds `ssf_input_*`: files read for packaging (an `InputSet`), their streams'
+//! configurations and their samples in decode order, in the native API's types.
+//!
 //! With the `live` feature, [`live`] adds the live publisher to the native API in the
 //! same shape: `ssf_live_options` and `ssf_live_publisher` handles over `LiveOptions` and
 //! `LivePublisher`, `ssf_live_*` calls returning `ssf_status`, its own last error, and
@@ -16,6 +19,7 @@
 
 pub mod compat;
 mod handle;
+pub mod input;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod native;

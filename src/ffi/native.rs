@@ -1210,6 +1210,27 @@ pub unsafe extern "C" fn ssf_vod_writer_flush(
     })
 }
 
+/// Sets `stream`'s bit rate once it is known (e.g. measured over the whole input, as
+/// `ssf_input_stream_bitrate` gives it): it names the stream's file and goes into the
+/// final header and both manifests.
+///
+/// Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+///
+/// # Safety
+/// `writer` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ssf_vod_writer_set_bitrate(
+    writer: *mut ssf_vod_writer,
+    stream: u32,
+    bits_per_second: u32,
+) -> ssf_status {
+    on_handle(writer, "writer", vod_error, |h| {
+        open_writer(h)?.set_bitrate(stream_id(stream), bits_per_second)?;
+        Ok(())
+    })
+}
+
 /// Ends the presentation: closes every open fragment, writes the index, the final
 /// headers and both manifests. The handle then only accepts `ssf_vod_writer_free` and
 /// `ssf_vod_writer_last_error` (other calls return `SSF_STATUS_INVALID_STATE`).
