@@ -103,7 +103,7 @@ struct Session {
 pub(crate) async fn run(link: Arc<Link>, ctx: Arc<Context>) {
     let mut session = Session {
         url: link.url.clone(),
-        ledger: Ledger::new(ctx.replay_depth, ctx.replay_bytes),
+        ledger: Ledger::new(ctx.replay_depth, ctx.send_timeout),
         link,
         ctx,
         in_flight: None,
@@ -166,10 +166,9 @@ impl Session {
 
     /// Records a failure and waits out the back-off; false when the connection gives up.
     async fn after_failure(&mut self, f: Failure) -> bool {
-        if f.status.is_some_and(|s| s >= 300) {
-            // The server refused the POST: what it read on it may have been discarded.
-            self.ledger.refused();
-        }
+        // The POST failed: what the peer acknowledged just before may not have reached
+        // the server's application.
+        self.ledger.failed();
         self.link.update(|s| {
             s.last_error = Some(f.message.clone());
             if f.status.is_some() {

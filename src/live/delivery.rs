@@ -37,12 +37,14 @@ pub(crate) struct Ledger {
     delivered: VecDeque<Arc<SharedFragment>>,
     /// How many delivered fragments a reconnect resends too.
     depth: usize,
-    /// The fragments this POST moved to delivered, oldest first, within `recent_bound`
-    /// bytes: a server that then refuses the POST (an error answer) may have read them
-    /// only to discard them.
-    recent: VecDeque<Arc<SharedFragment>>,
-    recent_bytes: u64,
-    recent_bound: u64,
+    /// The fragments this POST moved to delivered within the last `horizon`, oldest
+    /// first, with when: a POST that then fails (an error answer, a reset, a close) may
+    /// have lost them even though the peer acknowledged them — a server that refuses a
+    /// POST may read on only to discard, and a socket shut for reading still
+    /// acknowledges. Failures show within the horizon (the stall timeout), so what was
+    /// confirmed earlier stays delivered.
+    recent: VecDeque<(Arc<SharedFragment>, Instant)>,
+    horizon: Duration,
     /// Largest receive window the peer advertised on this POST.
     max_window: u64,
     /// Acknowledged bytes at the last reading, and when they last grew.
@@ -58,18 +60,16 @@ pub(crate) struct Observed {
 }
 
 impl Ledger {
-    /// An empty ledger resending `depth` delivered fragments on a reconnect; after an
-    /// error answer the fragments read on that POST, up to `recent_bound` bytes, are
-    /// owed again.
-    pub(crate) fn new(depth: usize, recent_bound: u64) -> Self {
+    /// An empty ledger resending `depth` delivered fragments on a reconnect; after a
+    /// failed POST the fragments it confirmed within `horizon` are owed again.
+    pub(crate) fn new(depth: usize, horizon: Duration) -> Self {
         Self {
             unconfirmed: VecDeque::new(),
             bytes: 0,
             delivered: VecDeque::new(),
             depth,
             recent: VecDeque::new(),
-            recent_bytes: 0,
-            recent_bound,
+            horizon,
             max_window: 0,
             last_acked: 0,
             last_progress: Instant::now(),
@@ -85,7 +85,6 @@ impl Ledger {
         self.last_acked = 0;
         self.last_progress = Instant::now();
         self.recent.clear();
-        self.recent_bytes = 0;
         let mut replay: Vec<Arc<SharedFragment>> = self.delivered.iter().cloned().collect();
         for entry in &mut self.unconfirmed {
             entry.end = None;
@@ -154,22 +153,25 @@ impl Ledger {
     }
 
     fn remember_recent(&mut self, fragment: Arc<SharedFragment>) {
-        self.recent_bytes = self.recent_bytes.saturating_add(fragment.size);
-        self.recent.push_back(fragment);
-        while self.recent_bytes > self.recent_bound {
-            let Some(old) = self.recent.pop_front() else {
-                break;
-            };
-            self.recent_bytes = self.recent_bytes.saturating_sub(old.size);
+        let now = Instant::now();
+        self.recent.push_back((fragment, now));
+        while self
+            .recent
+            .front()
+            .is_some_and(|(_, at)| now.duration_since(*at) > self.horizon)
+        {
+            self.recent.pop_front();
         }
     }
 
-    /// The server refused the POST (an error answer): the fragments it read on it, as
-    /// far as they are remembered, are owed again, before everything not yet delivered.
-    /// Returns how many.
-    pub(crate) fn refused(&mut self) -> u64 {
+    /// The POST failed: the fragments it confirmed within the horizon are owed again,
+    /// before everything not yet delivered. Returns how many.
+    pub(crate) fn failed(&mut self) -> u64 {
         let mut count = 0;
-        while let Some(fragment) = self.recent.pop_back() {
+        while let Some((fragment, at)) = self.recent.pop_back() {
+            if at.elapsed() > self.horizon {
+                break;
+            }
             self.delivered.retain(|d| !Arc::ptr_eq(d, &fragment));
             self.bytes = self.bytes.saturating_add(fragment.size);
             self.unconfirmed.push_front(Entry {
@@ -178,7 +180,7 @@ impl Ledger {
             });
             count += 1;
         }
-        self.recent_bytes = 0;
+        self.recent.clear();
         count
     }
 
@@ -261,7 +263,7 @@ mod tests {
 
     #[test]
     fn only_fragments_older_than_the_window_count_as_delivered() {
-        let mut ledger = Ledger::new(1, 1 << 20);
+        let mut ledger = Ledger::new(1, Duration::from_secs(60));
         ledger.begin_post();
         for n in 0..10 {
             ledger.sent(fragment(n, 100), (n + 1) * 100);
@@ -290,23 +292,25 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_post_owes_what_it_delivered_again() {
-        let mut ledger = Ledger::new(0, 250);
+    fn a_failed_post_owes_what_it_confirmed_lately_again() {
+        let mut ledger = Ledger::new(0, Duration::from_millis(100));
         ledger.begin_post();
         for n in 0..5 {
             ledger.sent(fragment(n, 100), (n + 1) * 100);
         }
+        ledger.observe(progress(300, 300, Some(0)), 0);
+        std::thread::sleep(Duration::from_millis(150));
         ledger.observe(progress(500, 500, Some(0)), 0);
         assert_eq!(ledger.unconfirmed(), 0);
-        // Only the last 250 bytes' worth are remembered: fragments 3 and 4.
-        assert_eq!(ledger.refused(), 2);
+        // Only fragments 3 and 4 were confirmed within the horizon.
+        assert_eq!(ledger.failed(), 2);
         let times: Vec<u64> = ledger.begin_post().iter().map(|f| f.time).collect();
         assert_eq!(times, [3, 4]);
     }
 
     #[test]
     fn a_peer_that_stops_acknowledging_is_stalled() {
-        let mut ledger = Ledger::new(0, 1 << 20);
+        let mut ledger = Ledger::new(0, Duration::from_secs(60));
         ledger.begin_post();
         ledger.sent(fragment(0, 100), 100);
         ledger.observe(progress(100, 40, Some(1000)), 0);
@@ -319,7 +323,7 @@ mod tests {
 
     #[test]
     fn the_byte_bound_drops_the_oldest_and_counts_them() {
-        let mut ledger = Ledger::new(0, 1 << 20);
+        let mut ledger = Ledger::new(0, Duration::from_secs(60));
         ledger.begin_post();
         for n in 0..5 {
             ledger.sent(fragment(n, 100), (n + 1) * 100);
