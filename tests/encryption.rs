@@ -607,13 +607,24 @@ fn payloads_owned_by_the_muxer_are_encrypted_in_place_with_the_same_bytes() {
         }
         let fragment = mux.flush(a).unwrap().unwrap();
         for (n, data) in held.iter().enumerate() {
-            assert!(data.iter().all(|&b| b == n as u8 + 1), "caller bytes untouched");
+            assert!(
+                data.iter().all(|&b| b == n as u8 + 1),
+                "caller bytes untouched"
+            );
         }
         fragment
     };
     let in_place = fragment(false);
     let copied = fragment(true);
-    assert_eq!(in_place.chunks.len(), 4, "header, then each sample's own buffer");
+    assert_eq!(
+        in_place.chunks.len(),
+        4,
+        "header, then each sample's own buffer"
+    );
     assert_eq!(copied.chunks.len(), 2, "header, then one encrypted copy");
-    assert_eq!(in_place.to_vec(), copied.to_vec(), "the same bytes either way");
+    assert_eq!(
+        in_place.to_vec(),
+        copied.to_vec(),
+        "the same bytes either way"
+    );
 }

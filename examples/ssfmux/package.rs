@@ -1,68 +1,25 @@
-//! `ssfmux`: packages raw H.264 (Annex B) and ADTS AAC files, MP4 files holding
-//! H.264/AAC, VC-1 elementary streams, WMA in ASF, and TTML captions into a Smooth
-//! Streaming presentation (`.ism`, `.ismc`, one `.ismv` per video bit rate, `.isma` per
-//! audio stream, `.ismt` for captions).
-//!
-//! Run with no arguments to package the bundled sample into `out/sample/`;
-//! `ssfmux recover DIR` finishes what a killed run left.
-//!
-//! The inputs are `ssf::input`'s business (opening, StreamIndex grouping, start
-//! alignment, the decode-order merge, measured bit rates); this file parses arguments,
-//! shows progress and prints the summary. Samples are pushed merged across inputs by
-//! decode time, so all files grow together and memory stays bounded, and the measured
-//! bit rates name the files when the writer publishes the presentation.
+//! `ssfmux [package] INPUT…`: packages inputs into an on-demand presentation. Samples
+//! are pushed merged across inputs by decode time, so all files grow together and memory
+//! stays bounded, and the measured bit rates name the files when the writer publishes the
+//! presentation.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ssf::codec::MediaKind;
 use ssf::input::{FrameRate, InputSet, InputSpec, OpenOptions};
 use ssf::{Options, StreamId, VodWriter};
 
-/// Package H.264/AAC or VC-1/WMA (and TTML captions) into Smooth Streaming (PIFF
-/// .ismv/.isma/.ismt, .ism and .ismc).
-///
-/// With no INPUTS, packages the bundled sample (three H.264 bit rates and one AAC
-/// stream) into out/sample/.
-#[derive(Parser, Debug)]
-#[command(name = "ssfmux", version, args_conflicts_with_subcommands = true)]
-struct Cli {
-    /// What to do (packaging when none is named).
-    #[command(subcommand)]
-    command: Option<Command>,
-
-    /// Packaging, the default command.
-    #[command(flatten)]
-    package: PackageArgs,
-}
-
-/// The subcommands.
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Package inputs into a presentation (the default)
-    Package(Box<PackageArgs>),
-    /// Turn what an interrupted (killed, crashed) run left into a valid presentation:
-    /// keeps every complete fragment the bit rates have in common, writes the index and
-    /// manifests, and publishes it
-    Recover(RecoverArgs),
-}
-
-/// `ssfmux recover DIR`.
-#[derive(Args, Debug)]
-struct RecoverArgs {
-    /// The presentation directory the interrupted run was writing
-    #[arg(value_name = "DIR")]
-    dir: PathBuf,
-}
+use crate::encryption::{EncryptionArgs, protection};
+use crate::{human, print_notes};
 
 /// `ssfmux [package] INPUT…`.
 #[derive(Args, Debug)]
-struct PackageArgs {
+pub struct PackageArgs {
     /// Output directory, which the presentation owns: it is replaced whole when the run
     /// succeeds and left untouched when it fails [default: out/NAME]
     #[arg(short, long, value_name = "DIR")]
@@ -91,69 +48,9 @@ struct PackageArgs {
     #[arg(short, long)]
     quiet: bool,
 
-    /// PlayReady key ID (a GUID, e.g. 8ba94ade-6eb9-449d-b44f-a5beefaf43b0): encrypts every
-    /// stream with AES-128-CTR and writes the PlayReady header
-    #[arg(
-        long,
-        value_name = "GUID",
-        requires = "key_source",
-        help_heading = "Encryption"
-    )]
-    kid: Option<String>,
-
-    /// Content key: 32 hex digits (or base64 of 16 bytes)
-    #[arg(
-        long,
-        value_name = "HEX",
-        group = "key_source",
-        requires = "kid",
-        help_heading = "Encryption"
-    )]
-    key: Option<String>,
-
-    /// PlayReady key seed (base64, e.g. the 40-character test seed, or hex); the content
-    /// key is derived from it and the KID
-    #[arg(
-        long,
-        value_name = "SEED",
-        group = "key_source",
-        requires = "kid",
-        help_heading = "Encryption"
-    )]
-    key_seed: Option<String>,
-
-    /// License acquisition URL written into the PlayReady header
-    #[arg(
-        long,
-        value_name = "URL",
-        requires = "kid",
-        help_heading = "Encryption"
-    )]
-    la_url: Option<String>,
-
-    /// License UI URL written into the PlayReady header
-    #[arg(
-        long,
-        value_name = "URL",
-        requires = "kid",
-        help_heading = "Encryption"
-    )]
-    lui_url: Option<String>,
-
-    /// First IV as 16 hex digits (stream n starts at IV + n<<48) [default: random per
-    /// stream]
-    #[arg(
-        long,
-        value_name = "HEX",
-        requires = "kid",
-        help_heading = "Encryption"
-    )]
-    iv: Option<String>,
-
-    /// Also write the CENC boxes so CENC readers (e.g. ffmpeg -decryption_key) decrypt the
-    /// same files
-    #[arg(long, requires = "kid", help_heading = "Encryption")]
-    cenc: bool,
+    /// PlayReady encryption.
+    #[command(flatten)]
+    pub encryption: EncryptionArgs,
 
     /// Raw Annex B .h264 (one per bit rate, aligned GOPs), ADTS .aac, .mp4 with H.264/AAC
     /// tracks, VC-1 Advanced Profile .vc1 elementary streams, WMA in .wma/.asf, and
@@ -247,81 +144,8 @@ struct Stream {
     payload: u64,
 }
 
-/// Prints what the inputs had to say, as the CLI's warnings.
-fn print_notes(notes: Vec<String>) {
-    for note in notes {
-        eprintln!("ssfmux: {note}");
-    }
-}
-
-/// Runs the CLI; any error is printed as `ssfmux: <error>` with exit status 1.
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        // --help and --version are not errors; clap prints them as usual.
-        Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            let message = e.to_string();
-            let message = message.strip_prefix("error: ").unwrap_or(&message);
-            eprint!("ssfmux: {message}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result = match cli.command {
-        Some(Command::Recover(args)) => recover(&args),
-        Some(Command::Package(args)) => package(*args),
-        None => package(cli.package),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ssfmux: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// `ssfmux recover DIR`: finishes an interrupted run and says what it kept.
-fn recover(args: &RecoverArgs) -> Result<(), String> {
-    let recovered = ssf::vod::recover(&args.dir).map_err(|e| e.to_string())?;
-    let dir = recovered.directory.display();
-    if !recovered.was_interrupted {
-        println!("{dir}: nothing to recover (no interrupted run left files there)");
-        return Ok(());
-    }
-    if recovered.streams.is_empty() {
-        println!("{dir}: the interrupted run had finished writing; published it");
-        return Ok(());
-    }
-    println!("Recovered {dir}:");
-    for s in &recovered.streams {
-        let seconds = s.duration as f64 / f64::from(ssf::mux::SMOOTH_TIMESCALE);
-        if s.file.is_empty() {
-            println!(
-                "  stream {}: dropped (no complete fragment common to its bit rates; {} dropped)",
-                s.index,
-                human(s.dropped_bytes)
-            );
-        } else {
-            println!(
-                "  {:<32} {:>5} fragments {:>9.3} s {:>9} bit/s; dropped {} fragments, {}",
-                s.file,
-                s.fragments,
-                seconds,
-                s.bitrate,
-                s.dropped_fragments,
-                human(s.dropped_bytes)
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Packages the inputs; on failure the output directory is left as it was.
-fn package(mut cli: PackageArgs) -> Result<(), String> {
+pub fn run(mut cli: PackageArgs) -> Result<(), String> {
     let started = Instant::now();
     if cli.inputs.is_empty() {
         let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sample/"));
@@ -352,7 +176,7 @@ fn package(mut cli: PackageArgs) -> Result<(), String> {
     let mut options = Options::default()
         .fragment_seconds(cli.fragment_duration)
         .map_err(|e| e.to_string())?;
-    if let Some(protection) = protection(&cli)? {
+    if let Some(protection) = protection(&cli.encryption)? {
         options = options.protection(protection);
     }
     refuse_repeated_inputs(&cli.inputs)?;
@@ -578,55 +402,6 @@ fn warn_long_fragments(vod: &VodWriter, streams: &[Stream], target_seconds: f64)
                 s.label
             );
         }
-    }
-}
-
-/// The encryption the command line asks for, if any.
-fn protection(cli: &PackageArgs) -> Result<Option<ssf::Protection>, String> {
-    let Some(kid) = &cli.kid else {
-        return Ok(None);
-    };
-    let kid = ssf::Kid::parse(kid).map_err(|e| format!("--kid: {e}"))?;
-    let mut p = match (&cli.key, &cli.key_seed) {
-        (Some(key), _) => {
-            let key = ssf::ContentKey::parse_hex(key).map_err(|e| format!("--key: {e}"))?;
-            ssf::Protection::new(kid, key)
-        }
-        (None, Some(seed)) => {
-            let seed = ssf::KeySeed::parse(seed).map_err(|e| format!("--key-seed: {e}"))?;
-            ssf::Protection::from_key_seed(kid, &seed)
-        }
-        (None, None) => return Err("--kid needs --key or --key-seed".into()),
-    };
-    if let Some(url) = &cli.la_url {
-        p = p.la_url(url.clone());
-    }
-    if let Some(url) = &cli.lui_url {
-        p = p.lui_url(url.clone());
-    }
-    if let Some(iv) = &cli.iv {
-        let iv = u64::from_str_radix(iv.trim_start_matches("0x"), 16)
-            .map_err(|e| format!("--iv {iv}: {e} (give 16 hex digits)"))?;
-        p = p.first_iv(iv);
-    }
-    p = p.cenc_compatible(cli.cenc);
-    p.validate().map_err(|e| e.to_string())?;
-    Ok(Some(p))
-}
-
-/// A byte count for people: 1.5 MiB.
-fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
     }
 }
 
