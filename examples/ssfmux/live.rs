@@ -7,7 +7,6 @@
 //! (a point failing alone is reported, not fatal), 1 when a fragment may be missing from
 //! every point, 2 on a usage or input error.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -106,16 +105,7 @@ impl Loops {
 /// Runs the push; Ok(false) when a fragment may be missing from every point.
 pub fn run(mut cli: LiveArgs) -> Result<bool, String> {
     if cli.inputs.is_empty() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sample/"));
-        cli.inputs = [
-            "sample_360p.h264",
-            "sample_540p.h264",
-            "sample_720p.h264",
-            "sample.aac",
-        ]
-        .iter()
-        .map(|f| InputSpec::new(dir.join(f)))
-        .collect();
+        cli.inputs = crate::bundled_sample();
     }
     let mut options = Options::default()
         .fragment_seconds(cli.fragment_duration)

@@ -91,6 +91,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// The bundled sample: three H.264 bit rates and one AAC stream, used when no input is
+/// given.
+pub(crate) fn bundled_sample() -> Vec<ssf::input::InputSpec> {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sample/"));
+    [
+        "sample_360p.h264",
+        "sample_540p.h264",
+        "sample_720p.h264",
+        "sample.aac",
+    ]
+    .iter()
+    .map(|f| ssf::input::InputSpec::new(dir.join(f)))
+    .collect()
+}
+
 /// Prints what the inputs had to say, as the CLI's warnings.
 pub(crate) fn print_notes(notes: Vec<String>) {
     for note in notes {

@@ -148,16 +148,7 @@ struct Stream {
 pub fn run(mut cli: PackageArgs) -> Result<(), String> {
     let started = Instant::now();
     if cli.inputs.is_empty() {
-        let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/sample/"));
-        cli.inputs = [
-            "sample_360p.h264",
-            "sample_540p.h264",
-            "sample_720p.h264",
-            "sample.aac",
-        ]
-        .iter()
-        .map(|f| InputSpec::new(dir.join(f)))
-        .collect();
+        cli.inputs = crate::bundled_sample();
         cli.name.get_or_insert_with(|| "sample".into());
     }
     let name = match (&cli.name, cli.inputs.first()) {
