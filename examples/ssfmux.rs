@@ -270,7 +270,7 @@ fn kind_of(path: &Path) -> Result<Kind, String> {
     let head = &head[..n];
     if head.get(4..8) == Some(b"ftyp") {
         Ok(Kind::Mp4)
-    } else if head.starts_with(&[0, 0, 1, 0x0F]) || ssf::codec::vc1::is_rcv(head) {
+    } else if head.starts_with(&[0, 0, 1, 0x0F]) || ssf::input::vc1::is_rcv(head) {
         Ok(Kind::Vc1)
     } else if head.starts_with(&[0, 0, 1]) || head.starts_with(&[0, 0, 0, 1]) {
         Ok(Kind::H264)

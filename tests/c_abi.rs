@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use ssf::codec::aac::AdtsReader;
-use ssf::codec::avc::{AccessUnitReader, PtsFromPoc};
+use ssf::input::adts::AdtsReader;
+use ssf::input::h264::{AccessUnitReader, PtsFromPoc};
 use ssf::isobmff::reader::{self, BoxRef, Tfra, Tfxd};
 use ssf::isobmff::uuids::TFXD_UUID;
 
@@ -1176,9 +1176,9 @@ fn compatible_api_live_header_comes_before_any_sample_and_the_push_decodes() {
 
 #[test]
 fn compatible_api_packages_vc1_and_wma_pro_frame_exactly() {
-    use ssf::codec::asf::AsfReader;
-    use ssf::codec::vc1::{Vc1FrameReader, pts_order};
     use ssf::codec::wma::{WmaConfig, samples_to_100ns};
+    use ssf::input::asf::AsfReader;
+    use ssf::input::vc1::{Vc1FrameReader, pts_order};
     const TEST: &str = "compatible_api_packages_vc1_and_wma_pro_frame_exactly";
     let Some(media) = support::shared_media(TEST) else {
         return;

@@ -552,7 +552,8 @@ fn vc1_and_wma_samples_are_encrypted_whole() {
 
 #[test]
 fn an_unmappable_h264_sample_is_refused_at_push_when_encrypting() {
-    use ssf::codec::avc::{AccessUnitReader, NalFormat};
+    use ssf::codec::avc::NalFormat;
+    use ssf::input::h264::AccessUnitReader;
     use ssf::{ContentKey, Kid, Muxer, Options, Protection, Sample, StreamConfig};
     let file = std::fs::File::open(support::root().join("sample/sample_360p.h264")).unwrap();
     let mut reader = AccessUnitReader::new(file);

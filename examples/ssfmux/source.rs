@@ -14,11 +14,9 @@ use std::rc::Rc;
 use bytes::Bytes;
 use re_mp4::{Mp4, StsdBoxContent, TrackKind};
 use ssf::StreamConfig;
-use ssf::codec::aac::AdtsReader;
-use ssf::codec::avc::{
-    AccessUnit, AccessUnitReader, NAL_IDR_SLICE, NalFormat, PtsFromPoc, length_prefixed_nals,
-    nal_unit_type,
-};
+use ssf::codec::avc::{NAL_IDR_SLICE, NalFormat, length_prefixed_nals, nal_unit_type};
+use ssf::input::adts::AdtsReader;
+use ssf::input::h264::{AccessUnit, AccessUnitReader, PtsFromPoc};
 
 use super::captions::CaptionSource;
 use super::mp4file::{SampleReader, read_mp4};

@@ -7,9 +7,10 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use ssf::StreamConfig;
-use ssf::codec::asf::AsfReader;
-use ssf::codec::vc1::{FrameType, Vc1Frame, Vc1FrameReader, pts_order};
+use ssf::codec::vc1::FrameType;
 use ssf::codec::wma::WmaConfig;
+use ssf::input::asf::AsfReader;
+use ssf::input::vc1::{Vc1Frame, Vc1FrameReader, pts_order};
 
 use super::source::{Fps, Next, Role, Scanned, Source, Totals, err, file_size};
 

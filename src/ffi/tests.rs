@@ -8,7 +8,7 @@ use std::ptr;
 use super::compat::*;
 use super::native::*;
 use super::status::ssf_status;
-use crate::codec::avc::AccessUnitReader;
+use crate::input::h264::AccessUnitReader;
 use crate::isobmff::reader::{self, BoxRef};
 use crate::isobmff::uuids::{PIFF_PSSH_UUID, PIFF_SENC_UUID};
 
