@@ -4,6 +4,7 @@
 
 pub mod aac;
 pub mod avc;
+pub mod bitstream;
 pub mod media_type;
 pub mod ttml;
 pub mod vc1;
