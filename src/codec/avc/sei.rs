@@ -2,8 +2,8 @@
 //! (D.1.8, D.2.8), with which an encoder marks a random access point that is not an IDR
 //! picture, such as the I picture that starts an open GOP.
 
-use super::bits::BitReader;
 use super::nal::{NAL_SEI, rbsp_of};
+use crate::codec::bitstream::BitReader;
 use crate::error::{Error, Result};
 
 const WHAT: &str = "SEI";
