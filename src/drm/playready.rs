@@ -17,6 +17,7 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use super::key::ContentKey;
 use super::kid::Kid;
+use crate::codec::bitstream::ByteCursor;
 use crate::error::{Error, Result};
 
 /// The PlayReady DRM system ID `9a04f079-9840-4286-ab92-e65be0885f95`, in box byte order
@@ -183,7 +184,8 @@ impl PlayReadyHeader {
     /// type-1 record, decodes its UTF-16LE text and parses it with [`Self::from_xml`].
     /// The Length field must equal the buffer length (a pssh or base64 payload is exact).
     pub fn from_pro(pro: &[u8]) -> Result<Self> {
-        let length = read_u32_le(pro, 0)?;
+        let mut c = ByteCursor::at(pro, 0, WHAT_PRO);
+        let length = c.u32_le()?;
         if usize::try_from(length).ok() != Some(pro.len()) {
             return Err(Error::malformed(
                 WHAT_PRO,
@@ -194,37 +196,29 @@ impl PlayReadyHeader {
                 ),
             ));
         }
-        let count = read_u16_le(pro, 4)?;
-        let mut offset = 6usize;
+        let count = c.u16_le()?;
         let mut header_record: Option<(usize, &[u8])> = None;
         for _ in 0..count {
-            let record_type = read_u16_le(pro, offset)?;
-            let record_len = usize::from(read_u16_le(pro, offset + 2)?);
-            let start = offset + 4;
-            let value = start
-                .checked_add(record_len)
-                .and_then(|end| pro.get(start..end))
-                .ok_or_else(|| {
-                    Error::malformed(
-                        WHAT_PRO,
-                        offset,
-                        format!("record of {record_len} bytes runs past the end"),
-                    )
-                })?;
+            let offset = c.position();
+            let record_type = c.u16_le()?;
+            let record_len = usize::from(c.u16_le()?);
+            let start = c.position();
+            let value = c.bytes(record_len).map_err(|_| {
+                Error::malformed(
+                    WHAT_PRO,
+                    offset,
+                    format!("record of {record_len} bytes runs past the end"),
+                )
+            })?;
             if record_type == RECORD_WRMHEADER && header_record.is_none() {
                 header_record = Some((start, value));
             }
-            offset = start + record_len;
         }
-        if offset != pro.len() {
-            return Err(Error::malformed(
-                WHAT_PRO,
-                offset,
-                format!(
-                    "{} bytes after the last of {count} records",
-                    pro.len() - offset
-                ),
-            ));
+        if c.remaining() != 0 {
+            return Err(c.error(format!(
+                "{} bytes after the last of {count} records",
+                c.remaining()
+            )));
         }
         let (start, value) = header_record
             .ok_or_else(|| Error::malformed(WHAT_PRO, 6, "no PlayReady Header (type 1) record"))?;
@@ -271,20 +265,6 @@ fn push_element(xml: &mut String, name: &str, text: &str) {
     xml.push_str("</");
     xml.push_str(name);
     xml.push('>');
-}
-
-fn read_u16_le(buf: &[u8], offset: usize) -> Result<u16> {
-    match buf.get(offset..).and_then(|b| b.first_chunk::<2>()) {
-        Some(bytes) => Ok(u16::from_le_bytes(*bytes)),
-        None => Err(Error::malformed(WHAT_PRO, offset, "truncated")),
-    }
-}
-
-fn read_u32_le(buf: &[u8], offset: usize) -> Result<u32> {
-    match buf.get(offset..).and_then(|b| b.first_chunk::<4>()) {
-        Some(bytes) => Ok(u32::from_le_bytes(*bytes)),
-        None => Err(Error::malformed(WHAT_PRO, offset, "truncated")),
-    }
 }
 
 /// Whether `c` may appear in an XML 1.0 document (the `Char` production). quick-xml does

@@ -15,6 +15,7 @@ pub use crate::codec::bitstream::{
     AnnexBNals, LengthPrefixedNals, NalFormat, annexb_to_length_prefixed4, length_prefixed_nals,
     split_annexb, to_length_prefixed4,
 };
+pub(crate) use avcc::first_parameter_sets;
 pub use avcc::{AvcDecoderConfig, AvcHighProfileExt};
 pub use nal::{
     NAL_AUD, NAL_END_OF_SEQUENCE, NAL_END_OF_STREAM, NAL_IDR_SLICE, NAL_PPS, NAL_SEI, NAL_SLICE,

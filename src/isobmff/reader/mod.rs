@@ -29,142 +29,15 @@ pub use boxes::{
 };
 pub use dump::dump;
 
+// The box reader's cursor is the crate's one byte cursor; it is re-exported here, where
+// box parsing code has always found it.
+pub use crate::codec::bitstream::ByteCursor;
 use crate::error::{Error, Result};
 
 /// Converts a file offset to the `usize` that [`Error::Malformed`] carries, saturating on
 /// 32-bit targets rather than wrapping to a misleading small number.
 fn err_offset(offset: u64) -> usize {
     usize::try_from(offset).unwrap_or(usize::MAX)
-}
-
-/// Bounds-checked big-endian field reader over a byte slice.
-///
-/// Every read either returns the value and advances, or returns [`Error::Malformed`] with the
-/// absolute offset of the field (the cursor knows where its slice sits in the file) and
-/// leaves the position unchanged.
-#[derive(Debug, Clone)]
-pub struct ByteCursor<'a> {
-    data: &'a [u8],
-    pos: usize,
-    /// Absolute offset of `data[0]`, so errors point into the caller's whole buffer.
-    base: u64,
-    /// Named in errors ("trun", "box header", …).
-    what: &'static str,
-}
-
-impl<'a> ByteCursor<'a> {
-    /// A cursor at the start of `data`, which is itself at offset 0 of the caller's buffer.
-    pub fn new(data: &'a [u8]) -> Self {
-        Self::at(data, 0, "field")
-    }
-
-    /// A cursor over `data`, which starts at absolute offset `base` in the caller's buffer;
-    /// errors name `what`.
-    pub fn at(data: &'a [u8], base: u64, what: &'static str) -> Self {
-        ByteCursor {
-            data,
-            pos: 0,
-            base,
-            what,
-        }
-    }
-
-    /// Bytes left to read.
-    pub fn remaining(&self) -> usize {
-        self.data.len().saturating_sub(self.pos)
-    }
-
-    /// Position relative to the start of the cursor's slice.
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
-    /// Absolute offset of the next byte in the caller's buffer.
-    pub fn offset(&self) -> u64 {
-        self.base.saturating_add(self.pos as u64)
-    }
-
-    /// Reads `n` bytes as a borrowed slice.
-    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n);
-        match end.and_then(|end| self.data.get(self.pos..end)) {
-            Some(slice) => {
-                self.pos += n;
-                Ok(slice)
-            }
-            None => Err(Error::malformed(
-                self.what,
-                err_offset(self.offset()),
-                format!("needs {n} more bytes, only {} left", self.remaining()),
-            )),
-        }
-    }
-
-    /// Reads exactly `N` bytes into an array (four-character codes, UUIDs, KIDs).
-    pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut out = [0u8; N];
-        out.copy_from_slice(self.bytes(N)?);
-        Ok(out)
-    }
-
-    /// Skips `n` bytes (reserved fields).
-    pub fn skip(&mut self, n: usize) -> Result<()> {
-        self.bytes(n).map(|_| ())
-    }
-
-    /// Takes everything that is left.
-    pub fn rest(&mut self) -> &'a [u8] {
-        let rest = self.data.get(self.pos..).unwrap_or(&[]);
-        self.pos = self.data.len();
-        rest
-    }
-
-    /// Reads an unsigned byte.
-    pub fn u8(&mut self) -> Result<u8> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    /// Reads a big-endian u16.
-    pub fn u16(&mut self) -> Result<u16> {
-        self.array().map(u16::from_be_bytes)
-    }
-
-    /// Reads a big-endian 24-bit unsigned integer (FullBox flags).
-    pub fn u24(&mut self) -> Result<u32> {
-        let [a, b, c] = self.array()?;
-        Ok(u32::from_be_bytes([0, a, b, c]))
-    }
-
-    /// Reads a big-endian u32.
-    pub fn u32(&mut self) -> Result<u32> {
-        self.array().map(u32::from_be_bytes)
-    }
-
-    /// Reads a big-endian u64.
-    pub fn u64(&mut self) -> Result<u64> {
-        self.array().map(u64::from_be_bytes)
-    }
-
-    /// Reads a big-endian two's-complement i32 (trun data_offset, v1 composition offsets).
-    pub fn i32(&mut self) -> Result<i32> {
-        self.array().map(i32::from_be_bytes)
-    }
-
-    /// Reads a big-endian unsigned integer of `len` bytes (1 to 8; tfra's variable-width
-    /// traf/trun/sample numbers).
-    pub fn uint(&mut self, len: usize) -> Result<u64> {
-        if !(1..=8).contains(&len) {
-            return Err(Error::malformed(
-                self.what,
-                err_offset(self.offset()),
-                format!("integer width {len} is not 1 to 8 bytes"),
-            ));
-        }
-        Ok(self
-            .bytes(len)?
-            .iter()
-            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
-    }
 }
 
 /// One box in a buffer: where it is and its bytes. Cheap to copy; borrows the buffer.
