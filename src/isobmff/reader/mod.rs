@@ -20,6 +20,7 @@
 
 mod boxes;
 mod dump;
+mod esds;
 #[cfg(test)]
 mod tests;
 
@@ -28,6 +29,7 @@ pub use boxes::{
     TrunSample,
 };
 pub use dump::dump;
+pub use esds::Esds;
 
 // The box reader's cursor is the crate's one byte cursor; it is re-exported here, where
 // box parsing code has always found it.
