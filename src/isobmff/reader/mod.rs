@@ -159,6 +159,62 @@ impl<'a> BoxRef<'a> {
     }
 }
 
+/// A box located by its header, as [`read_header`] finds it; its body may be in memory
+/// or still in a file (the MP4 input reads headers one at a time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// The four-character type.
+    pub(crate) box_type: [u8; 4],
+    /// The extended type of a `uuid` box.
+    pub(crate) uuid: Option<[u8; 16]>,
+    /// Absolute offset of the first header byte.
+    pub(crate) offset: u64,
+    /// Header bytes: 8, plus 8 for a 64-bit largesize, plus 16 for a `uuid` extended type.
+    pub(crate) header_len: u64,
+    /// The whole box size, header included, with a size field of 0 resolved.
+    pub(crate) size: u64,
+}
+
+/// Reads the box header at the cursor, for the box reader and the MP4 input's streamed
+/// one alike. `left` is how many bytes the enclosing range holds from the header on,
+/// which a size of 0 ("to the end", a last mdat typically) stands for. A size smaller
+/// than the header itself is refused; whether the box fits its range is the caller's to
+/// say, in its own terms.
+pub(crate) fn read_header(c: &mut ByteCursor<'_>, left: u64) -> Result<Header> {
+    let offset = c.offset();
+    let size32 = c.u32()?;
+    let box_type: [u8; 4] = c.array()?;
+    let size = match size32 {
+        0 => left,
+        // Size 1: the real size follows as a 64-bit largesize.
+        1 => c.u64()?,
+        n => u64::from(n),
+    };
+    let uuid = if &box_type == b"uuid" {
+        Some(c.array::<16>()?)
+    } else {
+        None
+    };
+    let header_len = c.position() as u64;
+    if size < header_len {
+        return Err(Error::malformed(
+            "box",
+            err_offset(offset),
+            format!(
+                "'{}' size {size} is smaller than its {header_len}-byte header",
+                String::from_utf8_lossy(&box_type)
+            ),
+        ));
+    }
+    Ok(Header {
+        box_type,
+        uuid,
+        offset,
+        header_len,
+        size,
+    })
+}
+
 /// Iterator over consecutive boxes in a byte range, yielding `Result<BoxRef>`.
 ///
 /// After the first error it stops (yields `None`), because once a size field is wrong the
@@ -201,29 +257,16 @@ impl<'a> BoxIter<'a> {
         let rest = self.data.get(self.pos..).unwrap_or(&[]);
         let start = self.base.saturating_add(self.pos as u64);
         let mut c = ByteCursor::at(rest, start, "box header");
-        let size32 = c.u32()?;
-        let box_type: [u8; 4] = c.array()?;
-        let size = match size32 {
-            // Size 0: the box runs to the end of the enclosing range (a last mdat, typically).
-            0 => rest.len() as u64,
-            // Size 1: the real size follows as a 64-bit largesize.
-            1 => c.u64()?,
-            n => u64::from(n),
-        };
-        let uuid = if &box_type == b"uuid" {
-            Some(c.array::<16>()?)
-        } else {
-            None
-        };
-        let header_len = c.position();
+        let Header {
+            box_type,
+            uuid,
+            size,
+            header_len,
+            ..
+        } = read_header(&mut c, rest.len() as u64)?;
+        // The header was read from `rest`, so its length fits a usize.
+        let header_len = usize::try_from(header_len).unwrap_or(usize::MAX);
         let type_text = String::from_utf8_lossy(&box_type);
-        if size < header_len as u64 {
-            return Err(Error::malformed(
-                "box",
-                err_offset(start),
-                format!("'{type_text}' size {size} is smaller than its {header_len}-byte header"),
-            ));
-        }
         let data = usize::try_from(size)
             .ok()
             .and_then(|size| rest.get(..size))
