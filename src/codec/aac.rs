@@ -294,16 +294,12 @@ impl AudioSpecificConfig {
                     format!("sampling_frequency_index {sampling_frequency_index} is reserved"),
                 )
             })?;
-        Ok(AudioSpecificConfig {
+        Ok(Self::plain(
             object_type,
-            sampling_frequency_index: Some(sampling_frequency_index),
+            Some(sampling_frequency_index),
             sampling_rate,
             channel_config,
-            extension: None,
-            sbr: false,
-            ps: false,
-            frame_length: 1024,
-        })
+        ))
     }
 
     /// An AAC-LC config for `sampling_rate` Hz and `channels` channels (1–6, or 8 for 7.1).
@@ -323,16 +319,31 @@ impl AudioSpecificConfig {
                 )));
             }
         };
-        Ok(AudioSpecificConfig {
-            object_type: AOT_LC,
-            sampling_frequency_index: rate_index(sampling_rate),
+        Ok(Self::plain(
+            AOT_LC,
+            rate_index(sampling_rate),
+            sampling_rate,
+            channel_config,
+        ))
+    }
+
+    /// A config without SBR/PS and with 1024-sample frames, from checked fields.
+    fn plain(
+        object_type: u8,
+        sampling_frequency_index: Option<u8>,
+        sampling_rate: u32,
+        channel_config: u8,
+    ) -> Self {
+        AudioSpecificConfig {
+            object_type,
+            sampling_frequency_index,
             sampling_rate,
             channel_config,
             extension: None,
             sbr: false,
             ps: false,
             frame_length: 1024,
-        })
+        }
     }
 
     /// Serialises the config. Parsing the result gives `self` back; the bytes equal the

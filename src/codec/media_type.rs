@@ -176,16 +176,13 @@ fn parse_mpeg2_video_info(data: &[u8], fourcc: &[u8; 4]) -> Result<MediaType> {
     let input = if fourcc.eq_ignore_ascii_case(b"H264") {
         NalFormat::AnnexB
     } else {
-        match flags {
-            n @ (1 | 2 | 4) => NalFormat::LengthPrefixed(n as u8),
-            n => {
-                return Err(Error::malformed(
-                    WHAT,
-                    DW_FLAGS,
-                    format!("dwFlags {n}: the NAL length size must be 1, 2 or 4"),
-                ));
-            }
-        }
+        NalFormat::length_prefixed(flags).ok_or_else(|| {
+            Error::malformed(
+                WHAT,
+                DW_FLAGS,
+                format!("dwFlags {flags}: the NAL length size must be 1, 2 or 4"),
+            )
+        })?
     };
     if header_len == 0 {
         return Ok(MediaType::H264InBand { input });

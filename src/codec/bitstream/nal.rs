@@ -16,6 +16,17 @@ pub enum NalFormat {
     LengthPrefixed(u8),
 }
 
+impl NalFormat {
+    /// Length-prefixed framing with `size`-byte lengths, when `size` is one that
+    /// ISO/IEC 14496-15 allows (1, 2 or 4); `None` otherwise.
+    pub fn length_prefixed(size: u32) -> Option<Self> {
+        match size {
+            1 | 2 | 4 => u8::try_from(size).ok().map(NalFormat::LengthPrefixed),
+            _ => None,
+        }
+    }
+}
+
 /// Iterates over the NAL units of an Annex B buffer; see [`split_annexb`].
 #[derive(Debug, Clone)]
 pub struct AnnexBNals<'a> {
@@ -275,6 +286,12 @@ mod tests {
             assert_eq!(nals, [&[0x67][..], &[0x68][..]]);
         }
         assert!(nal_units(&prefixed, NalFormat::LengthPrefixed(4)).any(|n| n.is_err()));
+        assert_eq!(
+            NalFormat::length_prefixed(2),
+            Some(NalFormat::LengthPrefixed(2))
+        );
+        assert_eq!(NalFormat::length_prefixed(3), None);
+        assert_eq!(NalFormat::length_prefixed(260), None);
     }
 
     #[test]
