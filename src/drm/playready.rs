@@ -24,9 +24,8 @@ use xml::{XmlParser, check_fragment, check_url};
 
 /// The PlayReady DRM system ID `9a04f079-9840-4286-ab92-e65be0885f95`, in box byte order
 /// (the `SystemID` of `pssh` boxes and of the `.ismc` `<ProtectionHeader>`).
-pub const PLAYREADY_SYSTEM_ID: [u8; 16] = [
-    0x9a, 0x04, 0xf0, 0x79, 0x98, 0x40, 0x42, 0x86, 0xab, 0x92, 0xe6, 0x5b, 0xe0, 0x88, 0x5f, 0x95,
-];
+pub const PLAYREADY_SYSTEM_ID: [u8; 16] =
+    0x9a04_f079_9840_4286_ab92_e65b_e088_5f95_u128.to_be_bytes();
 
 /// The largest PRO the PlayReady header specification allows, in bytes (15 KB).
 pub const MAX_PRO_LEN: usize = 15 * 1024;

@@ -586,8 +586,7 @@ mod tests {
     fn random_input_never_panics() {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            let len = rng.below(13);
-            let data = rng.bytes(len);
+            let data = rng.bytes_below(13);
             if let Ok(h) = AdtsHeader::parse(&data) {
                 let _ = h.audio_specific_config();
             }

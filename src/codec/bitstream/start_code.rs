@@ -145,10 +145,9 @@ mod tests {
     fn agrees_with_the_byte_at_a_time_rule() {
         let mut rng = crate::test_rng::XorShift(0x0003_0003);
         for _ in 0..20_000 {
-            let len = rng.below(24);
             // Mostly 0 and 3 so the patterns are common.
             let data: Vec<u8> = rng
-                .bytes(len)
+                .bytes_below(24)
                 .iter()
                 .map(|b| [0, 0, 3, 1, 4][usize::from(b % 5)])
                 .collect();
