@@ -25,18 +25,7 @@ pub(crate) fn malformed(what: &'static str, offset: u64, reason: impl Into<Strin
 
 /// Adds `prefix` (the track, the sample) to the reason of a [`Error::Malformed`].
 pub(crate) fn context(e: Error, prefix: impl std::fmt::Display) -> Error {
-    match e {
-        Error::Malformed {
-            what,
-            offset,
-            reason,
-        } => Error::Malformed {
-            what,
-            offset,
-            reason: format!("{prefix}: {reason}"),
-        },
-        other => other,
-    }
+    e.in_context(prefix)
 }
 
 /// The file being read: every read names its offset and is checked against the length
