@@ -233,16 +233,31 @@ impl Error {
     /// a transformed copy of the input (e.g. text decoded from UTF-16) that must point
     /// into the original.
     pub(crate) fn map_offset(self, f: impl FnOnce(usize) -> usize) -> Self {
+        self.map_malformed(|offset, reason| (f(offset), reason))
+    }
+
+    /// Puts `context` (the track, the sample) in front of the reason of a
+    /// [`Error::Malformed`], for errors from a parser that cannot know what it was
+    /// handed.
+    pub(crate) fn in_context(self, context: impl std::fmt::Display) -> Self {
+        self.map_malformed(|offset, reason| (offset, format!("{context}: {reason}")))
+    }
+
+    /// Rewrites the offset and reason of a [`Error::Malformed`]; other errors pass.
+    fn map_malformed(self, f: impl FnOnce(usize, String) -> (usize, String)) -> Self {
         match self {
             Error::Malformed {
                 what,
                 offset,
                 reason,
-            } => Error::Malformed {
-                what,
-                offset: f(offset),
-                reason,
-            },
+            } => {
+                let (offset, reason) = f(offset, reason);
+                Error::Malformed {
+                    what,
+                    offset,
+                    reason,
+                }
+            }
             other => other,
         }
     }

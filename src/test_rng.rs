@@ -23,6 +23,12 @@ impl XorShift {
         (0..len).map(|_| self.next() as u8).collect()
     }
 
+    /// Random bytes, fewer than `max_len` of them.
+    pub(crate) fn bytes_below(&mut self, max_len: usize) -> Vec<u8> {
+        let len = self.below(max_len);
+        self.bytes(len)
+    }
+
     /// `base` truncated with a few bytes replaced, or (one time in four) random bytes.
     pub(crate) fn damage(&mut self, base: &[u8]) -> Vec<u8> {
         if self.below(4) == 0 {

@@ -12,6 +12,7 @@
 //! `program_config_element`) is refused: Smooth clients rebuild the decoder configuration
 //! from the manifest's `Channels`, so such a stream could not be described to them anyway.
 
+use crate::codec::bitstream::{BitReader, BitWriter};
 use crate::error::{Error, Result};
 
 /// Sampling rates by `samplingFrequencyIndex` (ISO 14496-3 Table 1.18); 13 and 14 are
@@ -41,85 +42,34 @@ const SYNC_EXTENSION_PS: u32 = 0x548;
 /// What the ASC errors are reported as.
 const ASC: &str = "AudioSpecificConfig";
 
-/// Reads big-endian bit fields from a byte slice; every read is bounds-checked.
-struct BitReader<'a> {
-    data: &'a [u8],
-    /// Position in bits from the start of `data`.
-    pos: usize,
+/// Reads an `n`-bit field (n at most 24 here), or refuses the config naming `field` when
+/// the data runs out. Kept apart from [`BitReader`]'s own error because a short ASC is a
+/// configuration the caller gave, reported as [`Error::InvalidConfig`] with the field.
+fn read(r: &mut BitReader<'_>, n: u32, field: &str) -> Result<u32> {
+    if n as usize > r.bits_left() {
+        return Err(Error::config(
+            ASC,
+            format!(
+                "truncated: {field} needs {n} bits at bit {}, {} left",
+                r.position(),
+                r.bits_left()
+            ),
+        ));
+    }
+    r.bits(n)
 }
 
-impl<'a> BitReader<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        BitReader { data, pos: 0 }
-    }
-
-    fn remaining(&self) -> usize {
-        self.data.len().saturating_mul(8).saturating_sub(self.pos)
-    }
-
-    /// Reads `n` ≤ 32 bits, or fails with the field name when the data runs out.
-    fn read(&mut self, n: usize, field: &str) -> Result<u32> {
-        if n > self.remaining() {
-            return Err(Error::config(
-                ASC,
-                format!(
-                    "truncated: {field} needs {n} bits at bit {}, {} left",
-                    self.pos,
-                    self.remaining()
-                ),
-            ));
-        }
-        let mut value: u32 = 0;
-        for _ in 0..n {
-            let byte = self.data.get(self.pos / 8).copied().unwrap_or(0);
-            let bit = (byte >> (7 - (self.pos % 8))) & 1;
-            value = (value << 1) | u32::from(bit);
-            self.pos += 1;
-        }
-        Ok(value)
-    }
-
-    /// Reads a field of at most 8 bits.
-    fn read_u8(&mut self, n: usize, field: &str) -> Result<u8> {
-        // n ≤ 8 at every call site, so the value always fits.
-        Ok(u8::try_from(self.read(n.min(8), field)?).unwrap_or(u8::MAX))
-    }
-}
-
-/// Appends big-endian bit fields to a byte vector.
-#[derive(Default)]
-pub(crate) struct BitWriter {
-    bytes: Vec<u8>,
-    /// Number of bits already used in the last byte (0 = start a new byte).
-    used: u8,
-}
-
-impl BitWriter {
-    /// Appends the low `n` bits of `value`, most significant first.
-    pub(crate) fn write(&mut self, n: u32, value: u32) {
-        for i in (0..n).rev() {
-            let bit = ((value >> i) & 1) as u8;
-            if self.used == 0 {
-                self.bytes.push(0);
-            }
-            if let Some(last) = self.bytes.last_mut() {
-                *last |= bit << (7 - self.used);
-            }
-            self.used = (self.used + 1) % 8;
-        }
-    }
-
-    /// The bytes, zero-padded to a whole byte (the ASC ends byte-aligned).
-    pub(crate) fn finish(self) -> Vec<u8> {
-        self.bytes
-    }
+/// Reads a field of at most 8 bits.
+fn read_u8(r: &mut BitReader<'_>, n: u32, field: &str) -> Result<u8> {
+    // n ≤ 8 at every call site, so the value always fits.
+    Ok(u8::try_from(read(r, n.min(8), field)?).unwrap_or(u8::MAX))
 }
 
 /// Reads `GetAudioObjectType()`: 5 bits, with escape 31 meaning 32 + 6 more bits.
 fn read_object_type(r: &mut BitReader<'_>) -> Result<u8> {
-    let aot = r.read_u8(5, "audioObjectType")?;
+    let aot = read_u8(r, 5, "audioObjectType")?;
     if aot == OBJECT_TYPE_ESCAPE {
-        Ok(32 + r.read_u8(6, "audioObjectTypeExt")?)
+        Ok(32 + read_u8(r, 6, "audioObjectTypeExt")?)
     } else {
         Ok(aot)
     }
@@ -130,19 +80,19 @@ fn read_object_type(r: &mut BitReader<'_>) -> Result<u8> {
 /// configs never hold either.
 fn write_object_type(w: &mut BitWriter, aot: u8) {
     if aot >= OBJECT_TYPE_ESCAPE {
-        w.write(5, u32::from(OBJECT_TYPE_ESCAPE));
-        w.write(6, u32::from(aot.saturating_sub(32)));
+        w.bits(u32::from(OBJECT_TYPE_ESCAPE), 5);
+        w.bits(u32::from(aot.saturating_sub(32)), 6);
     } else {
-        w.write(5, u32::from(aot));
+        w.bits(u32::from(aot), 5);
     }
 }
 
 /// Reads a sampling frequency index and, for index 15, the explicit 24-bit rate.
 /// Returns (index or None when explicit, rate).
 fn read_sampling_frequency(r: &mut BitReader<'_>, field: &str) -> Result<(Option<u8>, u32)> {
-    let index = r.read_u8(4, field)?;
+    let index = read_u8(r, 4, field)?;
     if index == EXPLICIT_RATE_INDEX {
-        let rate = r.read(24, field)?;
+        let rate = read(r, 24, field)?;
         if rate == 0 {
             return Err(Error::config(ASC, format!("{field}: explicit rate is 0")));
         }
@@ -159,10 +109,11 @@ fn read_sampling_frequency(r: &mut BitReader<'_>, field: &str) -> Result<(Option
 /// None.
 fn write_sampling_frequency(w: &mut BitWriter, index: Option<u8>, rate: u32) {
     match index {
-        Some(i) => w.write(4, u32::from(i)),
+        Some(i) => {
+            w.bits(u32::from(i), 4);
+        }
         None => {
-            w.write(4, u32::from(EXPLICIT_RATE_INDEX));
-            w.write(24, rate);
+            w.bits(u32::from(EXPLICIT_RATE_INDEX), 4).bits(rate, 24);
         }
     }
 }
@@ -221,25 +172,25 @@ impl AudioSpecificConfig {
     /// the backward-compatible SBR sync extension. A sync extension with
     /// `sbrPresentFlag = 0` (as FFmpeg writes to say "no SBR") parses to no extension.
     pub fn parse(data: &[u8]) -> Result<Self> {
-        let mut r = BitReader::new(data);
-        let first_type = read_object_type(&mut r)?;
+        let r = &mut BitReader::new(data, ASC);
+        let first_type = read_object_type(r)?;
         let (sampling_frequency_index, sampling_rate) =
-            read_sampling_frequency(&mut r, "samplingFrequencyIndex")?;
-        let channel_config = r.read_u8(4, "channelConfiguration")?;
+            read_sampling_frequency(r, "samplingFrequencyIndex")?;
+        let channel_config = read_u8(r, 4, "channelConfiguration")?;
 
         let mut extension = None;
         let object_type = if first_type == AOT_SBR || first_type == AOT_PS {
             // Hierarchical signalling: the first fields describe the core, then comes the
             // extension (output) rate and the core object type.
             let (ext_index, ext_rate) =
-                read_sampling_frequency(&mut r, "extensionSamplingFrequencyIndex")?;
+                read_sampling_frequency(r, "extensionSamplingFrequencyIndex")?;
             extension = Some(SbrExtension {
                 object_type: first_type,
                 sampling_rate: ext_rate,
                 frequency_index: ext_index,
                 sync_extension: false,
             });
-            let core = read_object_type(&mut r)?;
+            let core = read_object_type(r)?;
             if core == AOT_SBR || core == AOT_PS {
                 return Err(Error::config(
                     ASC,
@@ -279,25 +230,22 @@ impl AudioSpecificConfig {
         }
 
         // GASpecificConfig.
-        let frame_length = if r.read(1, "frameLengthFlag")? == 1 {
+        let frame_length = if read(r, 1, "frameLengthFlag")? == 1 {
             960
         } else {
             1024
         };
-        if r.read(1, "dependsOnCoreCoder")? == 1 {
-            r.read(14, "coreCoderDelay")?;
+        if read(r, 1, "dependsOnCoreCoder")? == 1 {
+            read(r, 14, "coreCoderDelay")?;
         }
-        if r.read(1, "extensionFlag")? == 1 {
+        if read(r, 1, "extensionFlag")? == 1 {
             // For the non-ER types 1–4 only extensionFlag3 follows; it is reserved.
-            r.read(1, "extensionFlag3")?;
+            read(r, 1, "extensionFlag3")?;
         }
 
-        if extension.is_none() && r.remaining() >= 16 {
-            let mut probe = BitReader {
-                data: r.data,
-                pos: r.pos,
-            };
-            if probe.read(11, "syncExtensionType")? == SYNC_EXTENSION_SBR {
+        if extension.is_none() && r.bits_left() >= 16 {
+            let mut probe = r.clone();
+            if read(&mut probe, 11, "syncExtensionType")? == SYNC_EXTENSION_SBR {
                 extension = read_sync_extension(&mut probe)?;
             }
         }
@@ -346,16 +294,12 @@ impl AudioSpecificConfig {
                     format!("sampling_frequency_index {sampling_frequency_index} is reserved"),
                 )
             })?;
-        Ok(AudioSpecificConfig {
+        Ok(Self::plain(
             object_type,
-            sampling_frequency_index: Some(sampling_frequency_index),
+            Some(sampling_frequency_index),
             sampling_rate,
             channel_config,
-            extension: None,
-            sbr: false,
-            ps: false,
-            frame_length: 1024,
-        })
+        ))
     }
 
     /// An AAC-LC config for `sampling_rate` Hz and `channels` channels (1–6, or 8 for 7.1).
@@ -375,16 +319,31 @@ impl AudioSpecificConfig {
                 )));
             }
         };
-        Ok(AudioSpecificConfig {
-            object_type: AOT_LC,
-            sampling_frequency_index: rate_index(sampling_rate),
+        Ok(Self::plain(
+            AOT_LC,
+            rate_index(sampling_rate),
+            sampling_rate,
+            channel_config,
+        ))
+    }
+
+    /// A config without SBR/PS and with 1024-sample frames, from checked fields.
+    fn plain(
+        object_type: u8,
+        sampling_frequency_index: Option<u8>,
+        sampling_rate: u32,
+        channel_config: u8,
+    ) -> Self {
+        AudioSpecificConfig {
+            object_type,
+            sampling_frequency_index,
             sampling_rate,
             channel_config,
             extension: None,
             sbr: false,
             ps: false,
             frame_length: 1024,
-        })
+        }
     }
 
     /// Serialises the config. Parsing the result gives `self` back; the bytes equal the
@@ -397,27 +356,27 @@ impl AudioSpecificConfig {
             Some(ext) => {
                 write_object_type(&mut w, ext.object_type);
                 write_sampling_frequency(&mut w, self.sampling_frequency_index, self.sampling_rate);
-                w.write(4, u32::from(self.channel_config));
+                w.bits(u32::from(self.channel_config), 4);
                 write_sampling_frequency(&mut w, ext.frequency_index, ext.sampling_rate);
                 write_object_type(&mut w, self.object_type);
             }
             None => {
                 write_object_type(&mut w, self.object_type);
                 write_sampling_frequency(&mut w, self.sampling_frequency_index, self.sampling_rate);
-                w.write(4, u32::from(self.channel_config));
+                w.bits(u32::from(self.channel_config), 4);
             }
         }
         // GASpecificConfig: frameLengthFlag, dependsOnCoreCoder = 0, extensionFlag = 0.
-        w.write(1, u32::from(self.frame_length == 960));
-        w.write(2, 0);
+        w.bits(u32::from(self.frame_length == 960), 1);
+        w.bits(0, 2);
         if let Some(ext) = self.extension.filter(|e| e.sync_extension) {
-            w.write(11, SYNC_EXTENSION_SBR);
+            w.bits(SYNC_EXTENSION_SBR, 11);
             write_object_type(&mut w, AOT_SBR);
-            w.write(1, 1); // sbrPresentFlag
+            w.bits(1, 1); // sbrPresentFlag
             write_sampling_frequency(&mut w, ext.frequency_index, ext.sampling_rate);
             if ext.object_type == AOT_PS {
-                w.write(11, SYNC_EXTENSION_PS);
-                w.write(1, 1); // psPresentFlag
+                w.bits(SYNC_EXTENSION_PS, 11);
+                w.bits(1, 1); // psPresentFlag
             }
         }
         w.finish()
@@ -470,15 +429,15 @@ fn read_sync_extension(r: &mut BitReader<'_>) -> Result<Option<SbrExtension>> {
         // Other extension types (e.g. ER BSAC) are not ours to interpret.
         return Ok(None);
     }
-    if r.read(1, "sbrPresentFlag")? == 0 {
+    if read(r, 1, "sbrPresentFlag")? == 0 {
         return Ok(None);
     }
     let (frequency_index, sampling_rate) =
         read_sampling_frequency(r, "extensionSamplingFrequencyIndex")?;
     let mut object_type = AOT_SBR;
-    if r.remaining() >= 12
-        && r.read(11, "syncExtensionType")? == SYNC_EXTENSION_PS
-        && r.read(1, "psPresentFlag")? == 1
+    if r.bits_left() >= 12
+        && read(r, 11, "syncExtensionType")? == SYNC_EXTENSION_PS
+        && read(r, 1, "psPresentFlag")? == 1
     {
         object_type = AOT_PS;
     }
@@ -552,13 +511,13 @@ mod tests {
     #[test]
     fn hierarchical_ps_mono_core() {
         // AOT 29, core 24 kHz mono, extension 48 kHz, core AOT 2.
-        let mut w = BitWriter::default();
-        w.write(5, 29);
-        w.write(4, 6);
-        w.write(4, 1);
-        w.write(4, 3);
-        w.write(5, 2);
-        w.write(3, 0);
+        let mut w = BitWriter::new();
+        w.bits(29, 5)
+            .bits(6, 4)
+            .bits(1, 4)
+            .bits(3, 4)
+            .bits(2, 5)
+            .bits(0, 3);
         let bytes = w.finish();
         let asc = AudioSpecificConfig::parse(&bytes).unwrap();
         assert!(asc.sbr && asc.ps);
@@ -571,17 +530,10 @@ mod tests {
     #[test]
     fn sync_extension_sbr_and_ps() {
         // LC 24 kHz mono core, then 0x2b7 SBR 48 kHz, then 0x548 PS.
-        let mut w = BitWriter::default();
-        w.write(5, 2);
-        w.write(4, 6);
-        w.write(4, 1);
-        w.write(3, 0);
-        w.write(11, 0x2b7);
-        w.write(5, 5);
-        w.write(1, 1);
-        w.write(4, 3);
-        w.write(11, 0x548);
-        w.write(1, 1);
+        let mut w = BitWriter::new();
+        w.bits(2, 5).bits(6, 4).bits(1, 4).bits(0, 3);
+        w.bits(0x2b7, 11).bits(5, 5).bits(1, 1).bits(3, 4);
+        w.bits(0x548, 11).bits(1, 1);
         let bytes = w.finish();
         let asc = AudioSpecificConfig::parse(&bytes).unwrap();
         let ext = asc.extension.unwrap();
@@ -617,9 +569,7 @@ mod tests {
         // AOT 31 escape + 10 → 42 (USAC): parsed, then refused by name.
         let mut w = BitWriter::default();
         write_object_type(&mut w, 42);
-        w.write(4, 3);
-        w.write(4, 2);
-        w.write(8, 0);
+        w.bits(3, 4).bits(2, 4).bits(0, 8);
         let err = AudioSpecificConfig::parse(&w.finish())
             .unwrap_err()
             .to_string();
@@ -639,8 +589,7 @@ mod tests {
     fn random_input_never_panics() {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            let len = rng.below(13);
-            let data = rng.bytes(len);
+            let data = rng.bytes_below(13);
             if let Ok(asc) = AudioSpecificConfig::parse(&data) {
                 // Whatever parses must survive a round trip through to_bytes.
                 assert_eq!(AudioSpecificConfig::parse(&asc.to_bytes()).unwrap(), asc);

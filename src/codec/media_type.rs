@@ -5,7 +5,11 @@
 
 use bytes::Bytes;
 
-use crate::codec::avc::NalFormat;
+use crate::codec::avc::{NalFormat, first_parameter_sets};
+use crate::codec::bitstream::{ByteCursor, length_prefixed_nals};
+use crate::codec::wma::{
+    WAVE_FORMAT_WMAUDIO_LOSSLESS, WAVE_FORMAT_WMAUDIO2, WAVE_FORMAT_WMAUDIO3, WaveFormatEx,
+};
 use crate::error::{Error, Result};
 
 /// Size of WAVEFORMATEX without its extra bytes.
@@ -16,12 +20,9 @@ pub const VIDEOINFOHEADER2_SIZE: usize = 112;
 /// long (with an empty sequence header).
 pub const MPEG2VIDEOINFO_HEADER_SIZE: usize = 132;
 
-/// WAVEFORMATEX format tags the SDK callers use.
+/// WAVEFORMATEX format tags of AAC the SDK callers use (WMA's are [`crate::codec::wma`]'s).
 const WAVE_FORMAT_RAW_AAC1: u16 = 0x00FF;
 const WAVE_FORMAT_MPEG_HEAAC: u16 = 0x1610;
-const WAVE_FORMAT_WMAUDIO2: u16 = 0x0161;
-const WAVE_FORMAT_WMAUDIO3: u16 = 0x0162;
-const WAVE_FORMAT_WMAUDIO_LOSSLESS: u16 = 0x0163;
 /// HEAACWAVEINFO, between WAVEFORMATEX and the AudioSpecificConfig for 0x1610.
 const HEAACWAVEINFO_SIZE: usize = 12;
 
@@ -66,55 +67,18 @@ pub enum MediaType {
     },
 }
 
-fn u16_at(data: &[u8], what: &'static str, offset: usize) -> Result<u16> {
-    data.get(offset..offset + 2)
-        .and_then(|b| b.try_into().ok())
-        .map(u16::from_le_bytes)
-        .ok_or_else(|| Error::malformed(what, offset, "structure too short"))
-}
-
-fn u32_at(data: &[u8], what: &'static str, offset: usize) -> Result<u32> {
-    data.get(offset..offset + 4)
-        .and_then(|b| b.try_into().ok())
-        .map(u32::from_le_bytes)
-        .ok_or_else(|| Error::malformed(what, offset, "structure too short"))
-}
-
 /// Reads a WAVEFORMATEX (18 bytes + `cbSize` extra bytes; trailing bytes past those are
 /// ignored, as callers often pass a rounded-up size).
 pub fn parse_wave_format_ex(data: &[u8]) -> Result<MediaType> {
     const WHAT: &str = "WAVEFORMATEX";
-    if data.len() < WAVEFORMATEX_SIZE {
-        return Err(Error::malformed(
-            WHAT,
-            0,
-            format!(
-                "{} bytes, at least {WAVEFORMATEX_SIZE} expected",
-                data.len()
-            ),
-        ));
-    }
-    let tag = u16_at(data, WHAT, 0)?;
-    let extra_len = usize::from(u16_at(data, WHAT, 16)?);
-    let extra = data
-        .get(WAVEFORMATEX_SIZE..WAVEFORMATEX_SIZE + extra_len)
-        .ok_or_else(|| {
-            Error::malformed(
-                WHAT,
-                16,
-                format!(
-                    "cbSize {extra_len} runs past the {} bytes given",
-                    data.len()
-                ),
-            )
-        })?;
-    match tag {
-        WAVE_FORMAT_RAW_AAC1 => Ok(MediaType::Aac {
-            asc: extra.to_vec(),
-        }),
+    let wfx = WaveFormatEx::parse(data)?;
+    match wfx.format_tag {
+        WAVE_FORMAT_RAW_AAC1 => Ok(MediaType::Aac { asc: wfx.extra }),
         WAVE_FORMAT_MPEG_HEAAC => {
-            let payload_type = u16_at(extra, "HEAACWAVEINFO", 0)?;
-            let struct_type = u16_at(extra, "HEAACWAVEINFO", 4)?;
+            let mut c = ByteCursor::at(&wfx.extra, 0, "HEAACWAVEINFO");
+            let payload_type = c.u16_le()?;
+            c.skip(2)?; // wAudioProfileLevelIndication
+            let struct_type = c.u16_le()?;
             if payload_type != 0 || struct_type != 0 {
                 return Err(Error::config(
                     WHAT,
@@ -124,13 +88,17 @@ pub fn parse_wave_format_ex(data: &[u8]) -> Result<MediaType> {
                 ));
             }
             Ok(MediaType::Aac {
-                asc: extra.get(HEAACWAVEINFO_SIZE..).unwrap_or_default().to_vec(),
+                asc: wfx
+                    .extra
+                    .get(HEAACWAVEINFO_SIZE..)
+                    .unwrap_or_default()
+                    .to_vec(),
             })
         }
         WAVE_FORMAT_WMAUDIO2 | WAVE_FORMAT_WMAUDIO3 | WAVE_FORMAT_WMAUDIO_LOSSLESS => {
             Ok(MediaType::Wma {
                 wave_format_ex: data
-                    .get(..WAVEFORMATEX_SIZE + extra_len)
+                    .get(..WAVEFORMATEX_SIZE + wfx.extra.len())
                     .unwrap_or_default()
                     .to_vec(),
             })
@@ -161,7 +129,9 @@ pub fn parse_video_info(data: &[u8]) -> Result<MediaType> {
             ),
         ));
     }
-    let fourcc = u32_at(data, WHAT, BI_COMPRESSION)?.to_le_bytes();
+    let mut c = ByteCursor::at(data, 0, WHAT);
+    c.seek(BI_COMPRESSION)?;
+    let fourcc: [u8; 4] = c.array()?;
     let mut upper = fourcc;
     upper.make_ascii_uppercase();
     match &upper {
@@ -198,21 +168,22 @@ fn parse_mpeg2_video_info(data: &[u8], fourcc: &[u8; 4]) -> Result<MediaType> {
             ),
         ));
     }
+    let mut c = ByteCursor::at(data, 0, WHAT);
+    c.seek(CB_SEQUENCE_HEADER)?;
+    let header_len = usize::try_from(c.u32_le()?).unwrap_or(usize::MAX);
+    c.seek(DW_FLAGS)?;
+    let flags = c.u32_le()?;
     let input = if fourcc.eq_ignore_ascii_case(b"H264") {
         NalFormat::AnnexB
     } else {
-        match u32_at(data, WHAT, DW_FLAGS)? {
-            n @ (1 | 2 | 4) => NalFormat::LengthPrefixed(n as u8),
-            n => {
-                return Err(Error::malformed(
-                    WHAT,
-                    DW_FLAGS,
-                    format!("dwFlags {n}: the NAL length size must be 1, 2 or 4"),
-                ));
-            }
-        }
+        NalFormat::length_prefixed(flags).ok_or_else(|| {
+            Error::malformed(
+                WHAT,
+                DW_FLAGS,
+                format!("dwFlags {flags}: the NAL length size must be 1, 2 or 4"),
+            )
+        })?
     };
-    let header_len = usize::try_from(u32_at(data, WHAT, CB_SEQUENCE_HEADER)?).unwrap_or(usize::MAX);
     if header_len == 0 {
         return Ok(MediaType::H264InBand { input });
     }
@@ -229,34 +200,11 @@ fn parse_mpeg2_video_info(data: &[u8], fourcc: &[u8; 4]) -> Result<MediaType> {
                 ),
             )
         })?;
-    let (mut sps, mut pps) = (None, None);
-    let mut pos = 0;
-    while pos < header.len() {
-        let len = header
-            .get(pos..pos + 2)
-            .and_then(|b| <[u8; 2]>::try_from(b).ok())
-            .map(|b| usize::from(u16::from_be_bytes(b)))
-            .ok_or_else(|| {
-                Error::malformed(
-                    WHAT,
-                    MPEG2VIDEOINFO_HEADER_SIZE + pos,
-                    "truncated parameter set length",
-                )
-            })?;
-        let nal = header.get(pos + 2..pos + 2 + len).ok_or_else(|| {
-            Error::malformed(
-                WHAT,
-                MPEG2VIDEOINFO_HEADER_SIZE + pos,
-                format!("parameter set of {len} bytes runs past cbSequenceHeader"),
-            )
-        })?;
-        match nal.first().map(|b| b & 0x1f) {
-            Some(7) if sps.is_none() => sps = Some(Bytes::copy_from_slice(nal)),
-            Some(8) if pps.is_none() => pps = Some(Bytes::copy_from_slice(nal)),
-            _ => {}
-        }
-        pos += 2 + len;
-    }
+    // The parameter sets stand behind 2-byte lengths, as in an avcC.
+    let nals = length_prefixed_nals(header, 2)
+        .named(WHAT)
+        .map(|nal| nal.map_err(|e| e.offset_by(MPEG2VIDEOINFO_HEADER_SIZE)));
+    let (sps, pps) = first_parameter_sets(nals)?;
     match (sps, pps) {
         (Some(sps), Some(pps)) => Ok(MediaType::H264ParameterSets { sps, pps, input }),
         _ => Err(Error::config(

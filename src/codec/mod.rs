@@ -4,7 +4,9 @@
 
 pub mod aac;
 pub mod avc;
+pub mod bitstream;
 pub mod media_type;
+mod sample_aspect;
 pub mod ttml;
 pub mod vc1;
 pub mod wma;

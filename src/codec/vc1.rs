@@ -15,6 +15,12 @@
 //! Only Advanced Profile is accepted: Smooth Streaming's `WVC1` is Advanced Profile, and
 //! Simple/Main (WMV3, usually in RCV files) have no start codes or in-band headers.
 
+mod headers;
+
+pub(crate) use headers::parse_frame_type;
+pub use headers::{EntryPoint, FrameType, SequenceHeader};
+
+use crate::codec::bitstream::{find_start_code, trim_trailing_zeros};
 use crate::error::{Error, Result};
 
 /// Start code suffix of a sequence header.
@@ -41,341 +47,8 @@ pub(crate) fn simple_main_error(profile: &str) -> Error {
 }
 
 // ---------------------------------------------------------------------------------------
-// Bit reading over unescaped bytes
+// Start-code units
 // ---------------------------------------------------------------------------------------
-
-/// Removes VC-1 emulation prevention (`00 00 03 0x` with x <= 3 → `00 00 0x`), the same
-/// rule as H.264. Headers must be unescaped before they are read bit by bit.
-fn unescape(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut zeros = 0usize;
-    let mut i = 0;
-    while let Some(&b) = data.get(i) {
-        let next_small = data.get(i + 1).is_none_or(|&n| n <= 3);
-        if zeros >= 2 && b == 3 && next_small {
-            // Drop the emulation prevention byte itself.
-            zeros = 0;
-            i += 1;
-            continue;
-        }
-        out.push(b);
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        i += 1;
-    }
-    out
-}
-
-/// MSB-first bit reader that reports running past the end as a malformed header.
-struct Bits<'a> {
-    data: &'a [u8],
-    pos: usize,
-    what: &'static str,
-}
-
-impl<'a> Bits<'a> {
-    fn new(data: &'a [u8], what: &'static str) -> Self {
-        Bits { data, pos: 0, what }
-    }
-
-    fn read(&mut self, n: u32) -> Result<u32> {
-        let mut v = 0u32;
-        for _ in 0..n {
-            let byte = self.data.get(self.pos / 8).ok_or_else(|| {
-                Error::malformed(self.what, self.pos / 8, "header ends early (truncated)")
-            })?;
-            let bit = (byte >> (7 - (self.pos % 8))) & 1;
-            v = (v << 1) | u32::from(bit);
-            self.pos += 1;
-        }
-        Ok(v)
-    }
-
-    fn flag(&mut self) -> Result<bool> {
-        Ok(self.read(1)? == 1)
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Sequence header
-// ---------------------------------------------------------------------------------------
-
-/// A VC-1 Advanced Profile sequence header (SMPTE 421M 6.1), the fields the muxer needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SequenceHeader {
-    /// PROFILE: always 3 (Advanced); other values are refused by [`SequenceHeader::parse`].
-    pub profile: u8,
-    /// LEVEL (0..=4).
-    pub level: u8,
-    /// Largest coded width in pixels (2 × (MAX_CODED_WIDTH + 1)).
-    pub max_coded_width: u32,
-    /// Largest coded height in pixels (2 × (MAX_CODED_HEIGHT + 1)).
-    pub max_coded_height: u32,
-    /// DISP_HORIZ_SIZE + 1, DISP_VERT_SIZE + 1 when DISPLAY_EXT is set.
-    pub display_size: Option<(u32, u32)>,
-    /// Sample aspect ratio (horizontal, vertical) when signalled and not reserved.
-    pub aspect_ratio: Option<(u32, u32)>,
-    /// Frame rate as (numerator, denominator) when signalled and not reserved.
-    pub frame_rate: Option<(u32, u32)>,
-    /// INTERLACE: frames may be interlaced (frame headers then carry FCM).
-    pub interlace: bool,
-    /// PULLDOWN.
-    pub pulldown: bool,
-    /// TFCNTRFLAG.
-    pub tfcntrflag: bool,
-    /// FINTERPFLAG.
-    pub finterpflag: bool,
-    /// PSF (progressive segmented frame).
-    pub psf: bool,
-    /// HRD_PARAM_FLAG: entry points then carry one HRD_FULL byte per leaky bucket.
-    pub hrd_param_flag: bool,
-    /// HRD_NUM_LEAKY_BUCKETS (0 when `hrd_param_flag` is false).
-    pub hrd_num_leaky_buckets: u8,
-}
-
-/// SMPTE 421M Table 7: ASPECT_RATIO 1..=13 (0 is unspecified, 14 reserved, 15 explicit).
-const ASPECT_RATIOS: [(u32, u32); 13] = [
-    (1, 1),
-    (12, 11),
-    (10, 11),
-    (16, 11),
-    (40, 33),
-    (24, 11),
-    (20, 11),
-    (32, 11),
-    (80, 33),
-    (18, 11),
-    (15, 11),
-    (64, 33),
-    (160, 99),
-];
-
-impl SequenceHeader {
-    /// Parses the bytes after the `00 00 01 0F` start code (escaped, as in the stream).
-    /// Refuses Simple/Main profile bits with the WMV3 message and reserved values.
-    pub fn parse(unit: &[u8]) -> Result<Self> {
-        const WHAT: &str = "VC-1 sequence header";
-        let raw = unescape(unit);
-        let mut b = Bits::new(&raw, WHAT);
-        let profile = b.read(2)? as u8;
-        match profile {
-            3 => {}
-            0 => return Err(simple_main_error("Simple")),
-            1 => return Err(simple_main_error("Main")),
-            _ => {
-                return Err(Error::config(
-                    "VC-1",
-                    "sequence header has the reserved profile 2; Smooth needs WVC1 Advanced \
-                     Profile (3)",
-                ));
-            }
-        }
-        let level = b.read(3)? as u8;
-        if level > 4 {
-            return Err(Error::config(
-                "VC-1",
-                format!("Advanced Profile level {level} is reserved (0..=4 are defined)"),
-            ));
-        }
-        let colordiff = b.read(2)?;
-        if colordiff != 1 {
-            // Only 4:2:0 is defined; anything else means we are not reading VC-1.
-            return Err(Error::config(
-                "VC-1",
-                format!("COLORDIFF_FORMAT {colordiff} is reserved (only 1 = 4:2:0 exists)"),
-            ));
-        }
-        b.read(3)?; // FRMRTQ_POSTPROC
-        b.read(5)?; // BITRTQ_POSTPROC
-        b.read(1)?; // POSTPROCFLAG
-        let max_coded_width = 2 * (b.read(12)? + 1);
-        let max_coded_height = 2 * (b.read(12)? + 1);
-        let pulldown = b.flag()?;
-        let interlace = b.flag()?;
-        let tfcntrflag = b.flag()?;
-        let finterpflag = b.flag()?;
-        b.read(1)?; // RESERVED
-        let psf = b.flag()?;
-
-        let mut display_size = None;
-        let mut aspect_ratio = None;
-        let mut frame_rate = None;
-        if b.flag()? {
-            // DISPLAY_EXT
-            let w = b.read(14)? + 1;
-            let h = b.read(14)? + 1;
-            display_size = Some((w, h));
-            if b.flag()? {
-                // ASPECT_RATIO_FLAG
-                let ar = b.read(4)?;
-                aspect_ratio = match ar {
-                    // ASPECT_HORIZ_SIZE/ASPECT_VERT_SIZE are coded minus one (FFmpeg reads
-                    // them so; the shared sample's 155/155 is 1:1 as ffprobe reports).
-                    15 => Some((b.read(8)? + 1, b.read(8)? + 1)),
-                    1..=13 => ASPECT_RATIOS.get(ar as usize - 1).copied(),
-                    _ => None,
-                };
-            }
-            if b.flag()? {
-                // FRAMERATE_FLAG
-                if b.flag()? {
-                    // FRAMERATEIND: explicit rate in units of 1/32 fps.
-                    let exp = b.read(16)?;
-                    frame_rate = Some((exp + 1, 32));
-                } else {
-                    let nr = b.read(8)?;
-                    let dr = b.read(4)?;
-                    let num = match nr {
-                        1 => Some(24_000),
-                        2 => Some(25_000),
-                        3 => Some(30_000),
-                        4 => Some(50_000),
-                        5 => Some(60_000),
-                        6 => Some(48_000),
-                        7 => Some(72_000),
-                        _ => None,
-                    };
-                    let den = match dr {
-                        1 => Some(1000),
-                        2 => Some(1001),
-                        _ => None,
-                    };
-                    frame_rate = num.zip(den);
-                }
-            }
-            if b.flag()? {
-                // COLOR_FORMAT_FLAG: COLOR_PRIM, TRANSFER_CHAR, MATRIX_COEF.
-                b.read(24)?;
-            }
-        }
-        let hrd_param_flag = b.flag()?;
-        let mut hrd_num_leaky_buckets = 0u8;
-        if hrd_param_flag {
-            hrd_num_leaky_buckets = b.read(5)? as u8;
-            b.read(4)?; // BIT_RATE_EXPONENT
-            b.read(4)?; // BUFFER_SIZE_EXPONENT
-            for _ in 0..hrd_num_leaky_buckets {
-                b.read(32)?; // HRD_RATE, HRD_BUFFER
-            }
-        }
-        Ok(SequenceHeader {
-            profile,
-            level,
-            max_coded_width,
-            max_coded_height,
-            display_size,
-            aspect_ratio,
-            frame_rate,
-            interlace,
-            pulldown,
-            tfcntrflag,
-            finterpflag,
-            psf,
-            hrd_param_flag,
-            hrd_num_leaky_buckets,
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Entry point
-// ---------------------------------------------------------------------------------------
-
-/// A VC-1 Advanced Profile entry-point header (SMPTE 421M 6.2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryPoint {
-    /// BROKEN_LINK: B-frames after the next I-frame cannot be decoded.
-    pub broken_link: bool,
-    /// CLOSED_ENTRY: no frame after this entry point refers to one before it. Smooth
-    /// needs this, because every fragment must decode on its own.
-    pub closed_entry: bool,
-    /// PANSCAN_FLAG.
-    pub panscan: bool,
-    /// REFDIST_FLAG.
-    pub refdist: bool,
-    /// LOOPFILTER.
-    pub loopfilter: bool,
-    /// FASTUVMC.
-    pub fastuvmc: bool,
-    /// EXTENDED_MV.
-    pub extended_mv: bool,
-    /// DQUANT (0..=2).
-    pub dquant: u8,
-    /// VSTRANSFORM.
-    pub vstransform: bool,
-    /// OVERLAP.
-    pub overlap: bool,
-    /// QUANTIZER (0..=3).
-    pub quantizer: u8,
-    /// Coded size in pixels (2 × (CODED_WIDTH + 1), 2 × (CODED_HEIGHT + 1)) when
-    /// CODED_SIZE_FLAG is set; otherwise the sequence header's maximum applies.
-    pub coded_size: Option<(u32, u32)>,
-}
-
-impl EntryPoint {
-    /// CLOSED_ENTRY = 0 and BROKEN_LINK = 0: B-frames right after this entry point's
-    /// I-frame may refer to the previous GOP.
-    pub fn is_open(&self) -> bool {
-        !self.closed_entry && !self.broken_link
-    }
-
-    /// Parses the bytes after the `00 00 01 0E` start code. `seq` is needed because the
-    /// number of HRD_FULL bytes depends on the sequence header's leaky buckets.
-    pub fn parse(unit: &[u8], seq: &SequenceHeader) -> Result<Self> {
-        const WHAT: &str = "VC-1 entry point";
-        let raw = unescape(unit);
-        let mut b = Bits::new(&raw, WHAT);
-        let broken_link = b.flag()?;
-        let closed_entry = b.flag()?;
-        let panscan = b.flag()?;
-        let refdist = b.flag()?;
-        let loopfilter = b.flag()?;
-        let fastuvmc = b.flag()?;
-        let extended_mv = b.flag()?;
-        let dquant = b.read(2)? as u8;
-        let vstransform = b.flag()?;
-        let overlap = b.flag()?;
-        let quantizer = b.read(2)? as u8;
-        if seq.hrd_param_flag {
-            for _ in 0..seq.hrd_num_leaky_buckets {
-                b.read(8)?; // HRD_FULL
-            }
-        }
-        let coded_size = if b.flag()? {
-            let w = 2 * (b.read(12)? + 1);
-            let h = 2 * (b.read(12)? + 1);
-            Some((w, h))
-        } else {
-            None
-        };
-        // EXTENDED_DMV and the range-mapping fields follow; nothing here needs them.
-        Ok(EntryPoint {
-            broken_link,
-            closed_entry,
-            panscan,
-            refdist,
-            loopfilter,
-            fastuvmc,
-            extended_mv,
-            dquant,
-            vstransform,
-            overlap,
-            quantizer,
-            coded_size,
-        })
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Start-code scanning
-// ---------------------------------------------------------------------------------------
-
-/// Index of the next `00 00 01` at or after `from`.
-pub(crate) fn find_start_code(data: &[u8], from: usize) -> Option<usize> {
-    let tail = data.get(from..)?;
-    tail.windows(3)
-        .position(|w| w == [0, 0, 1])
-        .map(|p| p + from)
-}
 
 /// One start-code unit: its suffix byte, where the start code is, and where the unit ends
 /// (the next start code or the end of the data).
@@ -404,13 +77,17 @@ fn split_units(data: &[u8]) -> (usize, Vec<Unit>) {
     (first, units)
 }
 
-/// Drops zero bytes at the end of a unit: they are stuffing or the first byte of a 4-byte
-/// start code, never header payload (every header ends with a 1 stop bit).
-pub(crate) fn trim_trailing_zeros(mut unit: &[u8]) -> &[u8] {
-    while let [rest @ .., 0] = unit {
-        unit = rest;
+/// The bytes after the start code of a unit that must begin with `00 00 01 code`; `what`
+/// names the unit in the error.
+fn unit_body<'a>(unit: &'a [u8], code: u8, what: &'static str) -> Result<&'a [u8]> {
+    match unit {
+        [0, 0, 1, found, body @ ..] if *found == code => Ok(body),
+        _ => Err(Error::malformed(
+            what,
+            0,
+            format!("does not start with 00 00 01 {code:02X}"),
+        )),
     }
-    unit
 }
 
 // ---------------------------------------------------------------------------------------
@@ -501,26 +178,8 @@ impl Vc1Config {
     pub fn from_units(seq_with_start_code: &[u8], ep_with_start_code: &[u8]) -> Result<Self> {
         let seq_unit = trim_trailing_zeros(seq_with_start_code);
         let ep_unit = trim_trailing_zeros(ep_with_start_code);
-        let seq_body = match seq_unit {
-            [0, 0, 1, SC_SEQUENCE, body @ ..] => body,
-            _ => {
-                return Err(Error::malformed(
-                    "VC-1 sequence header",
-                    0,
-                    "does not start with 00 00 01 0F",
-                ));
-            }
-        };
-        let ep_body = match ep_unit {
-            [0, 0, 1, SC_ENTRY_POINT, body @ ..] => body,
-            _ => {
-                return Err(Error::malformed(
-                    "VC-1 entry point",
-                    0,
-                    "does not start with 00 00 01 0E",
-                ));
-            }
-        };
+        let seq_body = unit_body(seq_unit, SC_SEQUENCE, "VC-1 sequence header")?;
+        let ep_body = unit_body(ep_unit, SC_ENTRY_POINT, "VC-1 entry point")?;
         let sequence_header = SequenceHeader::parse(seq_body).map_err(|e| e.offset_by(4))?;
         let entry_point =
             EntryPoint::parse(ep_body, &sequence_header).map_err(|e| e.offset_by(4))?;
@@ -720,68 +379,6 @@ pub fn inspect_sample(data: &[u8], config: &Vc1Config) -> Result<SampleInfo> {
         }
     }
     Err(Error::malformed(WHAT, 0, "no 00 00 01 0D frame start code"))
-}
-
-// ---------------------------------------------------------------------------------------
-// Frames
-// ---------------------------------------------------------------------------------------
-
-/// Picture type of a frame (for field pairs, the first field's type).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameType {
-    /// Intra.
-    I,
-    /// Predicted.
-    P,
-    /// Bidirectional.
-    B,
-    /// Intra-coded B (not a reference, not a sync point).
-    BI,
-    /// Skipped: a repeat of the previous reference frame.
-    Skipped,
-}
-
-impl FrameType {
-    /// Whether later frames predict from this one (I, P and skipped P frames). B and BI
-    /// frames are presented as soon as they are decoded; references wait (see
-    /// [`pts_order`](crate::input::vc1::pts_order)).
-    pub fn is_reference(self) -> bool {
-        matches!(self, FrameType::I | FrameType::P | FrameType::Skipped)
-    }
-}
-
-/// Reads the picture type from the bytes after a `00 00 01 0D` start code (SMPTE 421M
-/// 7.1.1: FCM when INTERLACE, then PTYPE, or FPTYPE for field pictures).
-pub(crate) fn parse_frame_type(unit: &[u8], seq: &SequenceHeader) -> Result<FrameType> {
-    // Only the first byte or two matter; unescape a small prefix.
-    let head = unescape(unit.get(..unit.len().min(8)).unwrap_or_default());
-    let mut b = Bits::new(&head, "VC-1 frame header");
-    let mut field = false;
-    if seq.interlace && b.flag()? {
-        // FCM: 0 progressive, 10 frame-interlace, 11 field-interlace.
-        field = b.flag()?;
-    }
-    if field {
-        // FPTYPE: the pair's types; the first field decides decoding dependencies.
-        return Ok(match b.read(3)? {
-            0 | 1 => FrameType::I,
-            2 | 3 => FrameType::P,
-            4 | 5 => FrameType::B,
-            _ => FrameType::BI,
-        });
-    }
-    // PTYPE VLC: 0 P, 10 B, 110 I, 1110 BI, 1111 skipped.
-    Ok(if !b.flag()? {
-        FrameType::P
-    } else if !b.flag()? {
-        FrameType::B
-    } else if !b.flag()? {
-        FrameType::I
-    } else if !b.flag()? {
-        FrameType::BI
-    } else {
-        FrameType::Skipped
-    })
 }
 
 #[cfg(test)]

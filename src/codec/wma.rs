@@ -5,6 +5,7 @@
 //! One Smooth Streaming sample of a WMA track is one ASF media object: one block of
 //! `nBlockAlign` bytes, copied unchanged (checked against a real ISMV in the tests).
 
+use crate::codec::bitstream::ByteCursor;
 use crate::error::{Error, Result};
 
 /// `wFormatTag` of WMA standard (Windows Media Audio 7/8/9, "WMA v2").
@@ -36,39 +37,34 @@ pub struct WaveFormatEx {
     pub extra: Vec<u8>,
 }
 
-fn le16(data: &[u8], at: usize) -> Option<u16> {
-    let b = data.get(at..at.checked_add(2)?)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
-}
-
-fn le32(data: &[u8], at: usize) -> Option<u32> {
-    let b = data.get(at..at.checked_add(4)?)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-}
-
 impl WaveFormatEx {
     /// Parses a WAVEFORMATEX. Bytes after the `cbSize` extra bytes are ignored, because
     /// ASF and sample entries may pad the structure; `cbSize` must fit in `data`.
     pub fn parse(data: &[u8]) -> Result<Self> {
         const WHAT: &str = "WAVEFORMATEX";
-        let short = || {
-            Error::malformed(
+        if data.len() < WFX_FIXED {
+            return Err(Error::malformed(
                 WHAT,
                 data.len(),
                 format!(
                     "{} bytes is shorter than the {WFX_FIXED}-byte header",
                     data.len()
                 ),
-            )
+            ));
+        }
+        let mut c = ByteCursor::at(data, 0, WHAT);
+        // Fields in struct-expression order, which is the order they are evaluated in.
+        let mut wfx = Self {
+            format_tag: c.u16_le()?,
+            channels: c.u16_le()?,
+            samples_per_sec: c.u32_le()?,
+            avg_bytes_per_sec: c.u32_le()?,
+            block_align: c.u16_le()?,
+            bits_per_sample: c.u16_le()?,
+            extra: Vec::new(),
         };
-        let format_tag = le16(data, 0).ok_or_else(short)?;
-        let channels = le16(data, 2).ok_or_else(short)?;
-        let samples_per_sec = le32(data, 4).ok_or_else(short)?;
-        let avg_bytes_per_sec = le32(data, 8).ok_or_else(short)?;
-        let block_align = le16(data, 12).ok_or_else(short)?;
-        let bits_per_sample = le16(data, 14).ok_or_else(short)?;
-        let cb_size = usize::from(le16(data, 16).ok_or_else(short)?);
-        let extra = data.get(WFX_FIXED..WFX_FIXED + cb_size).ok_or_else(|| {
+        let cb_size = usize::from(c.u16_le()?);
+        let extra = c.bytes(cb_size).map_err(|_| {
             Error::malformed(
                 WHAT,
                 16,
@@ -79,15 +75,8 @@ impl WaveFormatEx {
                 ),
             )
         })?;
-        Ok(Self {
-            format_tag,
-            channels,
-            samples_per_sec,
-            avg_bytes_per_sec,
-            block_align,
-            bits_per_sample,
-            extra: extra.to_vec(),
-        })
+        wfx.extra = extra.to_vec();
+        Ok(wfx)
     }
 
     /// Serialises the structure (18 bytes + extra). The extra bytes are truncated to
@@ -221,7 +210,8 @@ impl WmaConfig {
         } else {
             14
         };
-        le16(&self.wfx.extra, at).unwrap_or(0)
+        let mut c = ByteCursor::new(&self.wfx.extra);
+        c.seek(at).and_then(|()| c.u16_le()).unwrap_or(0)
     }
 
     /// Samples per coded frame, as FFmpeg's `ff_wma_get_frame_len_bits` derives it:
@@ -260,7 +250,10 @@ impl WmaConfig {
     /// from timestamps, snapped with [`WmaConfig::snap_time_ms`].
     pub fn samples_per_block(&self) -> Option<u32> {
         if self.wfx.format_tag == WAVE_FORMAT_WMAUDIO2 {
-            le32(&self.wfx.extra, 0).filter(|&n| n > 0)
+            ByteCursor::new(&self.wfx.extra)
+                .u32_le()
+                .ok()
+                .filter(|&n| n > 0)
         } else {
             None
         }

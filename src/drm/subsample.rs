@@ -3,6 +3,8 @@
 //! Both builders write into a caller-owned `Vec` so that a muxer can reuse one buffer for
 //! every sample and the encrypt path allocates nothing per sample.
 
+use crate::codec::avc::{NAL_IDR_SLICE, NAL_SLICE, nal_unit_type};
+use crate::codec::bitstream::length_prefixed_nals;
 use crate::error::{Error, Result};
 
 /// One subsample entry of a PIFF/CENC sample encryption box: `clear` bytes left as they
@@ -19,7 +21,7 @@ pub struct Subsample {
 }
 
 /// Length of the NAL unit length prefix this module accepts (the only size Smooth uses).
-const NAL_LENGTH_SIZE: usize = 4;
+const NAL_LENGTH_SIZE: u8 = 4;
 /// NAL units (with their prefix) shorter than this stay clear (Bento4, from DECE CFF).
 const MIN_ENCRYPTED_NAL_SIZE: u64 = 112;
 /// Bytes Bento4 leaves clear at least at the start of an encrypted NAL unit, so that
@@ -67,34 +69,16 @@ pub fn avc_subsamples(sample: &[u8], out: &mut Vec<Subsample>) -> Result<()> {
     }
     // Clear bytes not yet written to an entry (merged into the next one).
     let mut pending_clear: u64 = 0;
-    let mut rest = sample;
-    while !rest.is_empty() {
-        let pos = sample.len() - rest.len();
-        let malformed = |out: &mut Vec<Subsample>, reason: String| {
+    // Offset of the current NAL unit's length prefix, for errors.
+    let mut pos = 0usize;
+    for nal in length_prefixed_nals(sample, NAL_LENGTH_SIZE).named(WHAT) {
+        let nal = nal.inspect_err(|_| out.clear())?;
+        if nal.is_empty() {
             out.clear();
-            Err(Error::malformed(WHAT, pos, reason))
-        };
-        let Some((prefix, body)) = rest.split_first_chunk::<NAL_LENGTH_SIZE>() else {
-            let reason = format!("{} bytes left, too few for a length prefix", rest.len());
-            return malformed(out, reason);
-        };
-        let nal_len = u32::from_be_bytes(*prefix);
-        // usize::try_from only fails on 16-bit targets; treat that as "too long".
-        let split = usize::try_from(nal_len)
-            .ok()
-            .and_then(|n| body.split_at_checked(n));
-        let Some((nal, after)) = split else {
-            let reason = format!(
-                "NAL unit of {nal_len} bytes but only {} bytes left",
-                body.len()
-            );
-            return malformed(out, reason);
-        };
-        let Some(&header) = nal.first() else {
-            return malformed(out, "zero-length NAL unit".into());
-        };
-        let size = NAL_LENGTH_SIZE as u64 + u64::from(nal_len);
-        let vcl = (1..=5).contains(&(header & 0x1F));
+            return Err(Error::malformed(WHAT, pos, "zero-length NAL unit"));
+        }
+        let size = u64::from(NAL_LENGTH_SIZE) + nal.len() as u64;
+        let vcl = nal_unit_type(nal).is_some_and(|t| (NAL_SLICE..=NAL_IDR_SLICE).contains(&t));
         if vcl && size >= MIN_ENCRYPTED_NAL_SIZE {
             let enc = (size - MIN_CLEAR_BYTES) & !15;
             // size ≤ 2^32 + 3, so enc ≤ 2^32 − 93 always fits in u32.
@@ -104,7 +88,7 @@ pub fn avc_subsamples(sample: &[u8], out: &mut Vec<Subsample>) -> Result<()> {
         } else {
             pending_clear += size;
         }
-        rest = after;
+        pos += usize::from(NAL_LENGTH_SIZE) + nal.len();
     }
     if pending_clear > 0 {
         push_entry(out, pending_clear, 0);

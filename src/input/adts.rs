@@ -403,7 +403,7 @@ impl<R: Read> Iterator for AdtsReader<R> {
 mod tests {
     use super::*;
 
-    use crate::codec::aac::BitWriter;
+    use crate::codec::bitstream::BitWriter;
     use crate::test_rng::XorShift;
 
     const SINE_ADTS: &[u8] = include_bytes!(concat!(
@@ -413,21 +413,18 @@ mod tests {
 
     /// Builds an ADTS header by hand (ISO 14496-3 §1.A.2.2 bit layout).
     fn adts_header(crc: bool, aot: u8, sfi: u8, ch: u8, frame_len: usize, blocks: u8) -> Vec<u8> {
-        let mut w = BitWriter::default();
-        w.write(12, 0xFFF);
-        w.write(1, 0); // MPEG-4
-        w.write(2, 0); // layer
-        w.write(1, u32::from(!crc));
-        w.write(2, u32::from(aot - 1));
-        w.write(4, u32::from(sfi));
-        w.write(1, 0);
-        w.write(3, u32::from(ch));
-        w.write(4, 0);
-        w.write(13, frame_len as u32);
-        w.write(11, 0x7FF);
-        w.write(2, u32::from(blocks));
+        let mut w = BitWriter::new();
+        w.bits(0xFFF, 12).bits(0, 1).bits(0, 2); // syncword, MPEG-4, layer
+        w.bits(u32::from(!crc), 1);
+        w.bits(u32::from(aot - 1), 2)
+            .bits(u32::from(sfi), 4)
+            .bits(0, 1);
+        w.bits(u32::from(ch), 3).bits(0, 4);
+        w.bits(frame_len as u32, 13)
+            .bits(0x7FF, 11)
+            .bits(u32::from(blocks), 2);
         if crc {
-            w.write(16, 0xBEEF);
+            w.bits(0xBEEF, 16);
         }
         w.finish()
     }
@@ -595,8 +592,7 @@ mod tests {
     fn random_input_never_panics() {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..20_000 {
-            let len = rng.below(13);
-            let data = rng.bytes(len);
+            let data = rng.bytes_below(13);
             if let Ok(h) = AdtsHeader::parse(&data) {
                 let _ = h.audio_specific_config();
             }

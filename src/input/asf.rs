@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 
+use crate::codec::bitstream::ByteCursor;
 use crate::error::{Error, Result};
 
 /// Largest Header Object accepted (it may hold cover art, but not more than this).
@@ -22,54 +23,39 @@ const MAX_OBJECT: u32 = 16 << 20;
 
 type Guid = [u8; 16];
 
-/// Builds the on-disk form of a GUID written as text: the first three fields are
-/// little-endian, the last eight bytes are in order.
-const fn guid(d1: u32, d2: u16, d3: u16, d4: [u8; 8]) -> Guid {
-    let a = d1.to_le_bytes();
-    let b = d2.to_le_bytes();
-    let c = d3.to_le_bytes();
+/// The on-disk form of a GUID written as text, given as one number
+/// (`75B22630-668E-11CF-A6D9-00AA0062CE6C` is `0x75B2_2630_668E_11CF_A6D9_00AA_0062_CE6C`):
+/// the first three fields are little-endian, the last eight bytes are in order.
+const fn guid(text: u128) -> Guid {
+    let [
+        a0,
+        a1,
+        a2,
+        a3,
+        b0,
+        b1,
+        c0,
+        c1,
+        d0,
+        d1,
+        d2,
+        d3,
+        d4,
+        d5,
+        d6,
+        d7,
+    ] = text.to_be_bytes();
     [
-        a[0], a[1], a[2], a[3], b[0], b[1], c[0], c[1], d4[0], d4[1], d4[2], d4[3], d4[4], d4[5],
-        d4[6], d4[7],
+        a3, a2, a1, a0, b1, b0, c1, c0, d0, d1, d2, d3, d4, d5, d6, d7,
     ]
 }
 
-const HEADER_OBJECT: Guid = guid(
-    0x75B2_2630,
-    0x668E,
-    0x11CF,
-    [0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C],
-);
-const DATA_OBJECT: Guid = guid(
-    0x75B2_2636,
-    0x668E,
-    0x11CF,
-    [0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62, 0xCE, 0x6C],
-);
-const FILE_PROPERTIES: Guid = guid(
-    0x8CAB_DCA1,
-    0xA947,
-    0x11CF,
-    [0x8E, 0xE4, 0x00, 0xC0, 0x0C, 0x20, 0x53, 0x65],
-);
-const STREAM_PROPERTIES: Guid = guid(
-    0xB7DC_0791,
-    0xA9B7,
-    0x11CF,
-    [0x8E, 0xE6, 0x00, 0xC0, 0x0C, 0x20, 0x53, 0x65],
-);
-const AUDIO_MEDIA: Guid = guid(
-    0xF869_9E40,
-    0x5B4D,
-    0x11CF,
-    [0xA8, 0xFD, 0x00, 0x80, 0x5F, 0x5C, 0x44, 0x2B],
-);
-const AUDIO_SPREAD: Guid = guid(
-    0xBFC3_CD50,
-    0x618F,
-    0x11CF,
-    [0x8B, 0xB2, 0x00, 0xAA, 0x00, 0xB4, 0xE2, 0x20],
-);
+const HEADER_OBJECT: Guid = guid(0x75B2_2630_668E_11CF_A6D9_00AA_0062_CE6C);
+const DATA_OBJECT: Guid = guid(0x75B2_2636_668E_11CF_A6D9_00AA_0062_CE6C);
+const FILE_PROPERTIES: Guid = guid(0x8CAB_DCA1_A947_11CF_8EE4_00C0_0C20_5365);
+const STREAM_PROPERTIES: Guid = guid(0xB7DC_0791_A9B7_11CF_8EE6_00C0_0C20_5365);
+const AUDIO_MEDIA: Guid = guid(0xF869_9E40_5B4D_11CF_A8FD_0080_5F5C_442B);
+const AUDIO_SPREAD: Guid = guid(0xBFC3_CD50_618F_11CF_8BB2_00AA_00B4_E220);
 
 /// The audio stream of an ASF file, from its Header Object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,73 +140,14 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
     Ok(n)
 }
 
-/// A bounds-checked little-endian cursor; `base` is the slice's file offset for errors.
-struct Cur<'a> {
-    d: &'a [u8],
-    pos: usize,
-    base: u64,
-    what: &'static str,
-}
-
-impl<'a> Cur<'a> {
-    fn new(d: &'a [u8], base: u64, what: &'static str) -> Self {
-        Self {
-            d,
-            pos: 0,
-            base,
-            what,
-        }
-    }
-    fn err(&self, reason: impl Into<String>) -> Error {
-        let at = self.base.saturating_add(self.pos as u64);
-        Error::malformed(self.what, usize::try_from(at).unwrap_or(usize::MAX), reason)
-    }
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n);
-        match end.and_then(|e| self.d.get(self.pos..e)) {
-            Some(s) => {
-                self.pos += n;
-                Ok(s)
-            }
-            None => Err(self.err(format!(
-                "needs {n} bytes, {} left",
-                self.d.len().saturating_sub(self.pos)
-            ))),
-        }
-    }
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?.first().copied().unwrap_or(0))
-    }
-    fn u16(&mut self) -> Result<u16> {
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
-    }
-    fn u32(&mut self) -> Result<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    }
-    fn u64(&mut self) -> Result<u64> {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(a))
-    }
-    fn guid(&mut self) -> Result<Guid> {
-        let mut a = [0u8; 16];
-        a.copy_from_slice(self.take(16)?);
-        Ok(a)
-    }
-    /// A field whose width is given by a 2-bit "length type": 0 absent, 1 byte,
-    /// 2 word, 3 dword.
-    fn var(&mut self, length_type: u8) -> Result<u32> {
-        match length_type & 3 {
-            0 => Ok(0),
-            1 => self.u8().map(u32::from),
-            2 => self.u16().map(u32::from),
-            _ => self.u32(),
-        }
-    }
-    fn left(&self) -> usize {
-        self.d.len().saturating_sub(self.pos)
+/// Reads a field whose width is given by a 2-bit "length type": 0 absent, 1 byte,
+/// 2 word, 3 dword.
+fn var(c: &mut ByteCursor<'_>, length_type: u8) -> Result<u32> {
+    match length_type & 3 {
+        0 => Ok(0),
+        1 => c.u8().map(u32::from),
+        2 => c.u16_le().map(u32::from),
+        _ => c.u32_le(),
     }
 }
 
@@ -230,15 +157,15 @@ impl<R: Read> AsfReader<R> {
     pub fn new(mut source: R) -> Result<Self> {
         let mut head = [0u8; 30];
         let got = read_full(&mut source, &mut head)?;
-        let mut c = Cur::new(head.get(..got).unwrap_or_default(), 0, "ASF Header Object");
-        if c.guid()? != HEADER_OBJECT {
+        let mut c = ByteCursor::at(head.get(..got).unwrap_or_default(), 0, "ASF Header Object");
+        if c.array::<16>()? != HEADER_OBJECT {
             return Err(Error::malformed(
                 "ASF Header Object",
                 0,
                 "not an ASF file (wrong GUID)",
             ));
         }
-        let size = c.u64()?;
+        let size = c.u64_le()?;
         if !(30..=MAX_HEADER).contains(&size) {
             return Err(Error::malformed(
                 "ASF Header Object",
@@ -254,44 +181,44 @@ impl<R: Read> AsfReader<R> {
         let mut spread = None;
         let mut stream_count = 0usize;
         let mut file_props: Option<(u64, u64, u32, bool)> = None;
-        let mut c = Cur::new(&body, 30, "ASF header sub-object");
-        while c.left() >= 24 {
-            let start = c.pos;
-            let id = c.guid()?;
-            let osize = c.u64()?;
+        let mut c = ByteCursor::at(&body, 30, "ASF header sub-object");
+        while c.remaining() >= 24 {
+            let start = c.position();
+            let id = c.array::<16>()?;
+            let osize = c.u64_le()?;
             let len = usize::try_from(osize)
                 .ok()
                 .and_then(|s| s.checked_sub(24))
-                .ok_or_else(|| c.err(format!("object size {osize} is below 24")))?;
-            let payload = c.take(len)?;
-            let mut p = Cur::new(payload, 30 + start as u64 + 24, "ASF header sub-object");
+                .ok_or_else(|| c.error(format!("object size {osize} is below 24")))?;
+            let payload = c.bytes(len)?;
+            let payload_at = 30 + start as u64 + 24;
             if id == FILE_PROPERTIES {
-                p.what = "ASF File Properties";
-                p.take(16 + 8 + 8 + 8)?; // file id, file size, creation date, packet count
-                let play = p.u64()?;
-                p.u64()?; // send duration
-                let preroll = p.u64()?;
-                let flags = p.u32()?;
-                let min = p.u32()?;
-                let max = p.u32()?;
+                let mut p = ByteCursor::at(payload, payload_at, "ASF File Properties");
+                p.bytes(16 + 8 + 8 + 8)?; // file id, file size, creation date, packet count
+                let play = p.u64_le()?;
+                p.u64_le()?; // send duration
+                let preroll = p.u64_le()?;
+                let flags = p.u32_le()?;
+                let min = p.u32_le()?;
+                let max = p.u32_le()?;
                 if min != max || min == 0 || min > MAX_PACKET {
-                    return Err(p.err(format!(
+                    return Err(p.error(format!(
                         "packet sizes min {min} / max {max}: only fixed sizes of 1..={MAX_PACKET} are supported"
                     )));
                 }
                 file_props = Some((play, preroll, min, flags & 1 != 0));
             } else if id == STREAM_PROPERTIES {
-                p.what = "ASF Stream Properties";
+                let mut p = ByteCursor::at(payload, payload_at, "ASF Stream Properties");
                 stream_count += 1;
-                let kind = p.guid()?;
-                let ecc_kind = p.guid()?;
-                p.u64()?; // time offset
-                let ts_len = p.u32()?;
-                let ecc_len = p.u32()?;
-                let flags = p.u16()?;
-                p.u32()?; // reserved
-                let ts = p.take(usize::try_from(ts_len).unwrap_or(usize::MAX))?;
-                let ecc = p.take(usize::try_from(ecc_len).unwrap_or(usize::MAX))?;
+                let kind = p.array::<16>()?;
+                let ecc_kind = p.array::<16>()?;
+                p.u64_le()?; // time offset
+                let ts_len = p.u32_le()?;
+                let ecc_len = p.u32_le()?;
+                let flags = p.u16_le()?;
+                p.u32_le()?; // reserved
+                let ts = p.bytes(usize::try_from(ts_len).unwrap_or(usize::MAX))?;
+                let ecc = p.bytes(usize::try_from(ecc_len).unwrap_or(usize::MAX))?;
                 // The first audio stream is the one read; others (e.g. other bit rates
                 // of a multi-bit-rate file) are skipped.
                 if kind == AUDIO_MEDIA && audio.is_none() {
@@ -303,10 +230,10 @@ impl<R: Read> AsfReader<R> {
                         ));
                     }
                     if ecc_kind == AUDIO_SPREAD {
-                        let mut e = Cur::new(ecc, 0, "ASF audio spread data");
+                        let mut e = ByteCursor::at(ecc, 0, "ASF audio spread data");
                         let span = usize::from(e.u8()?);
-                        let packet_len = usize::from(e.u16()?);
-                        let chunk_len = usize::from(e.u16()?);
+                        let packet_len = usize::from(e.u16_le()?);
+                        let chunk_len = usize::from(e.u16_le()?);
                         // As FFmpeg: descramble only with a sane layout, else pass through.
                         if span > 1 && chunk_len > 0 && packet_len % chunk_len == 0 {
                             spread = Some(Spread {
@@ -337,11 +264,11 @@ impl<R: Read> AsfReader<R> {
 
         let mut dh = [0u8; 50];
         let got = read_full(&mut source, &mut dh)?;
-        let mut c = Cur::new(dh.get(..got).unwrap_or_default(), size, "ASF Data Object");
-        if c.guid()? != DATA_OBJECT {
-            return Err(c.err("the Data Object does not follow the Header Object"));
+        let mut c = ByteCursor::at(dh.get(..got).unwrap_or_default(), size, "ASF Data Object");
+        if c.array::<16>()? != DATA_OBJECT {
+            return Err(c.error("the Data Object does not follow the Header Object"));
         }
-        let dsize = c.u64()?;
+        let dsize = c.u64_le()?;
         // A size of 0 (or below the 50-byte header) means "unknown" in live files.
         let data_left = dsize.checked_sub(50).filter(|_| dsize != 0);
         Ok(Self {
@@ -443,23 +370,23 @@ impl<R: Read> AsfReader<R> {
     }
 
     fn parse_packet(&mut self, pkt: &[u8]) -> Result<()> {
-        let mut c = Cur::new(pkt, self.offset, "ASF data packet");
+        let mut c = ByteCursor::at(pkt, self.offset, "ASF data packet");
         let mut flags = c.u8()?;
         if flags & 0x80 != 0 {
             // Error correction data: low nibble is its length; the length type must be 0.
             if flags & 0x60 != 0 {
-                return Err(c.err("error correction length type is not 0"));
+                return Err(c.error("error correction length type is not 0"));
             }
-            c.take(usize::from(flags & 0x0f))?;
+            c.bytes(usize::from(flags & 0x0f))?;
             flags = c.u8()?;
         }
         let length_type = flags;
         let props = c.u8()?;
-        let packet_length = c.var(length_type >> 5)?;
-        c.var(length_type >> 1)?; // sequence (unused)
-        let padding = c.var(length_type >> 3)?;
-        c.u32()?; // send time
-        c.u16()?; // duration
+        let packet_length = var(&mut c, length_type >> 5)?;
+        var(&mut c, length_type >> 1)?; // sequence (unused)
+        let padding = var(&mut c, length_type >> 3)?;
+        c.u32_le()?; // send time
+        c.u16_le()?; // duration
         // Explicit packet length (shorter packets in fixed-size files are padded).
         let used = if packet_length != 0 {
             pkt.len()
@@ -469,22 +396,22 @@ impl<R: Read> AsfReader<R> {
         };
         let end = used
             .checked_sub(usize::try_from(padding).unwrap_or(usize::MAX))
-            .filter(|&e| e >= c.pos)
-            .ok_or_else(|| c.err(format!("padding {padding} exceeds the packet")))?;
+            .filter(|&e| e >= c.position())
+            .ok_or_else(|| c.error(format!("padding {padding} exceeds the packet")))?;
         // Payloads may not run into the padding: cut the cursor at `end`.
-        let header_len = c.pos;
-        let mut c = Cur::new(
+        let header_len = c.position();
+        let mut c = ByteCursor::at(
             pkt.get(..end).unwrap_or_default(),
             self.offset,
             "ASF payload",
         );
-        c.pos = header_len;
+        c.seek(header_len)?;
         if length_type & 1 != 0 {
             let pf = c.u8()?;
             let count = pf & 0x3f;
             let len_type = pf >> 6;
             if len_type == 0 {
-                return Err(c.err("multiple payloads without a payload length type"));
+                return Err(c.error("multiple payloads without a payload length type"));
             }
             for _ in 0..count {
                 self.payload(&mut c, props, Some(len_type))?;
@@ -497,20 +424,20 @@ impl<R: Read> AsfReader<R> {
 
     /// Parses one payload at the cursor; `len_type` is `None` for a single payload
     /// (which runs to the end of the packet, padding excluded).
-    fn payload(&mut self, c: &mut Cur<'_>, props: u8, len_type: Option<u8>) -> Result<()> {
+    fn payload(&mut self, c: &mut ByteCursor<'_>, props: u8, len_type: Option<u8>) -> Result<()> {
         let sn = c.u8()?;
         let stream = sn & 0x7f;
         let key_frame = sn & 0x80 != 0;
-        let number = c.var(props >> 4)?;
-        let offset = c.var(props >> 2)?;
-        let rep_len = c.var(props)?;
-        let rep = c.take(usize::try_from(rep_len).unwrap_or(usize::MAX))?;
+        let number = var(c, props >> 4)?;
+        let offset = var(c, props >> 2)?;
+        let rep_len = var(c, props)?;
+        let rep = c.bytes(usize::try_from(rep_len).unwrap_or(usize::MAX))?;
         let data_len = match len_type {
-            Some(t) => usize::try_from(c.var(t)?).unwrap_or(usize::MAX),
-            None => c.left(),
+            Some(t) => usize::try_from(var(c, t)?).unwrap_or(usize::MAX),
+            None => c.remaining(),
         };
-        let data_at = c.base.saturating_add(c.pos as u64);
-        let data = c.take(data_len)?;
+        let data_at = c.offset();
+        let data = c.bytes(data_len)?;
         if stream != self.audio.stream_number {
             return Ok(());
         }
@@ -519,11 +446,11 @@ impl<R: Read> AsfReader<R> {
             // byte its delta, and the data a run of (u8 size, whole object) pairs.
             let delta = u64::from(rep.first().copied().unwrap_or(0));
             let mut time = u64::from(offset);
-            let mut s = Cur::new(data, data_at, "ASF compressed payload");
+            let mut s = ByteCursor::at(data, data_at, "ASF compressed payload");
             let mut n = number;
-            while s.left() > 0 {
+            while s.remaining() > 0 {
                 let size = usize::from(s.u8()?);
-                let obj = s.take(size)?;
+                let obj = s.bytes(size)?;
                 self.complete(n, time, key_frame, obj.to_vec(), data_at)?;
                 time = time.saturating_add(delta);
                 n = n.wrapping_add(1);
@@ -531,15 +458,15 @@ impl<R: Read> AsfReader<R> {
             return Ok(());
         }
         if rep_len < 8 {
-            return Err(c.err(format!(
+            return Err(c.error(format!(
                 "replicated data of {rep_len} bytes lacks the media object size and time"
             )));
         }
-        let mut r = Cur::new(rep, data_at, "ASF replicated data");
-        let size = r.u32()?;
-        let time = u64::from(r.u32()?);
+        let mut r = ByteCursor::at(rep, data_at, "ASF replicated data");
+        let size = r.u32_le()?;
+        let time = u64::from(r.u32_le()?);
         if size == 0 || size > MAX_OBJECT {
-            return Err(c.err(format!(
+            return Err(c.error(format!(
                 "media object size {size} is outside 1..={MAX_OBJECT}"
             )));
         }
@@ -935,6 +862,18 @@ mod tests {
             let _ = crate::codec::wma::WaveFormatEx::parse(&d);
             let _ = WmaConfig::from_wave_format(&d);
         }
+    }
+
+    #[test]
+    fn guids_are_stored_as_asf_writes_them() {
+        // 75B22630-668E-11CF-A6D9-00AA0062CE6C, the first bytes of every ASF file.
+        assert_eq!(
+            HEADER_OBJECT,
+            [
+                0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11, 0xA6, 0xD9, 0x00, 0xAA, 0x00, 0x62,
+                0xCE, 0x6C
+            ]
+        );
     }
 
     #[test]

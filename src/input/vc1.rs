@@ -7,10 +7,10 @@ use std::io::Read;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::codec::bitstream::{find_start_code, trim_trailing_zeros};
 use crate::codec::vc1::{
     EntryPoint, FrameType, SC_ENTRY_POINT, SC_EP_USER_DATA, SC_FRAME, SC_SEQ_USER_DATA,
-    SC_SEQUENCE, SequenceHeader, Vc1Config, find_start_code, parse_frame_type, simple_main_error,
-    trim_trailing_zeros,
+    SC_SEQUENCE, SequenceHeader, Vc1Config, parse_frame_type, simple_main_error,
 };
 use crate::error::{Error, Result};
 

@@ -21,7 +21,7 @@ use super::write_atomically;
 use crate::codec::MediaKind;
 use crate::error::{Error, Result};
 use crate::isobmff::boxes::{TrackIndex, write_mfra};
-use crate::isobmff::reader::{self, ByteCursor};
+use crate::isobmff::reader;
 use crate::isobmff::writer::BoxWriter;
 use crate::manifest::{
     FragmentTime, ManifestTrack, MediaAttributes, Presentation, TrackKind, client_manifest,
@@ -411,49 +411,8 @@ fn v1_field(b: &reader::BoxRef<'_>, at: u64) -> Result<usize> {
 
 /// Offsets of maxBitrate and avgBitrate in an `esds`'s DecoderConfigDescriptor.
 fn esds_bitrate_fields(esds: &reader::BoxRef<'_>) -> Result<[usize; 2]> {
-    let mut c = ByteCursor::at(esds.payload(), esds.payload_offset(), "esds");
-    c.skip(4)?; // version and flags
-    expect_descriptor(&mut c, 0x03)?;
-    c.skip(2)?; // ES_ID
-    let flags = c.u8()?;
-    if flags & 0x80 != 0 {
-        c.skip(2)?; // dependsOn_ES_ID
-    }
-    if flags & 0x40 != 0 {
-        let len = c.u8()?;
-        c.skip(usize::from(len))?; // URL
-    }
-    if flags & 0x20 != 0 {
-        c.skip(2)?; // OCR_ES_Id
-    }
-    expect_descriptor(&mut c, 0x04)?;
-    c.skip(5)?; // objectTypeIndication, streamType, bufferSizeDB
-    let max = usize::try_from(c.offset()).unwrap_or(usize::MAX);
-    c.skip(8)?;
+    let max = usize::try_from(reader::Esds::parse(esds)?.max_bitrate_offset).unwrap_or(usize::MAX);
     Ok([max, max.saturating_add(4)])
-}
-
-/// Reads a descriptor tag (which must be `tag`) and its expandable length.
-fn expect_descriptor(c: &mut ByteCursor<'_>, tag: u8) -> Result<()> {
-    let at = usize::try_from(c.offset()).unwrap_or(usize::MAX);
-    let found = c.u8()?;
-    if found != tag {
-        return Err(Error::malformed(
-            "esds",
-            at,
-            format!("descriptor tag {found:#04x} where {tag:#04x} was expected"),
-        ));
-    }
-    for _ in 0..4 {
-        if c.u8()? & 0x80 == 0 {
-            return Ok(());
-        }
-    }
-    Err(Error::malformed(
-        "esds",
-        at,
-        "descriptor length over 4 bytes",
-    ))
 }
 
 fn put(header: &mut [u8], at: usize, value: &[u8]) -> Result<()> {

@@ -3,8 +3,9 @@
 
 use bytes::Bytes;
 
-use super::nal::{NAL_PPS, NAL_SPS, NalFormat, for_each_nal, nal_unit_type};
+use super::nal::{NAL_PPS, NAL_SPS, nal_unit_type};
 use super::sps::Sps;
+use crate::codec::bitstream::{ByteCursor, NalFormat, nal_units};
 use crate::error::{Error, Result};
 
 const WHAT: &str = "avcC";
@@ -45,40 +46,14 @@ pub struct AvcDecoderConfig {
     pub high_profile_ext: Option<AvcHighProfileExt>,
 }
 
-/// Reads `AVCDecoderConfigurationRecord` fields in order, with error offsets.
-struct Cursor<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let out = self
-            .pos
-            .checked_add(n)
-            .and_then(|end| self.data.get(self.pos..end))
-            .ok_or_else(|| Error::malformed(WHAT, self.pos, "truncated"))?;
-        self.pos += n;
-        Ok(out)
-    }
-
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?.first().copied().unwrap_or(0))
-    }
-
-    /// Reads `count` NAL units, each behind a 16-bit length.
-    fn nals(&mut self, count: usize) -> Result<Vec<Bytes>> {
-        (0..count)
-            .map(|_| {
-                let len = self.take(2)?;
-                let len = usize::from(u16::from_be_bytes([
-                    len.first().copied().unwrap_or(0),
-                    len.get(1).copied().unwrap_or(0),
-                ]));
-                Ok(Bytes::copy_from_slice(self.take(len)?))
-            })
-            .collect()
-    }
+/// Reads `count` NAL units, each behind a 16-bit length.
+fn read_nals(c: &mut ByteCursor<'_>, count: usize) -> Result<Vec<Bytes>> {
+    (0..count)
+        .map(|_| {
+            let len = usize::from(c.u16()?);
+            Ok(Bytes::copy_from_slice(c.bytes(len)?))
+        })
+        .collect()
 }
 
 impl AvcDecoderConfig {
@@ -87,7 +62,7 @@ impl AvcDecoderConfig {
     /// At least one SPS and one PPS are required. The high-profile fields are read when
     /// present (many writers leave them out).
     pub fn parse(avcc: &[u8]) -> Result<Self> {
-        let c = &mut Cursor { data: avcc, pos: 0 };
+        let c = &mut ByteCursor::at(avcc, 0, WHAT);
         let version = c.u8()?;
         if version != 1 {
             return Err(Error::malformed(
@@ -104,9 +79,9 @@ impl AvcDecoderConfig {
             return Err(Error::malformed(WHAT, 4, "lengthSizeMinusOne is 2"));
         }
         let sps_count = usize::from(c.u8()? & 0x1f);
-        let sps = c.nals(sps_count)?;
+        let sps = read_nals(c, sps_count)?;
         let pps_count = usize::from(c.u8()?);
-        let pps = c.nals(pps_count)?;
+        let pps = read_nals(c, pps_count)?;
         if sps.is_empty() || pps.is_empty() {
             return Err(Error::config(
                 WHAT,
@@ -118,7 +93,7 @@ impl AvcDecoderConfig {
             ));
         }
         let mut high_profile_ext = None;
-        if EXTENDED_PROFILES.contains(&profile_idc) && c.pos + 4 <= avcc.len() {
+        if EXTENDED_PROFILES.contains(&profile_idc) && c.remaining() >= 4 {
             let chroma_format_idc = c.u8()? & 3;
             let bit_depth_luma = (c.u8()? & 7) + 8;
             let bit_depth_chroma = (c.u8()? & 7) + 8;
@@ -127,7 +102,7 @@ impl AvcDecoderConfig {
                 chroma_format_idc,
                 bit_depth_luma,
                 bit_depth_chroma,
-                sps_ext: c.nals(ext_count)?,
+                sps_ext: read_nals(c, ext_count)?,
             });
         }
         Ok(AvcDecoderConfig {
@@ -179,17 +154,7 @@ impl AvcDecoderConfig {
     /// Builds a configuration from the first SPS and first PPS in one sample (normally
     /// an IDR access unit with in-band parameter sets); `None` when either is missing.
     pub fn from_access_unit(sample: &[u8], format: NalFormat) -> Result<Option<Self>> {
-        let mut sps = None;
-        let mut pps = None;
-        for_each_nal(sample, format, |nal| {
-            match nal_unit_type(nal) {
-                Some(NAL_SPS) if sps.is_none() => sps = Some(Bytes::copy_from_slice(nal)),
-                Some(NAL_PPS) if pps.is_none() => pps = Some(Bytes::copy_from_slice(nal)),
-                _ => {}
-            }
-            Ok(())
-        })?;
-        match (sps, pps) {
+        match first_parameter_sets(nal_units(sample, format))? {
             (Some(sps), Some(pps)) => Self::from_parameter_sets(sps, pps).map(Some),
             _ => Ok(None),
         }
@@ -243,6 +208,22 @@ impl AvcDecoderConfig {
             .ok_or_else(|| Error::config(WHAT, "no SPS"))?;
         Sps::parse(sps)
     }
+}
+
+/// The first SPS and the first PPS among `nals` (copied), stopping at the first error.
+pub(crate) fn first_parameter_sets<'a>(
+    nals: impl Iterator<Item = Result<&'a [u8]>>,
+) -> Result<(Option<Bytes>, Option<Bytes>)> {
+    let (mut sps, mut pps) = (None, None);
+    for nal in nals {
+        let nal = nal?;
+        match nal_unit_type(nal) {
+            Some(NAL_SPS) if sps.is_none() => sps = Some(Bytes::copy_from_slice(nal)),
+            Some(NAL_PPS) if pps.is_none() => pps = Some(Bytes::copy_from_slice(nal)),
+            _ => {}
+        }
+    }
+    Ok((sps, pps))
 }
 
 /// Appends a count (at most `max_count`, or-ed with `reserved`) and that many NAL units

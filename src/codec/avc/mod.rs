@@ -1,9 +1,9 @@
-//! H.264 (AVC): NAL unit framing, parameter sets, slice headers, picture order count and
-//! decoder configuration records. Reading raw Annex B streams is `crate::input::h264`'s.
+//! H.264 (AVC): NAL unit types, parameter sets, slice headers, picture order count and
+//! decoder configuration records. NAL framing (start codes, lengths, emulation
+//! prevention) is [`crate::codec::bitstream`]'s, re-exported here where H.264 users look
+//! for it; reading raw Annex B streams is `crate::input::h264`'s.
 
-mod annexb;
 mod avcc;
-mod bits;
 mod nal;
 mod poc;
 mod pps;
@@ -11,15 +11,15 @@ mod sei;
 mod slice;
 mod sps;
 
-pub use annexb::{AnnexBNals, annexb_to_length_prefixed4, split_annexb};
-pub(crate) use annexb::{find_start_code, trim_trailing_zeros};
+pub use crate::codec::bitstream::{
+    AnnexBNals, LengthPrefixedNals, NalFormat, annexb_to_length_prefixed4, length_prefixed_nals,
+    split_annexb, to_length_prefixed4,
+};
+pub(crate) use avcc::first_parameter_sets;
 pub use avcc::{AvcDecoderConfig, AvcHighProfileExt};
-pub use bits::remove_emulation_prevention;
-pub(crate) use nal::push_length_prefixed4;
 pub use nal::{
-    LengthPrefixedNals, NAL_AUD, NAL_END_OF_SEQUENCE, NAL_END_OF_STREAM, NAL_IDR_SLICE, NAL_PPS,
-    NAL_SEI, NAL_SLICE, NAL_SLICE_DPA, NAL_SLICE_DPB, NAL_SLICE_DPC, NAL_SPS, NalFormat,
-    length_prefixed_nals, nal_ref_idc, nal_unit_type, to_length_prefixed4,
+    NAL_AUD, NAL_END_OF_SEQUENCE, NAL_END_OF_STREAM, NAL_IDR_SLICE, NAL_PPS, NAL_SEI, NAL_SLICE,
+    NAL_SLICE_DPA, NAL_SLICE_DPB, NAL_SLICE_DPC, NAL_SPS, nal_ref_idc, nal_unit_type, rbsp,
 };
 pub use poc::PocComputer;
 pub use pps::Pps;

@@ -1,7 +1,7 @@
 //! Picture parameter set (H.264 7.3.2.2), as far as slice headers depend on it.
 
-use super::bits::BitReader;
 use super::nal::{NAL_PPS, rbsp_of};
+use crate::codec::bitstream::BitReader;
 use crate::error::{Error, Result};
 
 const WHAT: &str = "PPS";

@@ -2,8 +2,8 @@
 //! (D.1.8, D.2.8), with which an encoder marks a random access point that is not an IDR
 //! picture, such as the I picture that starts an open GOP.
 
-use super::bits::BitReader;
 use super::nal::{NAL_SEI, rbsp_of};
+use crate::codec::bitstream::BitReader;
 use crate::error::{Error, Result};
 
 const WHAT: &str = "SEI";
@@ -175,8 +175,7 @@ mod tests {
     fn random_input_never_panics() {
         let mut rng = crate::test_rng::XorShift(0x5EED_0006);
         for _ in 0..20_000 {
-            let len = rng.below(24);
-            let mut nal = rng.bytes(len);
+            let mut nal = rng.bytes_below(24);
             if let Some(first) = nal.first_mut() {
                 *first = 0x06;
             }

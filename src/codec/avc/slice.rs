@@ -1,9 +1,9 @@
 //! Slice header (H.264 7.3.3) up to and including dec_ref_pic_marking().
 
-use super::bits::{BitReader, remove_emulation_prevention};
-use super::nal::{NAL_IDR_SLICE, NAL_SLICE, nal_ref_idc, nal_unit_type};
+use super::nal::{NAL_IDR_SLICE, NAL_SLICE, nal_ref_idc, nal_unit_type, rbsp};
 use super::pps::Pps;
 use super::sps::Sps;
+use crate::codec::bitstream::BitReader;
 use crate::error::{Error, Result};
 
 const WHAT: &str = "slice header";
@@ -74,7 +74,7 @@ impl SliceHeader {
         // far shorter than this, and stopping early only means "truncated".
         let head = nal.get(1..).unwrap_or_default();
         let head = head.get(..head.len().min(HEADER_BYTES)).unwrap_or(head);
-        let rbsp = remove_emulation_prevention(head);
+        let rbsp = rbsp(head);
         let r = &mut BitReader::new(&rbsp, WHAT);
         let mut h = SliceHeader {
             nal_ref_idc: nal_ref_idc(nal).unwrap_or(0),

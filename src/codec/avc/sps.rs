@@ -1,33 +1,14 @@
 //! Sequence parameter set (H.264 7.3.2.1.1) and the VUI fields a packager needs (E.1.1).
 
-use super::bits::BitReader;
 use super::nal::{NAL_SPS, rbsp_of};
+use crate::codec::bitstream::BitReader;
+use crate::codec::sample_aspect;
 use crate::error::{Error, Result};
 
 const WHAT: &str = "SPS";
 
 /// Profiles whose SPS carries chroma_format_idc, bit depths and scaling matrices.
 const HIGH_PROFILES: [u8; 13] = [100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135];
-
-/// Sample aspect ratios of aspect_ratio_idc 1 to 16 (Table E-1).
-const SAR_TABLE: [(u16, u16); 16] = [
-    (1, 1),
-    (12, 11),
-    (10, 11),
-    (16, 11),
-    (40, 33),
-    (24, 11),
-    (20, 11),
-    (32, 11),
-    (80, 33),
-    (18, 11),
-    (15, 11),
-    (64, 33),
-    (160, 99),
-    (4, 3),
-    (3, 2),
-    (2, 1),
-];
 
 /// aspect_ratio_idc value announcing an explicit sar_width and sar_height.
 const EXTENDED_SAR: u8 = 255;
@@ -363,11 +344,8 @@ fn parse_vui(r: &mut BitReader<'_>, sps: &mut Sps) -> Result<()> {
             let h = r.bits(16)? as u16;
             if w == 0 || h == 0 { (1, 1) } else { (w, h) }
         } else {
-            usize::from(idc)
-                .checked_sub(1)
-                .and_then(|i| SAR_TABLE.get(i))
-                .copied()
-                .unwrap_or((1, 1))
+            // Table E-1.
+            sample_aspect::predefined(idc).unwrap_or((1, 1))
         };
     }
     if r.bit()? {
@@ -454,7 +432,8 @@ fn skip_hrd_parameters(r: &mut BitReader<'_>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::avc::tests::BitWriter;
+    use crate::codec::avc::tests::nal;
+    use crate::codec::bitstream::BitWriter;
 
     /// The SPS fields the rules look at; the rest is fixed (no cropping, no timing).
     struct Fields {
@@ -551,7 +530,7 @@ mod tests {
                         .ue(buffering);
                 }
             }
-            w.nal(0x67)
+            nal(0x67, w)
         }
 
         /// The error the SPS is refused with.

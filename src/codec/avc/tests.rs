@@ -6,6 +6,7 @@ use std::io::Read;
 use bytes::Bytes;
 
 use super::*;
+use crate::codec::bitstream::BitWriter;
 use crate::error::Result;
 // The stream reader moved to the input layer; these tests read the reference streams
 // with it to reach the parameter sets, slices and POCs parsed here.
@@ -323,53 +324,13 @@ fn avcc_matches_ffmpeg() {
     assert!(AvcDecoderConfig::parse(&ffmpeg[..31]).is_err());
 }
 
-/// Writes RBSP bits for hand-built parameter sets (here and in the other modules' tests).
-#[derive(Default)]
-pub(super) struct BitWriter {
-    bytes: Vec<u8>,
-    bits: usize,
-}
-
-impl BitWriter {
-    pub(super) fn bit(&mut self, b: bool) -> &mut Self {
-        if self.bits.is_multiple_of(8) {
-            self.bytes.push(0);
-        }
-        if b {
-            *self.bytes.last_mut().unwrap() |= 0x80 >> (self.bits % 8);
-        }
-        self.bits += 1;
-        self
-    }
-
-    pub(super) fn bits(&mut self, v: u32, n: u32) -> &mut Self {
-        for i in (0..n).rev() {
-            self.bit((v >> i) & 1 == 1);
-        }
-        self
-    }
-
-    pub(super) fn ue(&mut self, v: u32) -> &mut Self {
-        let v = u64::from(v) + 1;
-        let len = 64 - v.leading_zeros();
-        self.bits(0, len - 1).bits(v as u32, len)
-    }
-
-    pub(super) fn se(&mut self, v: i32) -> &mut Self {
-        self.ue(if v > 0 {
-            2 * v as u32 - 1
-        } else {
-            2 * v.unsigned_abs()
-        })
-    }
-
-    /// Adds rbsp_trailing_bits and the NAL header byte.
-    pub(super) fn nal(&mut self, header: u8) -> Vec<u8> {
-        self.bit(true);
-        let mut out = vec![header];
-        out.extend_from_slice(&self.bytes);
-        out
-    }
+/// A NAL unit from hand-built RBSP bits (here and in the other modules' tests): the
+/// header byte, the bits, then rbsp_trailing_bits.
+pub(super) fn nal(header: u8, mut bits: BitWriter) -> Vec<u8> {
+    bits.bit(true);
+    let mut out = vec![header];
+    out.extend_from_slice(&bits.finish());
+    out
 }
 
 /// A baseline SPS with POC type 1: one reference frame per cycle 4 POCs apart, and
@@ -387,7 +348,7 @@ fn poc_type1_sps() -> Vec<u8> {
     w.bit(false).bit(false).bit(false);
     w.bit(true).bits(1001, 32).bits(48000, 32).bit(true);
     w.bit(false).bit(false).bit(false).bit(false);
-    w.nal(0x67)
+    nal(0x67, w)
 }
 
 fn slice(frame_num: u32, nal_ref_idc: u8, is_idr: bool) -> SliceHeader {
@@ -540,7 +501,7 @@ fn parsers_survive_random_and_damaged_input() {
         let _ = Sps::parse(&data);
         let _ = Pps::parse(&data);
         let _ = SliceHeader::parse(&data, |_| Some(&sps), |_| Some(&pps));
-        let _ = remove_emulation_prevention(&data);
+        let _ = rbsp(&data);
         let _ = AvcDecoderConfig::parse(&rng.damage(&avcc));
         for size in [1, 2, 3, 4] {
             let _ = length_prefixed_nals(&data, size).count();

@@ -9,9 +9,9 @@ use bytes::Bytes;
 use super::gop::OpenGopCheck;
 use crate::codec::avc::{
     NAL_AUD, NAL_IDR_SLICE, NAL_PPS, NAL_SEI, NAL_SLICE, NAL_SLICE_DPA, NAL_SLICE_DPC, NAL_SPS,
-    PocComputer, Pps, RecoveryPoint, SliceHeader, Sps, find_start_code, nal_unit_type,
-    push_length_prefixed4, trim_trailing_zeros,
+    PocComputer, Pps, RecoveryPoint, SliceHeader, Sps, nal_unit_type,
 };
+use crate::codec::bitstream::{find_start_code, push_length_prefixed4, trim_trailing_zeros};
 use crate::error::{Error, Result};
 
 /// Bytes read from the source at a time.

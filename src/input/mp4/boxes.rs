@@ -7,7 +7,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::isobmff::reader::{BoxRef, ByteCursor};
+use crate::isobmff::reader::{BoxRef, ByteCursor, read_header};
 
 /// The longest box header: 32-bit size, type, 64-bit largesize, 16-byte extended type.
 const MAX_HEADER: usize = 32;
@@ -25,18 +25,7 @@ pub(crate) fn malformed(what: &'static str, offset: u64, reason: impl Into<Strin
 
 /// Adds `prefix` (the track, the sample) to the reason of a [`Error::Malformed`].
 pub(crate) fn context(e: Error, prefix: impl std::fmt::Display) -> Error {
-    match e {
-        Error::Malformed {
-            what,
-            offset,
-            reason,
-        } => Error::Malformed {
-            what,
-            offset,
-            reason: format!("{prefix}: {reason}"),
-        },
-        other => other,
-    }
+    e.in_context(prefix)
 }
 
 /// The file being read: every read names its offset and is checked against the length
@@ -112,20 +101,9 @@ impl<R> Input<R> {
     }
 }
 
-/// A box located by its header; its body stays in the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BoxHeader {
-    /// Four-character type.
-    pub(crate) box_type: [u8; 4],
-    /// Extended type of a `uuid` box.
-    pub(crate) uuid: Option<[u8; 16]>,
-    /// Absolute offset of the first header byte.
-    pub(crate) offset: u64,
-    /// Header bytes (8, 16 with a largesize, +16 for `uuid`).
-    pub(crate) header_len: u64,
-    /// Whole box size, header included; `offset + size` was checked against the parent.
-    pub(crate) size: u64,
-}
+/// A box located by its header; its body stays in the file. The box reader's header,
+/// whose `offset + size` [`Children::next`] checks against the parent.
+pub(crate) use crate::isobmff::reader::Header as BoxHeader;
 
 impl BoxHeader {
     /// Absolute offset of the body.
@@ -261,29 +239,10 @@ impl Children {
         let n = usize::try_from(left).map_or(MAX_HEADER, |left| left.min(MAX_HEADER));
         let buf = buf.get_mut(..n).unwrap_or_default();
         input.read_at(start, buf, "box header")?;
-        let mut c = ByteCursor::at(buf, start, "box header");
-        let size32 = c.u32()?;
-        let box_type: [u8; 4] = c.array()?;
-        let size = match size32 {
-            0 => left,
-            1 => c.u64()?,
-            n => u64::from(n),
-        };
-        let uuid = if &box_type == b"uuid" {
-            Some(c.array::<16>()?)
-        } else {
-            None
-        };
-        let header_len = c.position() as u64;
-        let name = String::from_utf8_lossy(&box_type);
-        if size < header_len {
-            return Err(malformed(
-                "box",
-                start,
-                format!("'{name}' size {size} is smaller than its {header_len}-byte header"),
-            ));
-        }
+        let header = read_header(&mut ByteCursor::at(buf, start, "box header"), left)?;
+        let size = header.size;
         if size > left {
+            let name = String::from_utf8_lossy(&header.box_type);
             return Err(malformed(
                 "box",
                 start,
@@ -292,13 +251,7 @@ impl Children {
         }
         // size <= left = end - next, so this cannot overflow.
         self.next = start.saturating_add(size);
-        Ok(Some(BoxHeader {
-            box_type,
-            uuid,
-            offset: start,
-            header_len,
-            size,
-        }))
+        Ok(Some(header))
     }
 
     /// The first box of type `t` among the rest, if any.

@@ -2,10 +2,10 @@
 //! raw from the file so nothing a decoder needs is lost (HE-AAC's SBR/PS signalling lives
 //! in bits a re-serialised config would drop).
 
-use super::boxes::{at, malformed};
+use super::boxes::malformed;
 use super::track::SampleEntry;
 use crate::error::Result;
-use crate::isobmff::reader::{BoxRef, ByteCursor};
+use crate::isobmff::reader::{BoxRef, ByteCursor, Esds};
 
 /// Fixed fields of a VisualSampleEntry before its child boxes.
 const VISUAL_FIELDS: usize = 78;
@@ -70,7 +70,11 @@ fn mp4a(entry: &BoxRef<'_>) -> Result<SampleEntry> {
             .flatten()
             .ok_or_else(|| malformed("mp4a", entry.offset, "no esds box"))?,
     };
-    let (object_type, config) = decoder_config(&esds)?;
+    let Esds {
+        object_type,
+        decoder_specific_info: config,
+        ..
+    } = Esds::parse(&esds)?;
     if !AAC_OBJECT_TYPES.contains(&object_type) {
         return Ok(SampleEntry::Other {
             fourcc: entry.box_type,
@@ -85,69 +89,4 @@ fn mp4a(entry: &BoxRef<'_>) -> Result<SampleEntry> {
         )
     })?;
     Ok(SampleEntry::Aac { asc: asc.to_vec() })
-}
-
-/// The objectTypeIndication and the DecoderSpecificInfo (if any) of an `esds` box
-/// (ISO 14496-1 §7.2.6: ES_Descriptor > DecoderConfigDescriptor > DecoderSpecificInfo).
-fn decoder_config<'a>(esds: &BoxRef<'a>) -> Result<(u8, Option<&'a [u8]>)> {
-    let mut c = ByteCursor::at(esds.payload(), esds.payload_offset(), "esds");
-    c.skip(4)?; // version and flags
-    let mut es = descriptor(&mut c, 0x03)?
-        .ok_or_else(|| malformed("esds", esds.payload_offset(), "no ES_Descriptor"))?;
-    es.skip(2)?; // ES_ID
-    let flags = es.u8()?;
-    if flags & 0x80 != 0 {
-        es.skip(2)?; // dependsOn_ES_ID
-    }
-    if flags & 0x40 != 0 {
-        let len = es.u8()?;
-        es.skip(usize::from(len))?; // URL
-    }
-    if flags & 0x20 != 0 {
-        es.skip(2)?; // OCR_ES_Id
-    }
-    let mut dcd = descriptor(&mut es, 0x04)?
-        .ok_or_else(|| malformed("esds", esds.payload_offset(), "no DecoderConfigDescriptor"))?;
-    let object_type = dcd.u8()?;
-    dcd.skip(12)?; // streamType, bufferSizeDB, maxBitrate, avgBitrate
-    let dsi = descriptor(&mut dcd, 0x05)?.map(|mut d| d.rest());
-    Ok((object_type, dsi))
-}
-
-/// The body of the first descriptor tagged `tag` among those left in `c`, skipping
-/// others; `None` if there is none. Each is a tag byte, an expandable length (7 bits a
-/// byte, high bit = more, at most 4 bytes) and the body.
-fn descriptor<'a>(c: &mut ByteCursor<'a>, tag: u8) -> Result<Option<ByteCursor<'a>>> {
-    while c.remaining() > 0 {
-        let start = c.offset();
-        let found = c.u8()?;
-        let mut len = 0usize;
-        let mut done = false;
-        for _ in 0..4 {
-            let b = c.u8()?;
-            len = (len << 7) | usize::from(b & 0x7F);
-            if b & 0x80 == 0 {
-                done = true;
-                break;
-            }
-        }
-        if !done {
-            return Err(malformed("esds", start, "descriptor length over 4 bytes"));
-        }
-        let body_at = c.offset();
-        let body = c.bytes(len).map_err(|_| {
-            crate::Error::malformed(
-                "esds",
-                at(start),
-                format!(
-                    "descriptor {found:#04x} of {len} bytes runs past its parent ({} bytes left)",
-                    c.remaining()
-                ),
-            )
-        })?;
-        if found == tag {
-            return Ok(Some(ByteCursor::at(body, body_at, "esds")));
-        }
-    }
-    Ok(None)
 }

@@ -20,6 +20,7 @@
 
 mod boxes;
 mod dump;
+mod esds;
 #[cfg(test)]
 mod tests;
 
@@ -28,143 +29,17 @@ pub use boxes::{
     TrunSample,
 };
 pub use dump::dump;
+pub use esds::Esds;
 
+// The box reader's cursor is the crate's one byte cursor; it is re-exported here, where
+// box parsing code has always found it.
+pub use crate::codec::bitstream::ByteCursor;
 use crate::error::{Error, Result};
 
 /// Converts a file offset to the `usize` that [`Error::Malformed`] carries, saturating on
 /// 32-bit targets rather than wrapping to a misleading small number.
 fn err_offset(offset: u64) -> usize {
     usize::try_from(offset).unwrap_or(usize::MAX)
-}
-
-/// Bounds-checked big-endian field reader over a byte slice.
-///
-/// Every read either returns the value and advances, or returns [`Error::Malformed`] with the
-/// absolute offset of the field (the cursor knows where its slice sits in the file) and
-/// leaves the position unchanged.
-#[derive(Debug, Clone)]
-pub struct ByteCursor<'a> {
-    data: &'a [u8],
-    pos: usize,
-    /// Absolute offset of `data[0]`, so errors point into the caller's whole buffer.
-    base: u64,
-    /// Named in errors ("trun", "box header", …).
-    what: &'static str,
-}
-
-impl<'a> ByteCursor<'a> {
-    /// A cursor at the start of `data`, which is itself at offset 0 of the caller's buffer.
-    pub fn new(data: &'a [u8]) -> Self {
-        Self::at(data, 0, "field")
-    }
-
-    /// A cursor over `data`, which starts at absolute offset `base` in the caller's buffer;
-    /// errors name `what`.
-    pub fn at(data: &'a [u8], base: u64, what: &'static str) -> Self {
-        ByteCursor {
-            data,
-            pos: 0,
-            base,
-            what,
-        }
-    }
-
-    /// Bytes left to read.
-    pub fn remaining(&self) -> usize {
-        self.data.len().saturating_sub(self.pos)
-    }
-
-    /// Position relative to the start of the cursor's slice.
-    pub fn position(&self) -> usize {
-        self.pos
-    }
-
-    /// Absolute offset of the next byte in the caller's buffer.
-    pub fn offset(&self) -> u64 {
-        self.base.saturating_add(self.pos as u64)
-    }
-
-    /// Reads `n` bytes as a borrowed slice.
-    pub fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self.pos.checked_add(n);
-        match end.and_then(|end| self.data.get(self.pos..end)) {
-            Some(slice) => {
-                self.pos += n;
-                Ok(slice)
-            }
-            None => Err(Error::malformed(
-                self.what,
-                err_offset(self.offset()),
-                format!("needs {n} more bytes, only {} left", self.remaining()),
-            )),
-        }
-    }
-
-    /// Reads exactly `N` bytes into an array (four-character codes, UUIDs, KIDs).
-    pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut out = [0u8; N];
-        out.copy_from_slice(self.bytes(N)?);
-        Ok(out)
-    }
-
-    /// Skips `n` bytes (reserved fields).
-    pub fn skip(&mut self, n: usize) -> Result<()> {
-        self.bytes(n).map(|_| ())
-    }
-
-    /// Takes everything that is left.
-    pub fn rest(&mut self) -> &'a [u8] {
-        let rest = self.data.get(self.pos..).unwrap_or(&[]);
-        self.pos = self.data.len();
-        rest
-    }
-
-    /// Reads an unsigned byte.
-    pub fn u8(&mut self) -> Result<u8> {
-        Ok(self.array::<1>()?[0])
-    }
-
-    /// Reads a big-endian u16.
-    pub fn u16(&mut self) -> Result<u16> {
-        self.array().map(u16::from_be_bytes)
-    }
-
-    /// Reads a big-endian 24-bit unsigned integer (FullBox flags).
-    pub fn u24(&mut self) -> Result<u32> {
-        let [a, b, c] = self.array()?;
-        Ok(u32::from_be_bytes([0, a, b, c]))
-    }
-
-    /// Reads a big-endian u32.
-    pub fn u32(&mut self) -> Result<u32> {
-        self.array().map(u32::from_be_bytes)
-    }
-
-    /// Reads a big-endian u64.
-    pub fn u64(&mut self) -> Result<u64> {
-        self.array().map(u64::from_be_bytes)
-    }
-
-    /// Reads a big-endian two's-complement i32 (trun data_offset, v1 composition offsets).
-    pub fn i32(&mut self) -> Result<i32> {
-        self.array().map(i32::from_be_bytes)
-    }
-
-    /// Reads a big-endian unsigned integer of `len` bytes (1 to 8; tfra's variable-width
-    /// traf/trun/sample numbers).
-    pub fn uint(&mut self, len: usize) -> Result<u64> {
-        if !(1..=8).contains(&len) {
-            return Err(Error::malformed(
-                self.what,
-                err_offset(self.offset()),
-                format!("integer width {len} is not 1 to 8 bytes"),
-            ));
-        }
-        Ok(self
-            .bytes(len)?
-            .iter()
-            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
-    }
 }
 
 /// One box in a buffer: where it is and its bytes. Cheap to copy; borrows the buffer.
@@ -284,6 +159,62 @@ impl<'a> BoxRef<'a> {
     }
 }
 
+/// A box located by its header, as [`read_header`] finds it; its body may be in memory
+/// or still in a file (the MP4 input reads headers one at a time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// The four-character type.
+    pub(crate) box_type: [u8; 4],
+    /// The extended type of a `uuid` box.
+    pub(crate) uuid: Option<[u8; 16]>,
+    /// Absolute offset of the first header byte.
+    pub(crate) offset: u64,
+    /// Header bytes: 8, plus 8 for a 64-bit largesize, plus 16 for a `uuid` extended type.
+    pub(crate) header_len: u64,
+    /// The whole box size, header included, with a size field of 0 resolved.
+    pub(crate) size: u64,
+}
+
+/// Reads the box header at the cursor, for the box reader and the MP4 input's streamed
+/// one alike. `left` is how many bytes the enclosing range holds from the header on,
+/// which a size of 0 ("to the end", a last mdat typically) stands for. A size smaller
+/// than the header itself is refused; whether the box fits its range is the caller's to
+/// say, in its own terms.
+pub(crate) fn read_header(c: &mut ByteCursor<'_>, left: u64) -> Result<Header> {
+    let offset = c.offset();
+    let size32 = c.u32()?;
+    let box_type: [u8; 4] = c.array()?;
+    let size = match size32 {
+        0 => left,
+        // Size 1: the real size follows as a 64-bit largesize.
+        1 => c.u64()?,
+        n => u64::from(n),
+    };
+    let uuid = if &box_type == b"uuid" {
+        Some(c.array::<16>()?)
+    } else {
+        None
+    };
+    let header_len = c.position() as u64;
+    if size < header_len {
+        return Err(Error::malformed(
+            "box",
+            err_offset(offset),
+            format!(
+                "'{}' size {size} is smaller than its {header_len}-byte header",
+                String::from_utf8_lossy(&box_type)
+            ),
+        ));
+    }
+    Ok(Header {
+        box_type,
+        uuid,
+        offset,
+        header_len,
+        size,
+    })
+}
+
 /// Iterator over consecutive boxes in a byte range, yielding `Result<BoxRef>`.
 ///
 /// After the first error it stops (yields `None`), because once a size field is wrong the
@@ -326,29 +257,16 @@ impl<'a> BoxIter<'a> {
         let rest = self.data.get(self.pos..).unwrap_or(&[]);
         let start = self.base.saturating_add(self.pos as u64);
         let mut c = ByteCursor::at(rest, start, "box header");
-        let size32 = c.u32()?;
-        let box_type: [u8; 4] = c.array()?;
-        let size = match size32 {
-            // Size 0: the box runs to the end of the enclosing range (a last mdat, typically).
-            0 => rest.len() as u64,
-            // Size 1: the real size follows as a 64-bit largesize.
-            1 => c.u64()?,
-            n => u64::from(n),
-        };
-        let uuid = if &box_type == b"uuid" {
-            Some(c.array::<16>()?)
-        } else {
-            None
-        };
-        let header_len = c.position();
+        let Header {
+            box_type,
+            uuid,
+            size,
+            header_len,
+            ..
+        } = read_header(&mut c, rest.len() as u64)?;
+        // The header was read from `rest`, so its length fits a usize.
+        let header_len = usize::try_from(header_len).unwrap_or(usize::MAX);
         let type_text = String::from_utf8_lossy(&box_type);
-        if size < header_len as u64 {
-            return Err(Error::malformed(
-                "box",
-                err_offset(start),
-                format!("'{type_text}' size {size} is smaller than its {header_len}-byte header"),
-            ));
-        }
         let data = usize::try_from(size)
             .ok()
             .and_then(|size| rest.get(..size))
