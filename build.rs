@@ -124,7 +124,18 @@ fn main() {
         &root,
         &include,
         "ssf.h",
-        &["src/ffi/status.rs", "src/ffi/native.rs", "src/ffi/live.rs"],
+        &[
+            "src/ffi/status.rs",
+            "src/ffi/streams.rs",
+            "src/ffi/options.rs",
+            "src/ffi/protection.rs",
+            "src/ffi/stream_config.rs",
+            "src/ffi/muxer.rs",
+            "src/ffi/vod_writer.rs",
+            "src/ffi/live_state.rs",
+            "src/ffi/live_options.rs",
+            "src/ffi/live_publisher.rs",
+        ],
         config(NATIVE_INTRO, "SSF_H", None, &[]),
     );
     let prelude = fs::read_to_string(root.join("include/ssfsdkapi_prelude.h")).unwrap_or_default();
@@ -132,7 +143,15 @@ fn main() {
         &root,
         &include,
         "ssfsdkapi.h",
-        &["src/ffi/compat.rs"],
+        &[
+            "src/ffi/compat/types.rs",
+            "src/ffi/compat/muxer.rs",
+            "src/ffi/compat/streams.rs",
+            "src/ffi/compat/samples.rs",
+            "src/ffi/compat/output.rs",
+            "src/ffi/compat/options.rs",
+            "src/ffi/compat/errors.rs",
+        ],
         config(
             COMPAT_INTRO,
             "SSFSDKAPI_H",
