@@ -6,6 +6,7 @@ use super::types::*;
 use super::wide::wide;
 use crate::ffi::handle::items;
 use crate::ffi::status::{Failure, ssf_status};
+use crate::ffi::streams::stream_id;
 use crate::mux::{LIVE_END_OF_STREAM, StreamId};
 
 /// Returns the client manifest (`.ismc`, UTF-8 XML).
@@ -77,7 +78,7 @@ unsafe fn streams_out(
         }
         // SAFETY: per the contract.
         let indices = unsafe { items(indices, count as usize, "pdwStreamIndices") }?;
-        let ids = indices.iter().map(|i| StreamId(*i as usize)).collect();
+        let ids = indices.iter().map(|i| stream_id(*i)).collect();
         Ok(Some(body(m, ids)?.into()))
     };
     // SAFETY: per the contract.

@@ -10,8 +10,8 @@ use super::types::*;
 use crate::codec::MediaKind;
 use crate::ffi::handle::{Output, bytes};
 use crate::ffi::status::Failure;
-use crate::ffi::streams::ranges;
-use crate::mux::{MAX_SAMPLE_SIZE, Sample, StreamId};
+use crate::ffi::streams::{ranges, stream_id};
+use crate::mux::{MAX_SAMPLE_SIZE, Sample};
 
 /// Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
 /// SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
@@ -45,7 +45,7 @@ pub unsafe extern "C" fn SSFMuxProcessInput(
     let body = |m: &mut CompatMux| {
         // SAFETY: per the contract.
         let s = unsafe { pInputBuffer.as_ref() }.ok_or_else(|| Failure::null("pInputBuffer"))?;
-        let id = StreamId(dwStreamIndex as usize);
+        let id = stream_id(dwStreamIndex);
         let (mux, timed) = m.stream(id)?;
         let kind = mux.stream_config(id)?.codec().kind();
         if s.flags & SSF_SAMPLE_FLAG_START_TIME == 0 {
@@ -102,7 +102,7 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
     pOutputBuffer: *mut SSF_BUFFER,
 ) -> HRESULT {
     let body = |m: &mut CompatMux| {
-        let id = StreamId(dwStreamIndex as usize);
+        let id = stream_id(dwStreamIndex);
         let (mux, timed) = m.stream(id)?;
         let release = timed.drain()?;
         // Every sample was checked against the muxer when it came in, so none of these
@@ -139,7 +139,7 @@ pub unsafe extern "C" fn SSFMuxAdjustDuration(
     // SAFETY: per the contract.
     unsafe {
         on_mux(hSSFMux, |m| {
-            let (_, timed) = m.stream(StreamId(dwStreamIndex as usize))?;
+            let (_, timed) = m.stream(stream_id(dwStreamIndex))?;
             timed.set_end(qwTime)?;
             Ok(S_OK)
         })

@@ -9,6 +9,7 @@ use super::wide::wide;
 use crate::codec::media_type::{parse_video_info, parse_wave_format_ex};
 use crate::ffi::handle::{bytes, need, write_out};
 use crate::ffi::status::{Failure, ssf_status};
+use crate::ffi::streams::{stream_id, stream_number};
 use crate::isobmff::boxes::unpack_language;
 use crate::mux::{PresentationTimed, StreamConfig, StreamId};
 
@@ -215,11 +216,11 @@ unsafe fn add_stream(
     let info = unsafe { info.as_ref() }.ok_or_else(|| Failure::null("pStreamInfo"))?;
     let timescale = m.settings.timescale;
     let mux = m.muxer_or_create()?;
-    let sparse = sparse.map(|(parent, output)| (StreamId(parent as usize), output != 0));
+    let sparse = sparse.map(|(parent, output)| (stream_id(parent), output != 0));
     // SAFETY: per the contract.
     let config = unsafe { stream_config(info, timescale, sparse) }?;
     let id = mux.add_stream(config)?;
-    let index = DWORD::try_from(id.index()).map_err(|_| Failure::invalid("too many streams"))?;
+    let index = stream_number(id)?;
     let timed = PresentationTimed::new(id, mux.stream_config(id)?, mux.options().timescale);
     m.streams.push(timed);
     // SAFETY: checked non-NULL.
