@@ -138,6 +138,7 @@ fn main() {
             "src/ffi/live_state.rs",
             "src/ffi/live_options.rs",
             "src/ffi/live_publisher.rs",
+            "src/ffi/input.rs",
         ],
         config(NATIVE_INTRO, "SSF_H", None, &[]),
     );

@@ -12,7 +12,8 @@ use std::fs::File;
 use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
-use ssf::codec::avc::{AccessUnitReader, NalFormat};
+use ssf::codec::avc::NalFormat;
+use ssf::input::h264::AccessUnitReader;
 use ssf::{Muxer, Options, Sample, StreamConfig};
 
 const FPS: u64 = 25;

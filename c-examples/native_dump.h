@@ -1,6 +1,7 @@
 /*
- * What vod.c and live.c share on top of sample_dump.h: a dump's stream configuration and
- * samples in the native API's types, and the decode-order merge across dumps.
+ * What live.c needs on top of sample_dump.h: a dump's stream configuration and samples in
+ * the native API's types, and the decode-order merge across dumps (an encoder's own
+ * streams). Files are read with ssf_input instead (see vod.c).
  */
 #ifndef NATIVE_DUMP_H
 #define NATIVE_DUMP_H

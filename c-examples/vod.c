@@ -1,105 +1,162 @@
 /*
- * vod.c: packages H.264 and AAC streams into an on-demand Smooth Streaming presentation
- * with the native ssf API (ssf.h): one .ismv per video stream, one .isma per audio
- * stream, NAME.ism and NAME.ismc, in OUT_DIR.
+ * vod.c: packages files into an on-demand Smooth Streaming presentation with the native
+ * ssf API (ssf.h). ssf_input opens the files (raw H.264, ADTS AAC, MP4, VC-1, WMA in ASF,
+ * TTML captions), lists their streams in presentation order and gives their samples in
+ * decode order; ssf_vod_writer writes one .ismv per video stream, one .isma per audio
+ * stream, .ismt for captions, NAME.ism and NAME.ismc in OUT_DIR.
  *
- *   vod OUT_DIR NAME DUMP...
+ *   vod OUT_DIR NAME FILE[@BITRATE][,lang=LANG][,name=NAME]...
  *
- * Each DUMP is one stream's encoded samples (see sample_dump.h). Samples are pushed in
- * decode-time order across streams, as an encoder produces them.
+ * Bit rates not given are measured while the files are read and set at the end.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "native_dump.h"
+#include "ssf.h"
 
-#define MAX_STREAMS 8
+/* Prints a failed call's status and message; returns 0 so callers can `ok = fail(...)`. */
+static int fail(const char *what, ssf_status st, const char *message) {
+    fprintf(stderr, "%s: %s: %s\n", what, ssf_status_str(st), message);
+    return 0;
+}
 
-/* Adds the dump's stream to the writer; returns its number or -1. */
-static long add_stream(ssf_vod_writer *w, const dump *d) {
-    ssf_stream_config *config = NULL;
-    uint32_t stream = 0;
-    ssf_status st = dump_stream_config(d, &config);
-    if (st != SSF_STATUS_OK) {
-        return -1;
+/* Adds every stream of the input to the writer: ids[i] is stream i's number in the
+ * writer. Captions belong to the first video stream, which comes first. */
+static int add_streams(ssf_input *in, ssf_vod_writer *w, size_t count, uint32_t *ids,
+                       ssf_media_kind *kinds) {
+    uint32_t video = 0;
+    int have_video = 0;
+    size_t i;
+    for (i = 0; i < count; i++) {
+        ssf_stream_config *config = NULL;
+        ssf_status st = ssf_input_stream_kind(in, i, &kinds[i]);
+        if (st == SSF_STATUS_OK) {
+            st = ssf_input_stream_config(in, i, video, &config);
+        }
+        if (st != SSF_STATUS_OK) {
+            return fail("stream", st, ssf_last_error());
+        }
+        st = ssf_vod_writer_add_stream(w, config, &ids[i]);
+        ssf_stream_config_free(config);
+        if (st != SSF_STATUS_OK) {
+            return fail("add stream", st, ssf_vod_writer_last_error(w));
+        }
+        if (kinds[i] == SSF_MEDIA_KIND_VIDEO && !have_video) {
+            video = ids[i];
+            have_video = 1;
+        }
     }
-    st = ssf_vod_writer_add_stream(w, config, &stream);
-    ssf_stream_config_free(config);
-    if (st != SSF_STATUS_OK) {
-        fprintf(stderr, "add stream: %s: %s\n", ssf_status_str(st), ssf_vod_writer_last_error(w));
-        return -1;
+    return 1;
+}
+
+/* Pushes every sample in decode order; returns the count, or -1 on failure. */
+static long push_all(ssf_input *in, ssf_vod_writer *w, const uint32_t *ids,
+                     const ssf_media_kind *kinds) {
+    long pushed = 0;
+    for (;;) {
+        ssf_sample sample;
+        size_t index = 0;
+        bool more = false;
+        ssf_status st = ssf_input_next_sample(in, &more, &index, &sample);
+        if (st != SSF_STATUS_OK) {
+            fail("read", st, ssf_input_last_error(in));
+            return -1;
+        }
+        if (!more) {
+            return pushed;
+        }
+        st = ssf_vod_writer_push(w, ids[index], &sample);
+        /* A caption sample is a fragment of its own: players get it when it is due. */
+        if (st == SSF_STATUS_OK && kinds[index] == SSF_MEDIA_KIND_TEXT) {
+            st = ssf_vod_writer_flush(w, ids[index]);
+        }
+        if (st != SSF_STATUS_OK) {
+            fail("push", st, ssf_vod_writer_last_error(w));
+            return -1;
+        }
+        pushed++;
     }
-    return (long)stream;
+}
+
+/* Sets the bit rates, given or measured now that every file has been read. */
+static int set_bitrates(ssf_input *in, ssf_vod_writer *w, size_t count, const uint32_t *ids) {
+    size_t i;
+    for (i = 0; i < count; i++) {
+        uint32_t bitrate = 0;
+        ssf_status st = ssf_input_stream_bitrate(in, i, &bitrate);
+        if (st != SSF_STATUS_OK) {
+            return fail("bit rate", st, ssf_last_error());
+        }
+        st = ssf_vod_writer_set_bitrate(w, ids[i], bitrate);
+        if (st != SSF_STATUS_OK) {
+            return fail("bit rate", st, ssf_vod_writer_last_error(w));
+        }
+    }
+    return 1;
 }
 
 int main(int argc, char **argv) {
-    dump dumps[MAX_STREAMS];
-    uint32_t streams[MAX_STREAMS];
-    int have[MAX_STREAMS];
-    int count = argc - 3;
-    int i;
-    int ok = 1;
-    unsigned long pushed = 0;
+    ssf_input *in = NULL;
     ssf_vod_writer *w = NULL;
+    uint32_t *ids = NULL;
+    ssf_media_kind *kinds = NULL;
+    size_t count = 0;
+    long pushed = 0;
+    int ok = 1;
+    int i;
     ssf_status st;
 
-    if (count < 1 || count > MAX_STREAMS) {
-        fprintf(stderr, "usage: %s OUT_DIR NAME DUMP...\n", argv[0]);
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s OUT_DIR NAME FILE[@BITRATE][,lang=LANG][,name=NAME]...\n",
+                argv[0]);
         return 2;
     }
-    st = ssf_vod_writer_create(argv[1], argv[2], NULL, &w);
+    st = ssf_input_open(argv[3], &in);
     if (st != SSF_STATUS_OK) {
-        fprintf(stderr, "create: %s: %s\n", ssf_status_str(st), ssf_last_error());
+        fail(argv[3], st, ssf_last_error());
         return 1;
     }
-    for (i = 0; i < count; i++) {
-        long id;
-        have[i] = 0;
-        if (dump_open(&dumps[i], argv[3 + i]) != 0) {
-            fprintf(stderr, "%s: cannot read\n", argv[3 + i]);
-            ok = 0;
-            continue;
-        }
-        id = add_stream(w, &dumps[i]);
-        if (id < 0) {
-            ok = 0;
-            continue;
-        }
-        streams[i] = (uint32_t)id;
-        have[i] = dump_next(&dumps[i]);
-    }
-
-    /* Push the sample that decodes first until every stream is drained. */
-    while (ok) {
-        int next = dump_earliest(dumps, have, count, argv + 3);
-        ssf_sample sample;
-        if (next < 0) {
-            ok = next == -1;
-            break;
-        }
-        sample = dump_sample(&dumps[next]);
-        st = ssf_vod_writer_push(w, streams[next], &sample);
+    for (i = 4; ok && i < argc; i++) {
+        st = ssf_input_add_file(in, argv[i]);
         if (st != SSF_STATUS_OK) {
-            fprintf(stderr, "push: %s: %s\n", ssf_status_str(st), ssf_vod_writer_last_error(w));
-            ok = 0;
-            break;
+            ok = fail(argv[i], st, ssf_input_last_error(in));
         }
-        pushed++;
-        have[next] = dump_next(&dumps[next]);
     }
-
+    if (ok) {
+        st = ssf_input_stream_count(in, &count);
+        ids = calloc(count ? count : 1, sizeof *ids);
+        kinds = calloc(count ? count : 1, sizeof *kinds);
+        if (st != SSF_STATUS_OK || ids == NULL || kinds == NULL) {
+            ok = fail("streams", st, ssf_last_error());
+        }
+    }
+    if (ok) {
+        st = ssf_vod_writer_create(argv[1], argv[2], NULL, &w);
+        if (st != SSF_STATUS_OK) {
+            ok = fail("create", st, ssf_last_error());
+        }
+    }
+    ok = ok && add_streams(in, w, count, ids, kinds);
+    if (ok) {
+        pushed = push_all(in, w, ids, kinds);
+        ok = pushed >= 0;
+    }
+    ok = ok && set_bitrates(in, w, count, ids);
     if (ok) {
         st = ssf_vod_writer_finish(w);
         if (st != SSF_STATUS_OK) {
-            fprintf(stderr, "finish: %s: %s\n", ssf_status_str(st), ssf_vod_writer_last_error(w));
-            ok = 0;
+            ok = fail("finish", st, ssf_vod_writer_last_error(w));
         }
-    }
-    for (i = 0; i < count; i++) {
-        dump_close(&dumps[i]);
+    } else if (w != NULL) {
+        /* Nothing half-written is left behind; an earlier presentation stays as it was. */
+        ssf_vod_writer_abort(w);
     }
     ssf_vod_writer_free(w);
+    ssf_input_free(in);
+    free(ids);
+    free(kinds);
     if (ok) {
-        printf("packaged %lu samples from %d streams\n", pushed, count);
+        printf("packaged %ld samples from %lu streams\n", pushed, (unsigned long)count);
     }
     return ok ? 0 : 1;
 }

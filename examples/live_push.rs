@@ -7,26 +7,12 @@
 //!           [--la-url U] <URL> [<URL>...]
 //! ```
 
-// The input readers are shared with ssfmux; this tool reads only the raw sample files,
-// so the MP4, caption and Windows Media parts go unused here.
-#[path = "ssfmux/captions.rs"]
-#[allow(dead_code)]
-mod captions;
-#[path = "ssfmux/mp4file.rs"]
-#[allow(dead_code)]
-mod mp4file;
-#[path = "ssfmux/source.rs"]
-#[allow(dead_code)]
-mod source;
-#[path = "ssfmux/windows_media.rs"]
-#[allow(dead_code)]
-mod windows_media;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use ssf::input::{InputOptions, InputSample, InputSet};
 use ssf::live::{LiveOptions, LivePublisher, TimeOrigin};
 
 #[derive(Parser)]
@@ -100,33 +86,43 @@ fn protection(cli: &Cli) -> Result<Option<ssf::Protection>, String> {
 struct Input {
     id: ssf::StreamId,
     timescale: u32,
+    /// Duration of one pass, in `timescale` ticks.
     length: u64,
-    samples: Vec<source::Next>,
+    samples: Vec<InputSample>,
 }
 
+/// Reads a bundled sample file whole and adds its stream at `bitrate`.
 fn load(publisher: &mut LivePublisher, file: &str, bitrate: u32) -> Result<Input, String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("sample")
         .join(file);
-    let mut scanned = if file.ends_with(".aac") {
-        source::open_aac(&path)?
-    } else {
-        source::open_h264(&path, None)?
+    let mut set = InputSet::new();
+    let options = InputOptions {
+        bitrate: Some(bitrate),
+        ..InputOptions::default()
     };
+    let input = ssf::input::open(&path).map_err(|e| e.to_string())?;
+    set.add(input, &options).map_err(|e| e.to_string())?;
+    let timescale = set
+        .streams()
+        .next()
+        .map(|s| s.timescale)
+        .ok_or_else(|| format!("{file}: no stream"))?;
+    let id = publisher
+        .add_stream(set.config(0, None).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
     let mut samples = Vec::new();
-    while let Some(s) = scanned.source.next()? {
+    while let Some((_, s)) = set.next_indexed().map_err(|e| e.to_string())? {
         samples.push(s);
     }
-    let length = scanned.totals().duration;
-    let source::Role::Media(config) = scanned.role else {
-        return Err(format!("{file}: not an audio or video stream"));
-    };
-    let id = publisher
-        .add_stream(config.bitrate(bitrate).timescale(scanned.timescale))
-        .map_err(|e| e.to_string())?;
+    let length = samples
+        .iter()
+        .map(|s| s.dts + s.duration)
+        .max()
+        .unwrap_or(0);
     Ok(Input {
         id,
-        timescale: scanned.timescale,
+        timescale,
         length,
         samples,
     })

@@ -6,29 +6,23 @@
 //! Run with no arguments to package the bundled sample into `out/sample/`;
 //! `ssfmux recover DIR` finishes what a killed run left.
 //!
-//! Flow: every input is opened (raw H.264 and ADTS are then read once, front to back, so
-//! they may be pipes), samples are pushed to the writer merged across inputs by decode
-//! time, so all files grow together and memory stays bounded, and the measured bit rates
-//! name the files when the writer publishes the presentation.
-
-#[path = "ssfmux/captions.rs"]
-mod captions;
-#[path = "ssfmux/mp4file.rs"]
-mod mp4file;
-#[path = "ssfmux/source.rs"]
-mod source;
-#[path = "ssfmux/windows_media.rs"]
-mod windows_media;
+//! The inputs are `ssf::input`'s business (opening, StreamIndex grouping, start
+//! alignment, the decode-order merge, measured bit rates); this file parses arguments,
+//! shows progress and prints the summary. Samples are pushed merged across inputs by
+//! decode time, so all files grow together and memory stays bounded, and the measured
+//! bit rates name the files when the writer publishes the presentation.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use ssf::{Options, Sample, StreamId, VodWriter};
-
-use source::{Fps, Role, Scanned};
+use ssf::codec::MediaKind;
+use ssf::input::{FrameRate, InputSet, InputSpec, OpenOptions};
+use ssf::{Options, StreamId, VodWriter};
 
 /// Package H.264/AAC or VC-1/WMA (and TTML captions) into Smooth Streaming (PIFF
 /// .ismv/.isma/.ismt, .ism and .ismc).
@@ -91,7 +85,7 @@ struct PackageArgs {
     /// Frame rate of raw H.264 whose SPS has no VUI timing, or of VC-1 whose sequence
     /// header signals none (e.g. 25, 29.97, 30000/1001)
     #[arg(long)]
-    fps: Option<Fps>,
+    fps: Option<FrameRate>,
 
     /// No progress bar
     #[arg(short, long)]
@@ -163,128 +157,16 @@ struct PackageArgs {
 
     /// Raw Annex B .h264 (one per bit rate, aligned GOPs), ADTS .aac, .mp4 with H.264/AAC
     /// tracks, VC-1 Advanced Profile .vc1 elementary streams, WMA in .wma/.asf, and
-    /// .ttml/.dfxp captions (a text stream of the first video stream). FILE@BITRATE (e.g.
-    /// a.h264@1500000, @1500k, @1.5M) sets the bit rate instead of measuring it (for an
-    /// .mp4: of its video track). The audio tracks of an .mp4 are skipped when an earlier
-    /// input already gave audio.
+    /// .ttml/.dfxp captions (a text stream of the first video stream).
+    /// FILE@BITRATE[,lang=LANG][,name=NAME]: BITRATE (e.g. a.h264@1500000, @1500k, @1.5M)
+    /// sets the bit rate instead of measuring it (for an .mp4: of its video track); LANG
+    /// (ISO 639-2, e.g. fra) the language of its audio or captions; NAME its StreamIndex
+    /// name (e.g. fr.aac@128k,lang=fra,name=audio_fr). Inputs a player can switch between
+    /// (same codec; for audio also the same sampling rate, channels and language) become
+    /// the bit rates of one StreamIndex, the others StreamIndexes of their own. An .mp4's
+    /// audio tracks are skipped when an earlier input already gives the same audio.
     #[arg(value_name = "INPUTS")]
-    inputs: Vec<InputArg>,
-}
-
-/// One input file with the bit rate given for it, if any.
-#[derive(Debug, Clone)]
-struct InputArg {
-    /// The file.
-    path: PathBuf,
-    /// Bits per second from `FILE@BITRATE`.
-    bitrate: Option<u32>,
-}
-
-impl std::str::FromStr for InputArg {
-    type Err = String;
-
-    /// An existing file is a path whatever it contains (`me@host/a.h264`); otherwise
-    /// `FILE@BITRATE` splits at the last '@'.
-    fn from_str(s: &str) -> Result<Self, String> {
-        if Path::new(s).exists() {
-            return Ok(InputArg {
-                path: s.into(),
-                bitrate: None,
-            });
-        }
-        match s.rsplit_once('@') {
-            Some((path, rate)) => match parse_bitrate(rate) {
-                Ok(bitrate) => Ok(InputArg {
-                    path: path.into(),
-                    bitrate: Some(bitrate),
-                }),
-                Err(_) => Err(format!(
-                    "{s}: no such file, and {rate:?} is not a bit rate for {path} (e.g. {path}@1500000, @1500k or @1.5M)"
-                )),
-            },
-            None => Ok(InputArg {
-                path: s.into(),
-                bitrate: None,
-            }),
-        }
-    }
-}
-
-/// "1500000", "1500k", "1.5M" (case-insensitive, optional "bps") → bits per second.
-fn parse_bitrate(s: &str) -> Result<u32, String> {
-    let lower = s.to_ascii_lowercase();
-    let t = lower.strip_suffix("bps").unwrap_or(&lower);
-    let (number, scale) = match t.strip_suffix('k') {
-        Some(n) => (n, 1e3),
-        None => match t.strip_suffix('m') {
-            Some(n) => (n, 1e6),
-            None => (t, 1.0),
-        },
-    };
-    let value = number.parse::<f64>().ok().map(|v| (v * scale).round());
-    match value {
-        Some(v) if v >= 1.0 && v <= f64::from(u32::MAX) => Ok(v as u32),
-        _ => Err(format!(
-            "{s:?} is not a bit rate (e.g. 1500000, 1500k or 1.5M)"
-        )),
-    }
-}
-
-/// What kind of file an input is, from its extension or else its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    /// Raw H.264 Annex B elementary stream.
-    H264,
-    /// AAC in ADTS frames.
-    Aac,
-    /// ISO BMFF / QuickTime file with H.264 and/or AAC tracks.
-    Mp4,
-    /// VC-1 Advanced Profile elementary stream.
-    Vc1,
-    /// ASF file with a WMA stream.
-    Wma,
-    /// TTML (DFXP) captions.
-    Ttml,
-}
-
-/// The kind of an input: from its extension, else sniffed from its first bytes.
-fn kind_of(path: &Path) -> Result<Kind, String> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("h264" | "264" | "avc" | "jsv" | "h26l") => return Ok(Kind::H264),
-        Some("aac" | "adts") => return Ok(Kind::Aac),
-        Some("mp4" | "m4v" | "m4a" | "mov" | "ismv" | "isma" | "cmfv" | "cmfa") => {
-            return Ok(Kind::Mp4);
-        }
-        Some("vc1" | "vc-1" | "rcv") => return Ok(Kind::Vc1),
-        Some("wma" | "asf" | "wmv") => return Ok(Kind::Wma),
-        Some("ttml" | "dfxp" | "xml") => return Ok(Kind::Ttml),
-        _ => {}
-    }
-    let mut head = [0u8; 12];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let head = &head[..n];
-    if head.get(4..8) == Some(b"ftyp") {
-        Ok(Kind::Mp4)
-    } else if head.starts_with(&[0, 0, 1, 0x0F]) || ssf::codec::vc1::is_rcv(head) {
-        Ok(Kind::Vc1)
-    } else if head.starts_with(&[0, 0, 1]) || head.starts_with(&[0, 0, 0, 1]) {
-        Ok(Kind::H264)
-    } else if head.starts_with(&[0x30, 0x26, 0xB2, 0x75]) {
-        Ok(Kind::Wma)
-    } else if head.len() >= 2 && head[0] == 0xFF && head[1] & 0xF6 == 0xF0 {
-        Ok(Kind::Aac)
-    } else {
-        Err(format!(
-            "{}: not a raw H.264 (.h264), ADTS (.aac), MP4 (.mp4), VC-1 (.vc1), ASF (.wma) or \
-             TTML (.ttml) file",
-            path.display()
-        ))
-    }
+    inputs: Vec<InputSpec>,
 }
 
 /// A progress bar that appears only once a run has taken a couple of seconds, so short
@@ -294,8 +176,9 @@ struct Progress {
     bar: ProgressBar,
     /// When the run started.
     start: Instant,
-    /// Whether the bar has been made visible.
-    shown: bool,
+    /// Whether the bar has been made visible (set from the pre-scan's progress callback
+    /// too, hence atomic).
+    shown: AtomicBool,
     /// False with `--quiet`.
     enabled: bool,
 }
@@ -317,7 +200,7 @@ impl Progress {
         Self {
             bar,
             start: Instant::now(),
-            shown: false,
+            shown: AtomicBool::new(false),
             enabled,
         }
     }
@@ -330,11 +213,14 @@ impl Progress {
     }
 
     /// Moves the bar, showing it once the run has lasted [`Progress::DELAY`].
-    fn set(&mut self, position: u64) {
-        if !self.shown && self.enabled && self.start.elapsed() >= Self::DELAY {
+    fn set(&self, position: u64) {
+        if !self.shown.load(Ordering::Relaxed)
+            && self.enabled
+            && self.start.elapsed() >= Self::DELAY
+        {
             // indicatif draws nothing when stderr is not a terminal.
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
-            self.shown = true;
+            self.shown.store(true, Ordering::Relaxed);
         }
         self.bar.set_position(position);
     }
@@ -345,22 +231,27 @@ impl Progress {
     }
 }
 
-/// One stream being packaged.
+/// One stream being packaged, as the summary reports it.
 struct Stream {
-    /// The input and its source.
-    scanned: Scanned,
+    /// The input (and track) it comes from.
+    label: String,
+    /// Video, audio or text.
+    kind: MediaKind,
     /// The writer's handle.
     id: StreamId,
     /// Bit rate given, or measured once the input has ended (it names the file).
     bitrate: Option<u32>,
-    /// Added to the source's decode times so that all streams start presenting together.
-    shift: u64,
-    /// The next sample, read ahead so streams can be merged by decode time.
-    next: Option<source::Next>,
     /// Samples pushed.
     samples: u64,
     /// Payload bytes pushed.
     payload: u64,
+}
+
+/// Prints what the inputs had to say, as the CLI's warnings.
+fn print_notes(notes: Vec<String>) {
+    for note in notes {
+        eprintln!("ssfmux: {note}");
+    }
 }
 
 /// Runs the CLI; any error is printed as `ssfmux: <error>` with exit status 1.
@@ -441,20 +332,18 @@ fn package(mut cli: PackageArgs) -> Result<(), String> {
             "sample.aac",
         ]
         .iter()
-        .map(|f| InputArg {
-            path: dir.join(f),
-            bitrate: None,
-        })
+        .map(|f| InputSpec::new(dir.join(f)))
         .collect();
         cli.name.get_or_insert_with(|| "sample".into());
     }
-    let name = match &cli.name {
-        Some(n) => n.clone(),
-        None => cli.inputs[0]
+    let name = match (&cli.name, cli.inputs.first()) {
+        (Some(n), _) => n.clone(),
+        (None, Some(first)) => first
             .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .ok_or("cannot derive a presentation name from the first input; give --name")?,
+        (None, None) => return Err("no input".into()),
     };
     let out = cli
         .out
@@ -470,46 +359,24 @@ fn package(mut cli: PackageArgs) -> Result<(), String> {
 
     // Open every input: configuration and timing from its first bytes (VC-1 and WMA
     // are pre-scanned whole).
-    let mut progress = Progress::new(!cli.quiet);
-    let mut input_bytes = 0;
-    let mut scanned: Vec<(Scanned, Option<u32>)> = Vec::new();
-    for input in &cli.inputs {
-        let kind = kind_of(&input.path)?;
-        input_bytes += source::file_size(&input.path)?;
-        let mut tick = |n: u64| progress.set(n);
-        let streams = match kind {
-            Kind::H264 => vec![source::open_h264(&input.path, cli.fps)?],
-            Kind::Aac => vec![source::open_aac(&input.path)?],
-            Kind::Vc1 => vec![windows_media::scan_vc1(&input.path, cli.fps, &mut tick)?],
-            Kind::Wma => vec![windows_media::scan_wma(&input.path, &mut tick)?],
-            Kind::Ttml => vec![captions::scan_captions(&input.path)?],
-            Kind::Mp4 => {
-                let have_audio = scanned
-                    .iter()
-                    .any(|(s, _)| !s.video && matches!(s.role, Role::Media(_)));
-                source::scan_mp4(&input.path, !have_audio)?
-            }
-        };
-        let video_tracks = streams.iter().filter(|s| s.video).count();
-        if input.bitrate.is_some() && kind == Kind::Mp4 && video_tracks != 1 {
-            return Err(format!(
-                "{}: @BITRATE needs exactly one video track, the file has {video_tracks}",
-                input.path.display()
-            ));
-        }
-        for s in streams {
-            // For an .mp4 the given bit rate is its video track's; audio is measured.
-            let given = if s.video || kind != Kind::Mp4 {
-                input.bitrate
-            } else {
-                None
-            };
-            scanned.push((s, given));
-        }
+    let progress = Arc::new(Progress::new(!cli.quiet));
+    let mut open_options = OpenOptions::new().progress({
+        let progress = Arc::clone(&progress);
+        move |bytes| progress.set(bytes)
+    });
+    if let Some(fps) = cli.fps {
+        open_options = open_options.frame_rate(fps);
     }
-    // Video first, captions last: the manifests list streams in the order they are
-    // added, and captions name the first video stream as their parent.
-    scanned.sort_by_key(|(s, _)| (!s.video, matches!(s.role, Role::Captions(_))));
+    let mut set = InputSet::new();
+    let mut input_bytes = 0;
+    for spec in &cli.inputs {
+        let mut input =
+            ssf::input::open_with(&spec.path, &open_options).map_err(|e| e.to_string())?;
+        input_bytes += input.file_size();
+        print_notes(input.take_notes());
+        set.add(input, &spec.options).map_err(|e| e.to_string())?;
+        print_notes(set.take_notes());
+    }
 
     if cli.force && ssf::vod::discard_interrupted(&out).map_err(|e| e.to_string())? {
         eprintln!(
@@ -519,7 +386,7 @@ fn package(mut cli: PackageArgs) -> Result<(), String> {
     }
     let mut vod = VodWriter::create(&out, &name, options).map_err(|e| e.to_string())?;
     let mut streams = Vec::new();
-    match mux_all(&mut vod, scanned, &mut streams, &mut progress) {
+    match mux_all(&mut vod, &mut set, &mut streams, &progress) {
         Ok(()) => {}
         Err(e) => {
             progress.clear();
@@ -564,74 +431,49 @@ fn package(mut cli: PackageArgs) -> Result<(), String> {
 /// bit rates once the inputs have ended.
 fn mux_all(
     vod: &mut VodWriter,
-    scanned: Vec<(Scanned, Option<u32>)>,
+    set: &mut InputSet,
     streams: &mut Vec<Stream>,
-    progress: &mut Progress,
+    progress: &Progress,
 ) -> Result<(), String> {
-    for (s, given) in scanned {
-        let config = match &s.role {
-            Role::Media(config) => (**config).clone(),
-            Role::Captions(language) => {
-                let parent = streams
-                    .iter()
-                    .find(|p: &&Stream| p.scanned.video)
-                    .ok_or_else(|| format!("{}: captions need a video stream", s.label))?;
-                let config = ssf::StreamConfig::ttml(parent.id)
-                    .map_err(|e| format!("{}: {e}", s.label))?
-                    .track_name("captions");
-                match language {
-                    Some(l) => config.language(l.clone()),
-                    None => config,
-                }
-            }
-        };
-        let config = config.bitrate(given.unwrap_or(0)).timescale(s.timescale);
-        let id = vod
-            .add_stream(config)
-            .map_err(|e| format!("{}: {e}", s.label))?;
+    let ids = set
+        .add_streams(|config| vod.add_stream(config))
+        .map_err(|e| e.to_string())?;
+    for (s, &id) in set.streams().zip(&ids) {
         streams.push(Stream {
-            scanned: s,
+            label: s.label.clone(),
+            kind: s.kind,
             id,
-            bitrate: given,
-            shift: 0,
-            next: None,
+            bitrate: None,
             samples: 0,
             payload: 0,
         });
     }
 
-    align_starts(streams)?;
-
     // Mux: always push the stream whose next sample decodes first, so that every file
     // grows at the same pace and the muxer holds about one fragment per stream.
-    let total: u64 = streams.iter().map(|s| s.scanned.bytes).sum();
+    let total: u64 = set.streams().map(|s| s.size_hint).sum();
     progress.phase("muxing", total);
     let mut pushed = 0u64;
     let mut count = 0u64;
-    while let Some(i) = earliest(streams) {
-        let s = &mut streams[i];
-        let Some(next) = s.next.take() else { break };
-        let dts = next
-            .dts
-            .checked_add(s.shift)
-            .ok_or_else(|| format!("{}: decode time overflows", s.scanned.label))?;
-        let len = next.data.len() as u64;
-        let sample = Sample::new(next.data, dts)
-            .cts_offset(next.cts_offset)
-            .duration(next.duration)
-            .sync(next.sync);
+    loop {
+        let next = set.next_indexed();
+        print_notes(set.take_notes());
+        let Some((i, sample)) = next.map_err(|e| e.to_string())? else {
+            break;
+        };
+        let Some(s) = streams.get_mut(i) else { break };
+        let len = sample.data.len() as u64;
         let id = s.id;
-        let captions = matches!(s.scanned.role, Role::Captions(_));
-        vod.push(id, sample).map_err(|e| describe(&e, streams))?;
+        s.samples += 1;
+        s.payload += len;
+        let captions = s.kind == MediaKind::Text;
+        vod.push(id, sample.into_sample())
+            .map_err(|e| describe(&e, streams))?;
         if captions {
             // Sparse: each caption sample is its own fragment, so players get it when
             // its time comes rather than at the end of a long fragment.
             vod.flush(id).map_err(|e| describe(&e, streams))?;
         }
-        let s = &mut streams[i];
-        s.samples += 1;
-        s.payload += len;
-        s.next = s.scanned.source.next()?;
         pushed += len;
         count += 1;
         if count.is_multiple_of(64) {
@@ -644,14 +486,11 @@ fn mux_all(
     for s in streams.iter() {
         vod.flush(s.id).map_err(|e| describe(&e, streams))?;
     }
-    for s in streams.iter_mut() {
-        let rate = match s.bitrate {
-            Some(given) => given,
-            None => measured_bitrate(&s.scanned)?,
-        };
+    for (i, s) in streams.iter_mut().enumerate() {
+        let rate = set.bitrate(i).map_err(|e| e.to_string())?;
         s.bitrate = Some(rate);
         vod.set_bitrate(s.id, rate)
-            .map_err(|e| format!("{}: {e}", s.scanned.label))?;
+            .map_err(|e| format!("{}: {e}", s.label))?;
     }
     Ok(())
 }
@@ -663,7 +502,7 @@ fn describe(e: &ssf::Error, streams: &[Stream]) -> String {
         streams
             .iter()
             .find(|s| s.id.index() == index)
-            .map(|s| s.scanned.label.clone())
+            .map(|s| s.label.clone())
     };
     let stream = match e {
         ssf::Error::MisalignedBitrates { stream, other, .. } => {
@@ -689,7 +528,7 @@ fn describe(e: &ssf::Error, streams: &[Stream]) -> String {
 
 /// Refuses an input file given twice: two bit rates of the same bytes cannot be told
 /// apart (they would get the same bit rate) and it is never what was meant.
-fn refuse_repeated_inputs(inputs: &[InputArg]) -> Result<(), String> {
+fn refuse_repeated_inputs(inputs: &[InputSpec]) -> Result<(), String> {
     let mut seen: Vec<(usize, (u64, u64))> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         let Ok(meta) = std::fs::metadata(&input.path) else {
@@ -728,7 +567,7 @@ fn file_identity(_meta: &std::fs::Metadata) -> (u64, u64) {
 /// between.
 fn warn_long_fragments(vod: &VodWriter, streams: &[Stream], target_seconds: f64) {
     let timescale = f64::from(vod.muxer().options().timescale);
-    for s in streams.iter().filter(|s| s.scanned.video) {
+    for s in streams.iter().filter(|s| s.kind == MediaKind::Video) {
         let Ok(fragments) = vod.muxer().fragment_times(s.id) else {
             continue;
         };
@@ -736,7 +575,7 @@ fn warn_long_fragments(vod: &VodWriter, streams: &[Stream], target_seconds: f64)
         if longest > 1.5 * target_seconds {
             eprintln!(
                 "ssfmux: warning: {}: keyframes are up to {longest:.3} s apart, so fragments last up to {longest:.3} s instead of {target_seconds} s; re-encode with a keyframe (closed GOP) every {target_seconds} s for smooth bit-rate switching",
-                s.scanned.label
+                s.label
             );
         }
     }
@@ -773,73 +612,6 @@ fn protection(cli: &PackageArgs) -> Result<Option<ssf::Protection>, String> {
     p = p.cenc_compatible(cli.cenc);
     p.validate().map_err(|e| e.to_string())?;
     Ok(Some(p))
-}
-
-/// Bits per second from the input's totals: size over media duration.
-fn measured_bitrate(s: &Scanned) -> Result<u32, String> {
-    let totals = s.totals();
-    if totals.duration == 0 {
-        return Err(format!(
-            "{}: zero duration, cannot measure the bit rate (give FILE@BITRATE)",
-            s.label
-        ));
-    }
-    let bits = u128::from(totals.bytes) * 8 * u128::from(s.timescale);
-    let rate = (bits + u128::from(totals.duration) / 2) / u128::from(totals.duration);
-    Ok(u32::try_from(rate.max(1)).unwrap_or(u32::MAX))
-}
-
-/// Reads each stream's first sample and shifts streams so that all start presenting at
-/// the same instant. With B-frames a video stream's first picture is shown a reorder
-/// delay after it is decoded; audio that started at 0 would play that much early.
-fn align_starts(streams: &mut [Stream]) -> Result<(), String> {
-    for s in streams.iter_mut() {
-        s.next = s.scanned.source.next()?;
-        if s.next.is_none() {
-            eprintln!("ssfmux: {}: no samples", s.scanned.label);
-        }
-    }
-    // The latest first presentation time, as (ticks, timescale). Captions are timed
-    // from the programme's start, so they only follow the shift, never set it.
-    let lead = |s: &Stream| s.next.as_ref().map_or(0, |n| n.dts + n.cts_offset);
-    let captions = |s: &Stream| matches!(s.scanned.role, Role::Captions(_));
-    let Some(latest) = streams.iter().filter(|s| !captions(s)).max_by(|a, b| {
-        (u128::from(lead(a)) * u128::from(b.scanned.timescale))
-            .cmp(&(u128::from(lead(b)) * u128::from(a.scanned.timescale)))
-    }) else {
-        return Ok(());
-    };
-    let (ticks, scale) = (
-        u128::from(lead(latest)),
-        u128::from(latest.scanned.timescale),
-    );
-    for s in streams.iter_mut() {
-        let target = (ticks * u128::from(s.scanned.timescale) + scale / 2) / scale;
-        let shift = if captions(s) {
-            target
-        } else {
-            target.saturating_sub(u128::from(lead(s)))
-        };
-        s.shift = u64::try_from(shift)
-            .map_err(|_| format!("{}: start offset overflows", s.scanned.label))?;
-    }
-    Ok(())
-}
-
-/// The stream whose pending sample has the earliest decode time (exact comparison of
-/// `dts / timescale` across timescales); ties go to the earlier stream.
-fn earliest(streams: &[Stream]) -> Option<usize> {
-    let mut best: Option<(usize, u128, u128)> = None;
-    for (i, s) in streams.iter().enumerate() {
-        let Some(next) = &s.next else { continue };
-        let t = u128::from(next.dts) + u128::from(s.shift);
-        let scale = u128::from(s.scanned.timescale);
-        match best {
-            Some((_, bt, bscale)) if bt * scale <= t * bscale => {}
-            _ => best = Some((i, t, scale)),
-        }
-    }
-    best.map(|(i, _, _)| i)
 }
 
 /// A byte count for people: 1.5 MiB.
@@ -888,14 +660,14 @@ fn print_summary(
             .map(|(s, fragments)| {
                 format!(
                     "  {} {:>9} bit/s {fragments:>5} fragments {:>7} samples  from {}",
-                    match (&s.scanned.role, s.scanned.video) {
-                        (Role::Captions(_), _) => "text ",
-                        (_, true) => "video",
-                        (_, false) => "audio",
+                    match s.kind {
+                        MediaKind::Text => "text ",
+                        MediaKind::Video => "video",
+                        MediaKind::Audio => "audio",
                     },
                     s.bitrate.unwrap_or(0),
                     s.samples,
-                    s.scanned.label
+                    s.label
                 )
             })
             .unwrap_or_default();
@@ -917,56 +689,4 @@ fn print_summary(
         secs,
         input_bytes as f64 / 1e6 / secs
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bit_rates_parse_with_suffixes() {
-        assert_eq!(parse_bitrate("1500000"), Ok(1_500_000));
-        assert_eq!(parse_bitrate("1500k"), Ok(1_500_000));
-        assert_eq!(parse_bitrate("1.5M"), Ok(1_500_000));
-        assert_eq!(parse_bitrate("128kbps"), Ok(128_000));
-        assert!(parse_bitrate("0").is_err());
-        assert!(parse_bitrate("5G").is_err());
-        assert!(parse_bitrate("9999M").is_err());
-    }
-
-    #[test]
-    fn inputs_split_at_a_trailing_bit_rate_only() {
-        let a: InputArg = "a.h264@1.5M".parse().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((a.path, a.bitrate), ("a.h264".into(), Some(1_500_000)));
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let odd = dir.path().join("me@host.h264");
-        std::fs::write(&odd, b"").unwrap_or_else(|e| panic!("{e}"));
-        let odd = odd.to_string_lossy().into_owned();
-        let b: InputArg = odd.parse().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((b.path, b.bitrate), (odd.into(), None));
-        for (arg, rate) in [
-            ("a.h264@1x", "\"1x\""),
-            ("a.h264@", "\"\""),
-            ("a.h264@-5", "\"-5\""),
-        ] {
-            let e = arg.parse::<InputArg>().unwrap_err();
-            assert!(
-                e.contains("no such file") && e.contains(&format!("{rate} is not a bit rate")),
-                "{e}"
-            );
-        }
-    }
-
-    #[test]
-    fn frame_rates_parse_exactly() {
-        let fps = |s: &str| s.parse::<Fps>().map(|f| (f.num, f.den));
-        assert_eq!(fps("25"), Ok((25, 1)));
-        assert_eq!(fps("29.97"), Ok((30000, 1001)));
-        assert_eq!(fps("23.976"), Ok((24000, 1001)));
-        assert_eq!(fps("59.94"), Ok((60000, 1001)));
-        assert_eq!(fps("12.5"), Ok((25, 2)));
-        assert_eq!(fps("30000/1001"), Ok((30000, 1001)));
-        assert!(fps("0").is_err());
-        assert!(fps("25/0").is_err());
-    }
 }

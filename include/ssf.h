@@ -181,6 +181,38 @@ typedef uint32_t ssf_live_state;
 #endif // __cplusplus
 
 /*
+ What a stream of an `ssf_input` carries.
+ */
+enum ssf_media_kind
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /*
+   Video.
+   */
+  SSF_MEDIA_KIND_VIDEO = 0,
+  /*
+   Audio.
+   */
+  SSF_MEDIA_KIND_AUDIO = 1,
+  /*
+   Text (TTML captions): sparse, and tied to a video stream.
+   */
+  SSF_MEDIA_KIND_TEXT = 2,
+};
+#ifndef __cplusplus
+typedef uint32_t ssf_media_kind;
+#endif // __cplusplus
+
+/*
+ Input files being read for packaging (Rust `InputSet`). Create with `ssf_input_open`,
+ free with `ssf_input_free`. Calls on one handle must not overlap: one that does gets
+ `SSF_STATUS_BUSY`.
+ */
+typedef struct ssf_input ssf_input;
+
+/*
  Options of a live publisher (Rust `LiveOptions`). Create with `ssf_live_options_new`,
  free with `ssf_live_options_free`; connect copies it. Calls on one handle must not
  overlap: one that does gets `SSF_STATUS_BUSY`.
@@ -968,6 +1000,21 @@ ssf_status ssf_vod_writer_push(struct ssf_vod_writer *writer,
 ssf_status ssf_vod_writer_flush(struct ssf_vod_writer *writer, uint32_t stream);
 
 /*
+ Sets `stream`'s bit rate once it is known (e.g. measured over the whole input, as
+ `ssf_input_stream_bitrate` gives it): it names the stream's file and goes into the
+ final header and both manifests.
+
+ Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+
+ # Safety
+ `writer` is NULL or a live handle.
+ */
+ssf_status ssf_vod_writer_set_bitrate(struct ssf_vod_writer *writer,
+                                      uint32_t stream,
+                                      uint32_t bits_per_second);
+
+/*
  Ends the presentation: closes every open fragment, writes the index, the final
  headers and both manifests. The handle then only accepts `ssf_vod_writer_free` and
  `ssf_vod_writer_last_error` (other calls return `SSF_STATUS_INVALID_STATE`).
@@ -1399,6 +1446,139 @@ ssf_status ssf_live_publisher_stats(struct ssf_live_publisher *publisher,
 ssf_status ssf_live_publisher_finish(struct ssf_live_publisher *publisher,
                                      const struct ssf_live_report **out_reports,
                                      size_t *out_count);
+
+/*
+ Opens the file `path` (raw H.264, ADTS, MP4, VC-1, WMA or TTML; the kind from the
+ extension, else the first bytes) into a new input set in `*out`. `path` may carry
+ options: `FILE@BITRATE,lang=LANG,name=NAME` (e.g. `fr.aac@128k,lang=fra`) sets the bit
+ rate instead of measuring it, the language of its audio or captions and its
+ StreamIndex name; an existing file is a path whatever it contains. Free with
+ `ssf_input_free`.
+
+ Thread safety: safe from any thread (it creates a new handle).
+
+ # Safety
+ `path` is NULL or NUL-terminated UTF-8; `out` is valid for writing a pointer.
+ */
+ssf_status ssf_input_open(const char *path, struct ssf_input **out);
+
+/*
+ Adds another file (same syntax as `ssf_input_open`) to the set, before any sample is
+ read. Its streams take their place in presentation order, so stream indexes given
+ out before may change: list the streams once every file is added.
+
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+
+ # Safety
+ `input` is NULL or a live handle; `path` NULL or NUL-terminated UTF-8.
+ */
+ssf_status ssf_input_add_file(struct ssf_input *input, const char *path);
+
+/*
+ Frees an input set; NULL is a no-op.
+
+ Thread safety: no call may use the handle after this one. If a call on another thread
+ is still inside it, nothing is freed (the handle stays valid and `ssf_last_error` says
+ so): free it again once that call returned.
+
+ # Safety
+ `input` is NULL or a live handle, not used after this call.
+ */
+void ssf_input_free(struct ssf_input *input);
+
+/*
+ The message of the input's last failed call ("" if none). Owned by the input; valid
+ until the next call on it.
+
+ Thread safety: may overlap other calls that only read the input; while another
+ thread's call changes it, this returns the `SSF_STATUS_BUSY` message instead.
+
+ # Safety
+ `input` is NULL or a live handle.
+ */
+const char *ssf_input_last_error(const struct ssf_input *input);
+
+/*
+ Writes the number of streams of all the set's files to `*out`. Streams are numbered
+ from 0 in presentation order: video, then audio, then captions.
+
+ Thread safety: may overlap other calls that only read the input.
+
+ # Safety
+ `input` is NULL or a live handle; `out` NULL or writable.
+ */
+ssf_status ssf_input_stream_count(const struct ssf_input *input, size_t *out);
+
+/*
+ Writes what stream `index` carries to `*out`.
+
+ Thread safety: may overlap other calls that only read the input.
+
+ # Safety
+ `input` is NULL or a live handle; `out` NULL or writable.
+ */
+ssf_status ssf_input_stream_kind(const struct ssf_input *input, size_t index, ssf_media_kind *out);
+
+/*
+ Writes the ticks per second of stream `index`'s sample times to `*out` (its
+ configuration from `ssf_input_stream_config` carries it already).
+
+ Thread safety: may overlap other calls that only read the input.
+
+ # Safety
+ `input` is NULL or a live handle; `out` NULL or writable.
+ */
+ssf_status ssf_input_stream_timescale(const struct ssf_input *input, size_t index, uint32_t *out);
+
+/*
+ Makes the configuration of stream `index` in `*out`, ready to add to a writer: codec
+ configuration, timescale, language, StreamIndex name (streams a player can switch
+ between share one) and the given bit rate (0: measured; set it from
+ `ssf_input_stream_bitrate` once the samples are read). For captions,
+ `parent_stream` is the writer's number of the video stream they belong to (ignored
+ for other streams). Free with `ssf_stream_config_free`.
+
+ Thread safety: may overlap other calls that only read the input.
+
+ # Safety
+ `input` is NULL or a live handle; `out` valid for writing a pointer.
+ */
+ssf_status ssf_input_stream_config(const struct ssf_input *input,
+                                   size_t index,
+                                   uint32_t parent_stream,
+                                   struct ssf_stream_config **out);
+
+/*
+ Writes stream `index`'s bit rate to `*out`: the one given (`FILE@BITRATE`), or the
+ one measured from its size and duration. Raw H.264 and ADTS are measured as they are
+ read: until every sample has been read this fails with `SSF_STATUS_INVALID_STATE`.
+
+ Thread safety: may overlap other calls that only read the input.
+
+ # Safety
+ `input` is NULL or a live handle; `out` NULL or writable.
+ */
+ssf_status ssf_input_stream_bitrate(const struct ssf_input *input, size_t index, uint32_t *out);
+
+/*
+ Reads the next sample of all streams in decode order: `*has_sample` says whether there
+ was one; if so `*stream` is its stream's index and `*sample` the sample (its
+ `struct_size` set, no protected ranges), its bytes owned by the input and valid until
+ the next call on it. Streams are shifted so that they all start presenting together;
+ a captions sample should be flushed into a fragment of its own
+ (`ssf_vod_writer_flush`).
+
+ Thread safety: calls on one handle must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+
+ # Safety
+ `input` is NULL or a live handle; `has_sample`, `stream` and `sample` valid for writes.
+ */
+ssf_status ssf_input_next_sample(struct ssf_input *input,
+                                 bool *has_sample,
+                                 size_t *stream,
+                                 struct ssf_sample *sample);
 
 #ifdef __cplusplus
 }  // extern "C"

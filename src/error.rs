@@ -191,6 +191,24 @@ pub enum Error {
     /// The live publisher could not start its network runtime or HTTP client.
     #[error("live publisher: {0}")]
     LiveSetup(String),
+    /// An input file (or one stream of it) that cannot be packaged as it is: no pictures,
+    /// no frame rate, an unsupported track, an option that does not fit it.
+    #[error("{input}: {reason}")]
+    Input {
+        /// The file, or the file and track (`movie.mp4 track 2`).
+        input: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An error found while reading an input, with the input it concerns named.
+    #[error("{input}: {source}")]
+    InInput {
+        /// The file, or the file and track (`movie.mp4 track 2`).
+        input: String,
+        /// The error, as the reader or parser reported it.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 /// Result with the crate's [`Error`].
@@ -226,6 +244,22 @@ impl Error {
                 reason,
             },
             other => other,
+        }
+    }
+
+    /// Shorthand for [`Error::Input`].
+    pub(crate) fn input(input: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::Input {
+            input: input.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Names the input an error was found in ([`Error::InInput`]).
+    pub(crate) fn in_input(self, input: impl Into<String>) -> Self {
+        Error::InInput {
+            input: input.into(),
+            source: Box::new(self),
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`ffi`]: the C ABI (`include/ssf.h` and the `ssfsdkapi.h`-compatible API);
 //! - [`vod`]: [`VodWriter`] writes a presentation to files;
 //! - `live` (feature `live`, on by default): `LivePublisher` pushes it to publishing points;
+//! - [`input`]: readers of the files users hand us (Annex B H.264, ADTS, VC-1, ASF);
 //! - [`mux`]: the sans-IO [`Muxer`], samples in, byte chunks and manifests out;
 //! - [`manifest`]: `.ism` and `.ismc` writers;
 //! - [`drm`]: AES-128-CTR sample encryption and the PlayReady header;
@@ -31,6 +32,7 @@ pub mod codec;
 pub mod drm;
 pub mod error;
 pub mod ffi;
+pub mod input;
 pub mod isobmff;
 #[cfg(feature = "live")]
 pub mod live;

@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use ssf::codec::aac::AdtsReader;
-use ssf::codec::avc::{AccessUnitReader, PtsFromPoc};
+use ssf::input::adts::AdtsReader;
+use ssf::input::h264::{AccessUnitReader, PtsFromPoc};
 use ssf::isobmff::reader::{self, BoxRef, Tfra, Tfxd};
 use ssf::isobmff::uuids::TFXD_UUID;
 
@@ -571,8 +571,13 @@ fn vod_c_packages_the_sample_with_static_and_shared_library() {
     let Some(lib) = installed("vod_c_packages_the_sample_with_static_and_shared_library") else {
         return;
     };
-    let (_, dumps) = dumps();
-    let args: Vec<&Path> = dumps.iter().map(PathBuf::as_path).collect();
+    // vod.c reads the bundled sample files themselves through ssf_input.
+    let sources: Vec<PathBuf> = VIDEO_SOURCES
+        .iter()
+        .chain([&AUDIO_SOURCE])
+        .map(|f| support::root().join("sample").join(f))
+        .collect();
+    let args: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
     let work = tempfile::tempdir().expect("temp dir");
     for link in [Link::Static, Link::Shared] {
         let exe = build(lib, "vod.c", link, work.path());
@@ -867,10 +872,16 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
     // One video and the audio keep the run short; every code path is the same.
     let vod = build(lib, "vod.c", Link::Shared, work.path());
     let out = work.path().join("vod");
+    let sample = |f: &str| support::root().join("sample").join(f);
     let stdout = run_example(
         lib,
         &vod,
-        &[&out, Path::new("sample"), &dumps[0], &dumps[3]],
+        &[
+            &out,
+            Path::new("sample"),
+            &sample(VIDEO_SOURCES[0]),
+            &sample(AUDIO_SOURCE),
+        ],
         true,
     );
     assert!(
@@ -1298,9 +1309,9 @@ fn compatible_api_live_header_comes_before_any_sample_and_the_push_decodes() {
 
 #[test]
 fn compatible_api_packages_vc1_and_wma_pro_frame_exactly() {
-    use ssf::codec::asf::AsfReader;
-    use ssf::codec::vc1::{Vc1FrameReader, pts_order};
     use ssf::codec::wma::{WmaConfig, samples_to_100ns};
+    use ssf::input::asf::AsfReader;
+    use ssf::input::vc1::{Vc1FrameReader, pts_order};
     const TEST: &str = "compatible_api_packages_vc1_and_wma_pro_frame_exactly";
     let Some(media) = support::shared_media(TEST) else {
         return;

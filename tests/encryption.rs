@@ -552,7 +552,8 @@ fn vc1_and_wma_samples_are_encrypted_whole() {
 
 #[test]
 fn an_unmappable_h264_sample_is_refused_at_push_when_encrypting() {
-    use ssf::codec::avc::{AccessUnitReader, NalFormat};
+    use ssf::codec::avc::NalFormat;
+    use ssf::input::h264::AccessUnitReader;
     use ssf::{ContentKey, Kid, Muxer, Options, Protection, Sample, StreamConfig};
     let file = std::fs::File::open(support::root().join("sample/sample_360p.h264")).unwrap();
     let mut reader = AccessUnitReader::new(file);
@@ -579,4 +580,40 @@ fn an_unmappable_h264_sample_is_refused_at_push_when_encrypting() {
     assert!(matches!(err, ssf::Error::InvalidSample { .. }), "{err}");
     mux.push(v, Sample::new(good, 0).duration(400_000)).unwrap();
     assert!(mux.flush(v).unwrap().is_some(), "the stream is not stuck");
+}
+
+#[test]
+fn payloads_owned_by_the_muxer_are_encrypted_in_place_with_the_same_bytes() {
+    use bytes::Bytes;
+    use ssf::{ContentKey, Kid, Muxer, Options, Protection, Sample, StreamConfig};
+    let fragment = |shared: bool| {
+        let protection = Protection::new(
+            Kid::parse(KID).unwrap(),
+            ContentKey::parse_hex(KEY).unwrap(),
+        )
+        .first_iv(FIRST_IV);
+        let mut mux = Muxer::new(Options::default().protection(protection).manual()).unwrap();
+        let a = mux
+            .add_stream(StreamConfig::aac(&[0x11, 0x90]).unwrap().timescale(48_000))
+            .unwrap();
+        let mut held = Vec::new();
+        for n in 0..3u64 {
+            let data = Bytes::from(vec![n as u8 + 1; 300]);
+            if shared {
+                held.push(data.clone());
+            }
+            mux.push(a, Sample::new(data, n * 1024).duration(1024))
+                .unwrap();
+        }
+        let fragment = mux.flush(a).unwrap().unwrap();
+        for (n, data) in held.iter().enumerate() {
+            assert!(data.iter().all(|&b| b == n as u8 + 1), "caller bytes untouched");
+        }
+        fragment
+    };
+    let in_place = fragment(false);
+    let copied = fragment(true);
+    assert_eq!(in_place.chunks.len(), 4, "header, then each sample's own buffer");
+    assert_eq!(copied.chunks.len(), 2, "header, then one encrypted copy");
+    assert_eq!(in_place.to_vec(), copied.to_vec(), "the same bytes either way");
 }

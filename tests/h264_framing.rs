@@ -9,7 +9,8 @@ use std::fs::File;
 use std::path::Path;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use ssf::codec::avc::{AccessUnitReader, NalFormat, PtsFromPoc, length_prefixed_nals};
+use ssf::codec::avc::{NalFormat, length_prefixed_nals};
+use ssf::input::h264::{AccessUnitReader, PtsFromPoc};
 use ssf::{Options, Sample, StreamConfig, VodWriter};
 
 const SOURCE: &str = "tests/data/avc/small_bframes.h264";

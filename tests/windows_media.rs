@@ -7,7 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ssf::codec::vc1::Vc1FrameReader;
+use ssf::input::vc1::Vc1FrameReader;
 use ssf::isobmff::reader::{self, BoxRef, Hdlr};
 use ssf::{Error, Options, Sample, StreamConfig, VodWriter};
 use support::{

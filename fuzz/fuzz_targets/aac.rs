@@ -7,7 +7,8 @@
 use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
-use ssf::codec::aac::{AdtsFrames, AdtsHeader, AdtsReader, AudioSpecificConfig};
+use ssf::codec::aac::AudioSpecificConfig;
+use ssf::input::adts::{AdtsFrames, AdtsHeader, AdtsReader};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(asc) = AudioSpecificConfig::parse(data) {

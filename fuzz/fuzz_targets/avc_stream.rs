@@ -7,7 +7,7 @@
 use std::io::Cursor;
 
 use libfuzzer_sys::fuzz_target;
-use ssf::codec::avc::{AccessUnitReader, PtsFromPoc};
+use ssf::input::h264::{AccessUnitReader, PtsFromPoc};
 
 /// Frame duration when the SPS gives no VUI timing (25 fps at 90 kHz).
 const DEFAULT_FRAME_DURATION: u64 = 3600;

@@ -6,8 +6,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ssf::codec::asf::AsfReader;
-use ssf::codec::vc1::{Vc1Config, Vc1FrameReader, inspect_sample};
+use ssf::codec::vc1::{Vc1Config, inspect_sample};
+use ssf::input::asf::AsfReader;
+use ssf::input::vc1::Vc1FrameReader;
 use ssf::codec::wma::WmaConfig;
 
 fuzz_target!(|data: &[u8]| {

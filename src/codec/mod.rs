@@ -1,9 +1,8 @@
-//! Codec knowledge: parsing codec configurations (and the ASF container WMA comes in), preparing samples for PIFF
+//! Codec knowledge: parsing codec configurations, preparing samples for PIFF
 //! (4-byte NAL lengths), and the facts the muxer asks for (FourCC, CodecPrivateData,
 //! picture size, audio format). Nothing here knows about boxes or manifests.
 
 pub mod aac;
-pub mod asf;
 pub mod avc;
 pub mod media_type;
 pub mod ttml;

@@ -6,9 +6,9 @@
 //! - [`free`]: every native `*_free`;
 //! - [`modify`] and [`update`]: every call on a builder handle (options, protection,
 //!   stream config, live options);
-//! - [`KeepsError`], [`on_handle`], [`call`] and [`last_error`]: every call on a handle
-//!   that keeps its last failure's message (muxer, VOD writer, live publisher and the
-//!   compatible API's `SSFMUXHANDLE`), and its `*_last_error`;
+//! - [`KeepsError`], [`on_handle`], [`call`], [`read`] and [`last_error`]: every call on
+//!   a handle that keeps its last failure's message (muxer, VOD writer, live publisher,
+//!   input and the compatible API's `SSFMUXHANDLE`), and its `*_last_error`;
 //! - [`bytes()`], [`items`], [`utf8`], [`need`] and [`write_out`]: arguments in and out,
 //!   and [`Output`], the bytes a call hands out and its handle keeps.
 //!
@@ -468,6 +468,28 @@ where
 {
     // SAFETY: per the contract.
     run(|| unsafe { on_handle(ptr, what, body) })
+}
+
+/// Runs `body` on the value behind a handle that keeps its errors, borrowed for a call
+/// that only reads it (calls like it may overlap), inside the panic boundary. A failure
+/// is the thread's last error only: a reader cannot write to the handle.
+///
+/// # Safety
+/// `ptr` is NULL or a live handle of type `C`.
+pub(crate) unsafe fn read<C, T>(
+    ptr: *const C,
+    what: &str,
+    body: impl FnOnce(&T) -> Result<(), Failure>,
+) -> ssf_status
+where
+    C: Castable<Rust = KeepsError<T>>,
+    T: Send + Sync,
+{
+    run(|| {
+        // SAFETY: per the contract.
+        let handle = unsafe { handle_ref(ptr, what) }?;
+        body(&handle.value)
+    })
 }
 
 /// The message a `*_last_error(handle)` call returns: the one kept in the handle, or,

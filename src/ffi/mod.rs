@@ -2,8 +2,10 @@
 //! - the native `ssf_*` API of `include/ssf.h`, for new code: one module per handle type
 //!   ([`options`], [`protection`], [`stream_config`], [`muxer`], [`vod_writer`], and with
 //!   the `live` feature [`live_options`] and [`live_publisher`]), with [`streams`] (the C
-//!   sample and what the sinks share), [`live_state`] (the live publisher's C structs)
-//!   and [`status`] (status codes, the panic boundary);
+//!   sample and what the sinks share), [`live_state`] (the live publisher's C structs),
+//!   [`status`] (status codes, the panic boundary), and [`input`] (`ssf_input_*`: files
+//!   read for packaging, their streams' configurations and their samples in decode order,
+//!   in the native API's types);
 //! - [`compat`]: the `SSFMux*` API of `include/ssfsdkapi.h`, source-compatible with
 //!   Microsoft's `ssfsdkapi.h` so existing encoders compile and run unchanged.
 //!
@@ -21,8 +23,8 @@
 //!   does nothing (calls that only read a handle, passed `const`, may overlap each other);
 //!   `*_free` on a handle in use frees nothing and says so in `ssf_last_error`;
 //! - a failed call keeps its message in the handle (`ssf_muxer_last_error`,
-//!   `ssf_vod_writer_last_error`, `ssf_live_publisher_last_error`) and in the thread
-//!   (`ssf_last_error`).
+//!   `ssf_vod_writer_last_error`, `ssf_live_publisher_last_error`,
+//!   `ssf_input_last_error`) and in the thread (`ssf_last_error`).
 //!
 //! Every exported function runs inside a panic boundary, checks every pointer it is
 //! given, and reports failures as a stable status code plus a message. Its body says
@@ -37,6 +39,7 @@
 
 pub mod compat;
 mod handle;
+pub mod input;
 #[cfg(feature = "live")]
 pub mod live_options;
 #[cfg(feature = "live")]

@@ -132,29 +132,37 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        use ssf_status::*;
-        let status = match &e {
-            Error::InvalidConfig { .. } => SSF_STATUS_INVALID_CONFIG,
-            Error::Malformed { .. } => SSF_STATUS_MALFORMED,
-            Error::UnknownStream(_) => SSF_STATUS_UNKNOWN_STREAM,
-            Error::DecreasingTime { .. }
-            | Error::NonSyncFragmentStart { .. }
-            | Error::EmptySample { .. }
-            | Error::SampleTooLarge { .. }
-            | Error::TimestampOverflow { .. }
-            | Error::InvalidSample { .. }
-            | Error::MissingDuration { .. }
-            | Error::MisalignedFragments { .. }
-            | Error::MisalignedBitrates { .. } => SSF_STATUS_INVALID_SAMPLE,
-            Error::InvalidState(_) | Error::Interrupted { .. } => SSF_STATUS_INVALID_STATE,
-            Error::Unrecoverable { .. } => SSF_STATUS_MALFORMED,
-            Error::InvalidArgument(_) => SSF_STATUS_INVALID_ARGUMENT,
-            Error::Io { .. } => SSF_STATUS_IO,
-            Error::LiveUrl { .. } => SSF_STATUS_INVALID_URL,
-            Error::LiveFailed { .. } => SSF_STATUS_LIVE_FAILED,
-            Error::LiveSetup(_) => SSF_STATUS_LIVE_SETUP,
-        };
-        Self::new(status, e.to_string())
+        Self::new(status_of(&e), e.to_string())
+    }
+}
+
+/// The status code of an error.
+fn status_of(e: &Error) -> ssf_status {
+    use ssf_status::*;
+    match e {
+        Error::InvalidConfig { .. } => SSF_STATUS_INVALID_CONFIG,
+        Error::Malformed { .. } => SSF_STATUS_MALFORMED,
+        Error::UnknownStream(_) => SSF_STATUS_UNKNOWN_STREAM,
+        Error::DecreasingTime { .. }
+        | Error::NonSyncFragmentStart { .. }
+        | Error::EmptySample { .. }
+        | Error::SampleTooLarge { .. }
+        | Error::TimestampOverflow { .. }
+        | Error::InvalidSample { .. }
+        | Error::MissingDuration { .. }
+        | Error::MisalignedFragments { .. }
+        | Error::MisalignedBitrates { .. } => SSF_STATUS_INVALID_SAMPLE,
+        Error::InvalidState(_) | Error::Interrupted { .. } => SSF_STATUS_INVALID_STATE,
+        Error::Unrecoverable { .. } => SSF_STATUS_MALFORMED,
+        Error::InvalidArgument(_) => SSF_STATUS_INVALID_ARGUMENT,
+        Error::Io { .. } => SSF_STATUS_IO,
+        Error::LiveUrl { .. } => SSF_STATUS_INVALID_URL,
+        Error::LiveFailed { .. } => SSF_STATUS_LIVE_FAILED,
+        Error::LiveSetup(_) => SSF_STATUS_LIVE_SETUP,
+        // An input that cannot be packaged as it is (no pictures, an unsupported track).
+        Error::Input { .. } => SSF_STATUS_UNSUPPORTED,
+        // Naming the input changes nothing about what went wrong.
+        Error::InInput { source, .. } => status_of(source),
     }
 }
 

@@ -11,7 +11,7 @@ use super::handle::{
 use super::options::{options_or_default, ssf_options};
 use super::status::{Failure, run, ssf_status};
 use super::stream_config::ssf_stream_config;
-use super::streams::{self, Sink, ssf_sample};
+use super::streams::{self, Sink, ssf_sample, stream_id};
 use crate::mux::{Fragment, Sample, StreamConfig, StreamId};
 use crate::vod::VodWriter;
 
@@ -178,6 +178,30 @@ pub unsafe extern "C" fn ssf_vod_writer_flush(
 ) -> ssf_status {
     // SAFETY: per the contract.
     unsafe { streams::flush(writer, "writer", stream) }
+}
+
+/// Sets `stream`'s bit rate once it is known (e.g. measured over the whole input, as
+/// `ssf_input_stream_bitrate` gives it): it names the stream's file and goes into the
+/// final header and both manifests.
+///
+/// Thread safety: calls on one writer must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+///
+/// # Safety
+/// `writer` is NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ssf_vod_writer_set_bitrate(
+    writer: *mut ssf_vod_writer,
+    stream: u32,
+    bits_per_second: u32,
+) -> ssf_status {
+    // SAFETY: per the contract.
+    unsafe {
+        call(writer, "writer", |w| {
+            unfinished(w, FINISHED)?.set_bitrate(stream_id(stream), bits_per_second)?;
+            Ok(())
+        })
+    }
 }
 
 /// Ends the presentation: closes every open fragment, writes the index, the final

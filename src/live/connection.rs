@@ -1,17 +1,15 @@
 //! One connection's task: probe, then one long chunked POST after another to the same
-//! URL, each starting with the stored header, replaying the last fragments sent before a
-//! failure, then the queue (live-ingest.md §3, §5).
+//! URL, each starting with the stored header, then the fragments the server may not have
+//! read ([`super::delivery`]), then the queue (live-ingest.md §3, §5).
 
-use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::LOCATION;
-use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep, sleep_until, timeout};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep, sleep_until, timeout};
 
+use super::delivery::Ledger;
+use super::http::{Answer, Client, Connection, Target, read_answer};
 use super::queue::{Link, Next, Queued, SharedFragment};
 use super::stats::ConnectionState;
 use super::url::redact;
@@ -19,13 +17,14 @@ use crate::mux::LIVE_END_OF_STREAM;
 
 /// Settings every connection of a publisher shares.
 pub(crate) struct Context {
-    pub client: reqwest::Client,
+    pub client: Client,
     pub probe: bool,
     pub connect_timeout: Duration,
     pub send_timeout: Duration,
     pub backoff_initial: Duration,
     pub backoff_max: Duration,
     pub max_retries: Option<u32>,
+    /// Fragments already known delivered that a reconnect resends too.
     pub replay_depth: usize,
     /// Most bytes kept for replay (the queue's byte bound).
     pub replay_bytes: u64,
@@ -35,6 +34,9 @@ pub(crate) struct Context {
     /// Presentation ticks per second, to pace by media time.
     pub timescale: u32,
 }
+
+/// How often a POST reads its socket's figures (delivery and stall detection).
+const WATCH_PERIOD: Duration = Duration::from_millis(50);
 
 /// Redirects followed in a row before the URL is treated as broken.
 const MAX_REDIRECTS: u32 = 5;
@@ -73,17 +75,10 @@ impl Failure {
 
 /// Why the body writer stopped early.
 enum WriteError {
-    /// The HTTP layer dropped the body: the connection failed or the server answered.
-    Closed,
-    /// A write made no progress within the send timeout.
+    /// Writing failed: the connection broke.
+    Closed(String),
+    /// The peer took nothing for the send timeout while bytes waited.
     Stalled(Duration),
-}
-
-/// A fragment handed to the socket, kept until it is known delivered.
-struct Sent {
-    fragment: Arc<SharedFragment>,
-    /// When it was handed over.
-    at: std::time::Instant,
 }
 
 /// The task's own state, kept across POSTs.
@@ -92,10 +87,8 @@ struct Session {
     ctx: Arc<Context>,
     /// The URL in use (the stream URL, or where a redirect sent us).
     url: String,
-    /// The fragments not known delivered, oldest first, to resend after a failure.
-    replay: VecDeque<Sent>,
-    /// Bytes held in `replay`.
-    replay_bytes: u64,
+    /// What the server may not have read, to resend after a failure.
+    ledger: Ledger,
     /// A fragment taken from the queue whose sending has not completed: it goes first on
     /// the next POST.
     in_flight: Option<Queued>,
@@ -110,10 +103,9 @@ struct Session {
 pub(crate) async fn run(link: Arc<Link>, ctx: Arc<Context>) {
     let mut session = Session {
         url: link.url.clone(),
+        ledger: Ledger::new(ctx.replay_depth, ctx.send_timeout),
         link,
         ctx,
-        replay: VecDeque::new(),
-        replay_bytes: 0,
         in_flight: None,
         failures: 0,
         redirects: 0,
@@ -174,6 +166,9 @@ impl Session {
 
     /// Records a failure and waits out the back-off; false when the connection gives up.
     async fn after_failure(&mut self, f: Failure) -> bool {
+        // The POST failed: what the peer acknowledged just before may not have reached
+        // the server's application.
+        self.ledger.failed();
         self.link.update(|s| {
             s.last_error = Some(f.message.clone());
             if f.status.is_some() {
@@ -182,16 +177,13 @@ impl Session {
         });
         match f.action {
             Action::Fatal => {
-                self.link.set_state(ConnectionState::Failed, f.message);
+                self.give_up(f.message);
                 return false;
             }
             Action::Redirect(url) => {
                 self.redirects += 1;
                 if self.redirects > MAX_REDIRECTS {
-                    self.link.set_state(
-                        ConnectionState::Failed,
-                        format!("more than {MAX_REDIRECTS} redirects in a row"),
-                    );
+                    self.give_up(format!("more than {MAX_REDIRECTS} redirects in a row"));
                     return false;
                 }
                 log::info!("{}: redirected to {}", redact(&self.url), redact(&url));
@@ -202,9 +194,7 @@ impl Session {
                 // The server refuses times it already has: give up the oldest fragment
                 // not known delivered and try again, one at a time, so the POST that is
                 // accepted starts exactly after what the server holds, with no gap.
-                if let Some(old) = self.replay.pop_front() {
-                    self.replay_bytes -= old.fragment.size;
-                } else if self.in_flight.take().is_some() {
+                if !self.ledger.drop_oldest() && self.in_flight.take().is_some() {
                     self.link.update(|s| s.fragments_dropped += 1);
                 }
             }
@@ -215,13 +205,10 @@ impl Session {
         if let Some(max) = self.ctx.max_retries
             && self.failures > max
         {
-            self.link.set_state(
-                ConnectionState::Failed,
-                format!(
-                    "gave up after {} failed attempts: {}",
-                    self.failures, f.message
-                ),
-            );
+            self.give_up(format!(
+                "gave up after {} failed attempts: {}",
+                self.failures, f.message
+            ));
             return false;
         }
         let delay = self.backoff();
@@ -229,6 +216,16 @@ impl Session {
             .set_state(ConnectionState::Backoff { delay }, f.message);
         sleep(delay).await;
         true
+    }
+
+    /// Ends the connection for good, counting what the server may not have.
+    fn give_up(&mut self, message: String) {
+        let lost = self.ledger.unconfirmed() as u64 + u64::from(self.in_flight.is_some());
+        self.link.update(|s| {
+            s.fragments_possibly_lost += lost + s.queued_fragments as u64;
+            s.fragments_unconfirmed = 0;
+        });
+        self.link.set_state(ConnectionState::Failed, message);
     }
 
     fn backoff(&self) -> Duration {
@@ -239,122 +236,149 @@ impl Session {
         )
     }
 
+    /// The parsed URL in use.
+    fn target(&self) -> Result<Target, Failure> {
+        Target::parse(&self.url).map_err(|e| Failure {
+            action: Action::Fatal,
+            status: None,
+            message: format!("URL {}: {e}", redact(&self.url)),
+        })
+    }
+
     /// The empty POST that checks the URL before the long one.
     async fn probe(&self) -> Result<u16, Failure> {
-        let request = self
-            .ctx
-            .client
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_LENGTH, "0")
-            .body(Bytes::new())
-            .send();
+        let target = self.target()?;
         let wait = self.ctx.connect_timeout + self.ctx.send_timeout;
-        match timeout(wait, request).await {
+        let attempt = async {
+            let mut connection = self.ctx.client.open(&target, false).await?;
+            let mut reader = connection
+                .take_reader()
+                .ok_or_else(|| std::io::Error::other("no reader"))?;
+            read_answer(&mut reader).await
+        };
+        match timeout(wait, attempt).await {
             Err(_) => Err(Failure::retry(format!("probe: no answer within {wait:?}"))),
-            Ok(Err(e)) => Err(Failure::retry(format!("probe: {}", error_chain(&e)))),
-            Ok(Ok(response)) if response.status().is_success() => Ok(response.status().as_u16()),
-            Ok(Ok(response)) => Err(self.answered("probe", response).await),
+            Ok(Err(e)) => Err(Failure::retry(format!("probe: {e}"))),
+            Ok(Ok(answer)) if (200..300).contains(&answer.status) => Ok(answer.status),
+            Ok(Ok(answer)) => Err(self.answered("probe", answer)),
         }
     }
 
     /// One long POST. Ok with the final status once the end of stream went through.
     async fn post(&mut self, header: &Bytes) -> Result<u16, Failure> {
         self.link.set_state(ConnectionState::Connecting, "");
-        // Capacity 1: a send completes only once the HTTP layer has taken the previous
-        // chunk, so waiting on the channel is waiting on the socket.
-        let (tx, rx) = mpsc::channel::<Bytes>(1);
-        let body = futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv()
-                .await
-                .map(|chunk| (Ok::<Bytes, Infallible>(chunk), rx))
-        });
-        let request = self
-            .ctx
-            .client
-            .post(&self.url)
-            .body(reqwest::Body::wrap_stream(body))
-            .send();
-        tokio::pin!(request);
+        let target = self.target()?;
+        let mut connection = match self.ctx.client.open(&target, true).await {
+            Ok(c) => c,
+            Err(e) => return Err(Failure::retry(format!("connect: {e}"))),
+        };
+        let Some(mut reader) = connection.take_reader() else {
+            return Err(Failure::retry("connection without a reading half"));
+        };
+        let answer = read_answer(&mut reader);
+        tokio::pin!(answer);
+        let mut early_ok = None;
         let written = {
-            let writer = self.write(tx, header);
+            let writer = self.write(&mut connection, header);
             tokio::pin!(writer);
-            let mut early_ok = None;
-            // The response is polled while the body is written, so an early error or a
-            // reset ends the POST at once (live-ingest.md §5.1). A 2xx head before our end
-            // is not a failure: `ffmpeg -listen` answers 200 at once and keeps reading.
+            // The answer is read while the body is written, so an early error or a reset
+            // ends the POST at once (live-ingest.md §5.1). A 2xx before our end is not a
+            // failure: `ffmpeg -listen` answers 200 at once and keeps reading.
             loop {
                 tokio::select! {
-                    // An answer that is ready wins over more writing.
                     biased;
-                    response = &mut request, if early_ok.is_none() => match response {
-                        // Kept, not dropped: dropping an unread answer makes the HTTP
-                        // layer close the connection and with it our body.
-                        Ok(r) if r.status().is_success() => early_ok = Some(r),
-                        other => break Err(other),
+                    answer = &mut answer, if early_ok.is_none() => match answer {
+                        Ok(a) if (200..300).contains(&a.status) => early_ok = Some(a),
+                        Ok(a) => break Err(Ok(a)),
+                        Err(e) => break Err(Err(e)),
                     },
-                    end = &mut writer => break Ok((end, early_ok)),
+                    end = &mut writer => break Ok(end),
                 }
             }
         };
         match written {
-            Err(Ok(response)) => Err(self.answered("early answer", response).await),
-            Err(Err(e)) => Err(Failure::retry(error_chain(&e))),
-            Ok((Err(WriteError::Stalled(after)), _)) => Err(Failure::retry(format!(
-                "stalled: no send progress for {after:?}"
+            Err(Ok(answer)) => Err(self.answered("early answer", answer)),
+            Err(Err(e)) => Err(Failure::retry(format!("connection: {e}"))),
+            Ok(Err(WriteError::Stalled(after))) => Err(Failure::retry(format!(
+                "stalled: the server took nothing for {after:?} while bytes waited"
             ))),
-            Ok((Err(WriteError::Closed), Some(early))) => Err(Failure {
-                action: Action::Retry,
-                status: Some(early.status().as_u16()),
-                message: format!(
-                    "connection closed while sending (after an early {})",
-                    early.status().as_u16()
-                ),
-            }),
-            Ok((Err(WriteError::Closed), None)) => {
-                // The body was dropped: the answer, if any, says why.
-                match timeout(Duration::from_secs(1), request).await {
-                    Ok(Ok(response)) => Err(self.answered("early answer", response).await),
-                    Ok(Err(e)) => Err(Failure::retry(error_chain(&e))),
-                    Err(_) => Err(Failure::retry("connection closed while sending")),
+            Ok(Err(WriteError::Closed(why))) => match early_ok {
+                Some(early) => Err(Failure {
+                    action: Action::Retry,
+                    status: Some(early.status),
+                    message: format!(
+                        "connection closed while sending (after an early {}): {why}",
+                        early.status
+                    ),
+                }),
+                // The answer, if any, says why.
+                None => match timeout(Duration::from_secs(1), &mut answer).await {
+                    Ok(Ok(a)) => Err(self.answered("early answer", a)),
+                    _ => Err(Failure::retry(format!(
+                        "connection closed while sending: {why}"
+                    ))),
+                },
+            },
+            Ok(Ok(())) => {
+                let answer = match early_ok {
+                    Some(early) => Ok(early),
+                    None => self.final_answer(&connection, &mut answer).await,
+                };
+                let answer = answer?;
+                if !(200..300).contains(&answer.status) {
+                    // The server may have stopped reading before our end (an error
+                    // answered early and still in flight, or a redirect): what it did
+                    // not surely read is sent again, as after any failure.
+                    return Err(self.answered("final answer", answer));
+                }
+                let delivered = self.ledger.all_delivered();
+                self.link.update(|s| {
+                    s.fragments_acknowledged += delivered;
+                    s.fragments_unconfirmed = 0;
+                });
+                Ok(answer.status)
+            }
+        }
+    }
+
+    /// Waits for the answer to a complete POST, watching that the server still reads.
+    async fn final_answer(
+        &mut self,
+        connection: &Connection,
+        answer: &mut std::pin::Pin<&mut impl std::future::Future<Output = std::io::Result<Answer>>>,
+    ) -> Result<Answer, Failure> {
+        let deadline = Instant::now() + self.ctx.finish_timeout;
+        let mut tick = interval(WATCH_PERIOD);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                result = answer.as_mut() => return match result {
+                    Ok(a) => Ok(a),
+                    Err(e) => Err(Failure::retry(format!("after the end of stream: {e}"))),
+                },
+                _ = sleep_until(deadline) => return Err(Failure::retry(format!(
+                    "no final answer within {:?}", self.ctx.finish_timeout
+                ))),
+                _ = tick.tick() => {
+                    if let Err(WriteError::Stalled(after)) = self.watch(connection) {
+                        return Err(Failure::retry(format!(
+                            "stalled after the end of stream: the server took nothing for {after:?}"
+                        )));
+                    }
                 }
             }
-            Ok((Ok(()), Some(early))) => Ok(early.status().as_u16()),
-            Ok((Ok(()), None)) => match timeout(self.ctx.finish_timeout, request).await {
-                Ok(Ok(response)) if response.status().is_redirection() => {
-                    // Not taken here: send it again where the server points.
-                    Err(self.answered("final answer", response).await)
-                }
-                Ok(Ok(response)) => {
-                    let status = response.status().as_u16();
-                    if !response.status().is_success() {
-                        // Reported, not retried: the whole stream was already sent.
-                        let failure = self.answered("final answer", response).await;
-                        self.link.update(|s| s.last_error = Some(failure.message));
-                    }
-                    Ok(status)
-                }
-                Ok(Err(e)) => Err(Failure::retry(format!(
-                    "after the end of stream: {}",
-                    error_chain(&e)
-                ))),
-                Err(_) => Err(Failure::retry(format!(
-                    "no final answer within {:?}",
-                    self.ctx.finish_timeout
-                ))),
-            },
         }
     }
 
     /// Classifies a non-2xx answer (or a 2xx that came before our end) by its status.
-    async fn answered(&self, phase: &str, response: reqwest::Response) -> Failure {
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .and_then(|l| reqwest::Url::parse(&self.url).ok()?.join(l).ok())
+    fn answered(&self, phase: &str, answer: Answer) -> Failure {
+        let status = answer.status;
+        let location = answer
+            .location
+            .as_deref()
+            .and_then(|l| url::Url::parse(&self.url).ok()?.join(l).ok())
             .map(|u| u.to_string());
-        let body = body_text(response).await;
         let (action, what) = match status {
             300..=399 => match location {
                 Some(url) => (Action::Redirect(url), "redirect"),
@@ -386,48 +410,41 @@ impl Session {
         Failure {
             action,
             status: Some(status),
-            message: format!("{phase}: HTTP {status} ({what}) {body}")
+            message: format!("{phase}: HTTP {status} ({what}) {}", answer.body)
                 .trim_end()
                 .to_string(),
         }
     }
 
-    /// Writes the header, the replay, then queued fragments until the end of stream.
-    async fn write(&mut self, tx: mpsc::Sender<Bytes>, header: &Bytes) -> Result<(), WriteError> {
-        // The first chunk also waits for the connection itself.
-        let first_wait = self.ctx.connect_timeout + self.ctx.send_timeout;
-        send(&tx, header.clone(), first_wait).await?;
-        flush(&tx, first_wait).await?;
+    /// Writes the header, the fragments the server may not have, then queued fragments
+    /// until the end of stream.
+    async fn write(
+        &mut self,
+        connection: &mut Connection,
+        header: &Bytes,
+    ) -> Result<(), WriteError> {
+        let replay = self.ledger.begin_post();
+        // The window the peer advertised before any body byte is the room it has: read
+        // now, before bytes it does not read can shrink it.
+        self.watch(connection)?;
+        self.send(connection, std::slice::from_ref(header)).await?;
         self.link.update(|s| s.bytes_sent += header.len() as u64);
-        let backlog =
-            self.replay.len() + usize::from(self.in_flight.is_some()) + self.link.queued();
+        let backlog = replay.len() + usize::from(self.in_flight.is_some()) + self.link.queued();
         self.link.set_state(
             ConnectionState::Streaming,
             format!(
                 "replaying {}, {} queued",
-                self.replay.len(),
-                backlog - self.replay.len()
+                replay.len(),
+                backlog - replay.len()
             ),
         );
         let mut pacer = Pacer::new(backlog, self.ctx.catch_up_speed, self.ctx.timescale);
-        let replays: Vec<Arc<SharedFragment>> =
-            self.replay.iter().map(|s| s.fragment.clone()).collect();
-        for fragment in replays {
-            self.send_fragment(&tx, &fragment).await?;
+        for fragment in replay {
+            self.send_fragment(connection, &fragment).await?;
             self.link.update(|s| s.fragments_replayed += 1);
             pacer.after(fragment.duration).await;
         }
-        loop {
-            let item = match self.in_flight.clone() {
-                Some(item) => item,
-                None => match self.link.next().await {
-                    Next::Fragment(item) => {
-                        self.in_flight = Some(item.clone());
-                        item
-                    }
-                    Next::End => break,
-                },
-            };
+        while let Some(item) = self.next_fragment(connection).await? {
             if let Some(end) = self.last_end
                 && item.fragment.time > end
             {
@@ -439,12 +456,11 @@ impl Session {
                     item.fragment.time
                 );
             }
-            self.send_fragment(&tx, &item.fragment).await?;
+            self.send_fragment(connection, &item.fragment).await?;
             self.last_end = Some(item.fragment.time.saturating_add(item.fragment.duration));
             let latency = item.pushed.elapsed();
             self.in_flight = None;
             self.failures = 0;
-            self.remember(item.fragment.clone());
             self.link.update(|s| {
                 s.fragments_sent += 1;
                 s.latency_total += latency;
@@ -455,54 +471,130 @@ impl Session {
         self.link.set_state(ConnectionState::Finishing, "");
         if self.ctx.end_of_stream {
             let eos = Bytes::from_static(&LIVE_END_OF_STREAM);
-            send(&tx, eos, self.ctx.send_timeout).await?;
-            flush(&tx, self.ctx.send_timeout).await?;
+            self.send(connection, &[eos]).await?;
             self.link
                 .update(|s| s.bytes_sent += LIVE_END_OF_STREAM.len() as u64);
         }
-        // Dropping the sender ends the body: the HTTP layer writes the zero-length chunk.
-        drop(tx);
-        Ok(())
+        self.guarded(connection, |c| Box::pin(c.end_body())).await
     }
 
-    /// Keeps a sent fragment for replay. TCP buffers hide what the server really read,
-    /// so a fragment counts as delivered only once it is older than the send timeout
-    /// (a dead connection would have stalled by then) and `replay_depth` newer ones
-    /// followed it; the byte bound caps memory after a fast burst.
-    fn remember(&mut self, fragment: Arc<SharedFragment>) {
-        if self.ctx.replay_depth == 0 {
-            return;
+    /// The next fragment to send (the one whose sending failed last time, else the
+    /// queue's next), watching the socket while waiting; None at the end of the stream.
+    async fn next_fragment(
+        &mut self,
+        connection: &mut Connection,
+    ) -> Result<Option<Queued>, WriteError> {
+        if let Some(item) = self.in_flight.clone() {
+            return Ok(Some(item));
         }
-        self.replay_bytes += fragment.size;
-        self.replay.push_back(Sent {
-            fragment,
-            at: std::time::Instant::now(),
-        });
-        while self.replay.len() > self.ctx.replay_depth {
-            let Some(front) = self.replay.front() else {
-                break;
-            };
-            if front.at.elapsed() < self.ctx.send_timeout
-                && self.replay_bytes <= self.ctx.replay_bytes
-            {
-                break;
+        let link = Arc::clone(&self.link);
+        let next = link.next();
+        tokio::pin!(next);
+        let mut tick = interval(WATCH_PERIOD);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                next = &mut next => return Ok(match next {
+                    Next::Fragment(item) => {
+                        self.in_flight = Some(item.clone());
+                        Some(item)
+                    }
+                    Next::End => None,
+                }),
+                _ = tick.tick() => self.watch(connection)?,
             }
-            self.replay_bytes -= front.fragment.size;
-            self.replay.pop_front();
         }
     }
 
-    /// Sends every chunk of a fragment and waits until the last one was taken.
+    /// Sends every chunk of a fragment and records where it ends on the socket.
     async fn send_fragment(
-        &self,
-        tx: &mpsc::Sender<Bytes>,
-        fragment: &SharedFragment,
+        &mut self,
+        connection: &mut Connection,
+        fragment: &Arc<SharedFragment>,
     ) -> Result<(), WriteError> {
-        for chunk in &fragment.chunks {
-            send(tx, chunk.clone(), self.ctx.send_timeout).await?;
+        self.send(connection, &fragment.chunks).await?;
+        let end = connection.figures().written();
+        self.ledger.sent(Arc::clone(fragment), end);
+        let lost = self.ledger.bound(self.ctx.replay_bytes);
+        if lost > 0 {
+            log::warn!(
+                "{}: {lost} fragment(s) not known delivered exceed the replay bound and cannot be resent",
+                redact(&self.url)
+            );
         }
-        flush(tx, self.ctx.send_timeout).await?;
-        self.link.update(|s| s.bytes_sent += fragment.size);
+        self.link.update(|s| {
+            s.bytes_sent += fragment.size;
+            s.fragments_possibly_lost += lost;
+        });
+        self.watch(connection)
+    }
+
+    /// Writes one body chunk made of `parts`.
+    async fn send(
+        &mut self,
+        connection: &mut Connection,
+        parts: &[Bytes],
+    ) -> Result<(), WriteError> {
+        self.guarded(connection, |c| Box::pin(c.write_chunk(parts)))
+            .await?;
+        self.watch(connection)
+    }
+
+    /// Runs one write on the connection while watching its socket: a peer that takes
+    /// nothing for the send timeout while bytes wait ends the POST as stalled.
+    async fn guarded<'c>(
+        &mut self,
+        connection: &'c mut Connection,
+        write: impl FnOnce(
+            &'c mut Connection,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = std::io::Result<()>> + Send + 'c>,
+        >,
+    ) -> Result<(), WriteError> {
+        let figures = connection.figures().clone();
+        let mut future = write(connection);
+        let mut tick = interval(WATCH_PERIOD);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                done = &mut future => {
+                    return done.map_err(|e| WriteError::Closed(e.to_string()));
+                }
+                _ = tick.tick() => self.watch_figures(&figures)?,
+            }
+        }
+    }
+
+    /// Reads the socket's figures: records what is now surely delivered and tells a
+    /// stall.
+    fn watch(&mut self, connection: &Connection) -> Result<(), WriteError> {
+        let figures = connection.figures().clone();
+        self.watch_figures(&figures)
+    }
+
+    fn watch_figures(&mut self, figures: &super::socket::SocketFigures) -> Result<(), WriteError> {
+        // A connection no longer established tells nothing more; its failure shows in
+        // the write or the answer.
+        let Some(progress) = figures.progress() else {
+            return Ok(());
+        };
+        let seen = self.ledger.observe(progress, figures.buffer_bound());
+        let unconfirmed = self.ledger.unconfirmed() as u64;
+        self.link.update(|s| {
+            s.fragments_acknowledged += seen.delivered;
+            s.fragments_unconfirmed = unconfirmed;
+        });
+        if self.ledger.stalled(progress, self.ctx.send_timeout) {
+            let after = self.ledger.stalled_for();
+            log::warn!(
+                "{}: stall: {} bytes unacknowledged, none taken for {after:?}",
+                redact(&self.url),
+                progress.written.saturating_sub(progress.acked)
+            );
+            return Err(WriteError::Stalled(after));
+        }
         Ok(())
     }
 }
@@ -515,24 +607,6 @@ fn backoff_delay(failures: u32, initial: Duration, max: Duration) -> Duration {
     }
     let doublings = (failures - 2).min(20);
     initial.saturating_mul(1 << doublings).min(max)
-}
-
-/// Hands one chunk to the HTTP layer.
-async fn send(tx: &mpsc::Sender<Bytes>, chunk: Bytes, wait: Duration) -> Result<(), WriteError> {
-    match timeout(wait, tx.send(chunk)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(WriteError::Closed),
-        Err(_) => Err(WriteError::Stalled(wait)),
-    }
-}
-
-/// Waits until the HTTP layer has taken everything handed to it.
-async fn flush(tx: &mpsc::Sender<Bytes>, wait: Duration) -> Result<(), WriteError> {
-    match timeout(wait, tx.reserve()).await {
-        Ok(Ok(_permit)) => Ok(()),
-        Ok(Err(_)) => Err(WriteError::Closed),
-        Err(_) => Err(WriteError::Stalled(wait)),
-    }
 }
 
 /// Limits the first `remaining` fragments of a POST (the backlog) to `speed` times real
@@ -565,31 +639,6 @@ impl Pacer {
         self.media += Duration::from_secs_f64(ticks as f64 / f64::from(self.timescale));
         sleep_until(self.start + self.media.div_f64(speed)).await;
     }
-}
-
-/// The start of an answer's body, for the log (servers explain errors there).
-async fn body_text(mut response: reqwest::Response) -> String {
-    match timeout(Duration::from_millis(300), response.chunk()).await {
-        Ok(Ok(Some(chunk))) => {
-            let end = chunk.len().min(200);
-            String::from_utf8_lossy(chunk.get(..end).unwrap_or_default())
-                .trim()
-                .to_string()
-        }
-        _ => String::new(),
-    }
-}
-
-/// An error with its causes ("error sending request: connection reset …").
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -26,9 +26,14 @@
 //! ```
 
 mod connection;
+mod delivery;
+mod http;
 mod options;
 mod queue;
+mod socket;
 mod stats;
+#[cfg(feature = "tls-rustls")]
+mod tls;
 mod url;
 
 pub use options::{EventId, LiveOptions, StateCallback, TimeOrigin};
@@ -44,6 +49,7 @@ use crate::codec::MediaKind;
 use crate::error::{Error, Result};
 use crate::mux::{Fragment, Muxer, Options, Sample, StreamConfig, StreamId};
 use connection::Context;
+use http::Client;
 use queue::{Link, SharedFragment};
 
 /// Pushes a live presentation to one or more publishing points.
@@ -56,7 +62,7 @@ pub struct LivePublisher {
     runtime: Option<Runtime>,
     context: Arc<Context>,
     /// Publishing point URLs, checked.
-    points: Vec<reqwest::Url>,
+    points: Vec<::url::Url>,
     event: Option<String>,
     options: LiveOptions,
     /// Seconds since the Unix epoch added to every sample time (0 for a zero origin).
@@ -127,25 +133,12 @@ impl LivePublisher {
                 now - now % period
             }
         };
-        let builder = reqwest::Client::builder()
-            .user_agent(live.user_agent.clone())
-            .connect_timeout(live.connect_timeout)
-            .tcp_keepalive(Duration::from_secs(15))
-            .tcp_nodelay(true)
-            // A fresh TCP connection for every POST (live-ingest.md §1.3).
-            .pool_max_idle_per_host(0)
-            // Redirects are followed by the connection itself, keeping the POST body.
-            .redirect(reqwest::redirect::Policy::none())
-            .http1_only();
-        #[cfg(feature = "tls-rustls")]
-        let builder = builder.tls_danger_accept_invalid_certs(live.accept_invalid_certs);
-        #[cfg(not(feature = "tls-rustls"))]
-        if live.accept_invalid_certs {
-            log::warn!("danger_accept_invalid_certs has no effect without TLS support");
-        }
-        let client = builder
-            .build()
-            .map_err(|e| Error::LiveSetup(format!("HTTP client: {e}")))?;
+        let client = Client::new(
+            live.user_agent.clone(),
+            live.connect_timeout,
+            live.accept_invalid_certs,
+        )
+        .map_err(Error::LiveSetup)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("ssf-live")
@@ -369,7 +362,11 @@ impl LivePublisher {
                         s.last_error = Some(format!(
                             "not finished within {:?}",
                             self.options.finish_timeout
-                        ))
+                        ));
+                        // What was not known delivered, and what never left the queue,
+                        // may be missing at the server.
+                        s.fragments_possibly_lost +=
+                            s.fragments_unconfirmed + s.queued_fragments as u64;
                     });
                     link.set_state(ConnectionState::Failed, "finish timed out");
                 }

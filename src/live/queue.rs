@@ -116,6 +116,8 @@ impl Link {
     pub(crate) fn push(&self, fragment: Arc<SharedFragment>) -> u64 {
         let mut s = self.lock();
         if matches!(s.stats.state, ConnectionState::Failed) {
+            // This connection gave up: the fragment will never reach its server.
+            s.stats.fragments_possibly_lost += 1;
             return 0;
         }
         s.queued_duration = s.queued_duration.saturating_add(fragment.duration);
@@ -135,6 +137,7 @@ impl Link {
             }
         }
         s.stats.fragments_dropped += dropped;
+        s.stats.fragments_possibly_lost += dropped;
         s.stats.queued_fragments = s.queue.len();
         drop(s);
         if dropped > 0 {

@@ -79,6 +79,16 @@ pub struct ConnectionStats {
     pub fragments_replayed: u64,
     /// Fragments dropped unsent because the queue overflowed.
     pub fragments_dropped: u64,
+    /// Fragments known read by the server: acknowledged by its TCP and older than the
+    /// most its receive window could hold unread, or followed by its final answer.
+    pub fragments_acknowledged: u64,
+    /// Fragments handed to the socket and not yet known read by the server: what a
+    /// reconnect resends.
+    pub fragments_unconfirmed: u64,
+    /// Fragments the server may never have received: dropped from the queue, dropped
+    /// from the replay set by its byte bound, or not known delivered when the
+    /// connection gave up. Zero means nothing may be missing on this connection.
+    pub fragments_possibly_lost: u64,
     /// New POSTs opened after a failure.
     pub reconnects: u64,
     /// Body bytes handed to the socket, headers and replays included.
@@ -108,6 +118,9 @@ impl ConnectionStats {
             fragments_sent: 0,
             fragments_replayed: 0,
             fragments_dropped: 0,
+            fragments_acknowledged: 0,
+            fragments_unconfirmed: 0,
+            fragments_possibly_lost: 0,
             reconnects: 0,
             bytes_sent: 0,
             queued_fragments: 0,
@@ -146,8 +159,11 @@ impl FinalReport {
         }
     }
 
-    /// Whether every fragment reached the server's socket and the server answered 2xx.
+    /// Whether the server answered 2xx to a complete stream and nothing may be missing
+    /// on this connection (no fragment dropped or possibly lost).
     pub fn is_success(&self) -> bool {
-        self.status().is_some_and(|s| (200..300).contains(&s)) && self.stats.queued_fragments == 0
+        self.status().is_some_and(|s| (200..300).contains(&s))
+            && self.stats.queued_fragments == 0
+            && self.stats.fragments_possibly_lost == 0
     }
 }

@@ -1,6 +1,6 @@
 //! Ingest URLs: `<publishing point>[/Events(<id>)]/Streams(<id>)` (live-ingest.md §1.1).
 
-use reqwest::Url;
+use ::url::Url;
 
 use crate::error::{Error, Result};
 

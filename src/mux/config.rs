@@ -218,7 +218,7 @@ impl StreamConfig {
     /// VC-1 Advanced Profile (`WVC1`) from its CodecPrivateData (the VIDEOINFOHEADER2
     /// extra bytes: optional leading byte, sequence header, entry point). Samples are
     /// frames with their start codes, keyframes preceded by sequence header and entry
-    /// point, as [`crate::codec::vc1::Vc1FrameReader`] cuts them.
+    /// point, as the input layer's VC-1 reader (`input::vc1::Vc1FrameReader`) cuts them.
     pub fn vc1(codec_private_data: &[u8]) -> Result<Self> {
         Ok(Self::new(Codec::Vc1(Vc1Codec::from_codec_private_data(
             codec_private_data,

@@ -4,35 +4,31 @@
 //! live publisher, or a caller's own code) writes what it returns.
 
 mod config;
+mod encrypt;
 mod fragment;
-mod live;
-mod presentation;
+mod header;
+mod manifest;
+mod reorder;
 mod sample;
+mod sample_entry;
 mod stream;
 mod timescale;
 
 pub use config::{Fragmentation, Options, SMOOTH_TIMESCALE, StreamConfig, StreamId};
 pub use fragment::Fragment;
-pub use live::LIVE_END_OF_STREAM;
-pub use presentation::PresentationTimed;
+pub use header::LIVE_END_OF_STREAM;
+pub use reorder::{MAX_REORDER_DEPTH, Release, ReorderBuffer};
 pub use sample::Sample;
 pub use timescale::rescale;
 
 use bytes::Bytes;
 
 use crate::codec::{Codec, MediaKind, TextFormat};
-use crate::drm::PLAYREADY_SYSTEM_ID;
 use crate::error::{Error, Result};
-use crate::isobmff::boxes::{
-    HandlerKind, MovieTrack, SampleEntry, TrackIndex, TrackProtection, pack_language, write_ftyp,
-    write_mfra, write_moov, write_pssh,
-};
+use crate::isobmff::boxes::{HandlerKind, TrackIndex, write_mfra};
 use crate::isobmff::writer::BoxWriter;
-use crate::manifest::{
-    AudioAttributes, ManifestTrack, MediaAttributes, Presentation, ProtectionHeader,
-    TextAttributes, TrackKind, VideoAttributes,
-};
-use stream::{StreamEncryption, StreamState};
+use encrypt::StreamEncryption;
+use stream::StreamState;
 
 /// Largest sample accepted, in bytes.
 pub const MAX_SAMPLE_SIZE: usize = 64 << 20;
@@ -238,136 +234,6 @@ impl Muxer {
         )
     }
 
-    /// `ftyp` + `moov` for a file holding `streams`. Its size is the same on every call,
-    /// so a caller can write it first and overwrite it in place at the end (with the
-    /// final duration).
-    pub fn header(&self, streams: &[StreamId]) -> Result<Bytes> {
-        self.header_with(streams, false)
-    }
-
-    /// [`Muxer::header`]; `live` leaves every duration 0 (unknown), as a live push's
-    /// `moov` has it.
-    fn header_with(&self, streams: &[StreamId], live: bool) -> Result<Bytes> {
-        self.check_subset(streams)?;
-        let mut entries = Vec::with_capacity(streams.len());
-        for &id in streams {
-            entries.push(self.sample_entry(id)?);
-        }
-        let protection = self.options.protection.as_ref().map(|p| TrackProtection {
-            kid: p.kid().to_bytes_be(),
-            cenc: p.is_cenc_compatible(),
-        });
-        let tracks: Vec<MovieTrack<'_>> = streams
-            .iter()
-            .zip(&entries)
-            .map(|(&id, entry)| {
-                let state = &self.streams[id.0];
-                let kind = handler_kind(&state.config.codec);
-                let (width, height) = match state.config.codec.video_format() {
-                    Some(v) => (v.display_width, v.display_height),
-                    None => (0, 0),
-                };
-                MovieTrack {
-                    track_id: id.track_id(),
-                    kind,
-                    language: pack_language(state.config.language.as_deref().unwrap_or("und")),
-                    width,
-                    height,
-                    duration: if live { 0 } else { self.duration_of(&[id]) },
-                    entry,
-                    // Sparse text stays clear: players read it from the manifest or
-                    // as captions, and PIFF has no text protection.
-                    protection: protection
-                        .as_ref()
-                        .filter(|_| kind != HandlerKind::Subtitle && kind != HandlerKind::Metadata),
-                }
-            })
-            .collect();
-        let mut w = BoxWriter::with_capacity(1024);
-        write_ftyp(&mut w);
-        write_moov(
-            &mut w,
-            self.options.timescale,
-            if live { 0 } else { self.duration_of(streams) },
-            &tracks,
-            |w| {
-                if let Some(p) = &self.options.protection {
-                    let pro = p.playready_header().to_pro();
-                    write_pssh(w, &PLAYREADY_SYSTEM_ID, &pro, p.is_cenc_compatible());
-                }
-            },
-        );
-        Ok(Bytes::from(w.into_vec()))
-    }
-
-    fn sample_entry(&self, id: StreamId) -> Result<SampleEntry> {
-        let state = self.stream(id)?;
-        let not_ready = || {
-            Error::InvalidState(format!(
-                "stream {}: codec configuration not known yet (no parameter sets or sequence header seen before the first keyframe)",
-                id.0
-            ))
-        };
-        match &state.config.codec {
-            Codec::Avc(avc) => {
-                let config = avc.config().ok_or_else(not_ready)?;
-                let format = state.config.codec.video_format().ok_or_else(not_ready)?;
-                let (h, v) = format.pixel_aspect;
-                Ok(SampleEntry::Avc {
-                    width: u16::try_from(format.width).unwrap_or(u16::MAX),
-                    height: u16::try_from(format.height).unwrap_or(u16::MAX),
-                    avcc: config.to_avcc(),
-                    pixel_aspect: (h != v && h != 0 && v != 0).then_some((h, v)),
-                })
-            }
-            Codec::Vc1(vc1) => {
-                let config = vc1.config().ok_or_else(not_ready)?;
-                Ok(SampleEntry::Vc1 {
-                    width: u16::try_from(config.width()).unwrap_or(u16::MAX),
-                    height: u16::try_from(config.height()).unwrap_or(u16::MAX),
-                    dvc1: config.dvc1(),
-                })
-            }
-            Codec::Wma(wma) => Ok(SampleEntry::Wma {
-                channels: wma.channels(),
-                sample_rate: wma.sampling_rate(),
-                wave_format: wma.wave_format().to_bytes(),
-            }),
-            Codec::Text(format) => Ok(match format {
-                TextFormat::Ttml => SampleEntry::Ttml {
-                    namespace: "http://www.w3.org/ns/ttml".into(),
-                },
-                TextFormat::Xml {
-                    namespace,
-                    schema_location,
-                    content_encoding,
-                } => SampleEntry::XmlMetadata {
-                    content_encoding: content_encoding.clone(),
-                    namespace: namespace.clone(),
-                    schema_location: schema_location.clone(),
-                },
-                TextFormat::Text {
-                    mime_format,
-                    content_encoding,
-                } => SampleEntry::TextMetadata {
-                    content_encoding: content_encoding.clone(),
-                    mime_format: mime_format.clone(),
-                },
-            }),
-            Codec::Aac(aac) => {
-                let bitrate = self.bitrate(id)?;
-                Ok(SampleEntry::Aac {
-                    channels: aac.asc().channels(),
-                    sample_rate: aac.asc().output_sampling_rate(),
-                    asc: aac.asc_bytes().to_vec(),
-                    avg_bitrate: bitrate,
-                    max_bitrate: bitrate,
-                    buffer_size: 0,
-                })
-            }
-        }
-    }
-
     /// `mfra` for a file holding `streams`, whose header came from [`Muxer::header`] with
     /// the same streams and whose fragments were appended in the order the muxer handed
     /// them out.
@@ -393,110 +259,6 @@ impl Muxer {
         let mut w = BoxWriter::with_capacity(64 + 19 * self.output.len());
         write_mfra(&mut w, &tracks);
         Ok(Bytes::from(w.into_vec()))
-    }
-
-    /// How one stream appears in the manifests, its fragments so far included. Fails while
-    /// its codec configuration is not known yet (in-band parameter sets before the first
-    /// keyframe).
-    pub fn manifest_track(&self, stream: StreamId) -> Result<ManifestTrack> {
-        let state = self.stream(stream)?;
-        let codec = &state.config.codec;
-        let bitrate = self.bitrate(state.id)?;
-        let (kind, attributes) = match codec.kind() {
-            MediaKind::Video => {
-                let v = codec.video_format().ok_or_else(|| {
-                    Error::InvalidState(format!("stream {}: no SPS known", state.id.0))
-                })?;
-                (
-                    TrackKind::Video,
-                    MediaAttributes::Video(VideoAttributes {
-                        width: v.width,
-                        height: v.height,
-                        display_width: v.display_width,
-                        display_height: v.display_height,
-                    }),
-                )
-            }
-            MediaKind::Text => {
-                let parent = state
-                    .config
-                    .parent
-                    .and_then(|p| self.streams.get(p.0))
-                    .map(|p| p.config.name().to_string())
-                    .unwrap_or_default();
-                (
-                    TrackKind::Text,
-                    MediaAttributes::Text(TextAttributes {
-                        subtype: state.config.subtype_name().to_string(),
-                        parent,
-                        manifest_output: state.config.manifest_output,
-                        inline_fragments: state.inline_fragments.clone(),
-                    }),
-                )
-            }
-            MediaKind::Audio => {
-                let a = codec.audio_format().ok_or_else(|| {
-                    Error::InvalidState(format!("stream {}: no audio format", state.id.0))
-                })?;
-                (
-                    TrackKind::Audio,
-                    MediaAttributes::Audio(AudioAttributes {
-                        sampling_rate: a.sampling_rate,
-                        channels: a.channels,
-                        bits_per_sample: a.bits_per_sample,
-                        packet_size: a.packet_size,
-                        audio_tag: a.audio_tag,
-                    }),
-                )
-            }
-        };
-        Ok(ManifestTrack {
-            kind,
-            name: state.config.name().to_string(),
-            name_is_default: state.config.track_name.is_none(),
-            language: state.config.language.clone(),
-            bitrate,
-            quality_index: state.config.quality_index,
-            fourcc: codec.fourcc().to_string(),
-            codec_private_data: codec.codec_private_data().unwrap_or_default(),
-            attributes,
-            source: state
-                .config
-                .source_file_name
-                .clone()
-                .unwrap_or_else(|| default_source_file_name(&state.config, bitrate)),
-            track_id: state.id.track_id(),
-            fragments: state.fragments.clone(),
-        })
-    }
-
-    /// The content protection headers of the client manifest (none when clear).
-    pub fn protection_headers(&self) -> Vec<ProtectionHeader> {
-        self.options
-            .protection
-            .iter()
-            .map(|p| ProtectionHeader {
-                system_id: PLAYREADY_SYSTEM_ID,
-                data: p.playready_header().to_pro(),
-            })
-            .collect()
-    }
-
-    /// The presentation as the manifest writers see it: every stream with at least one
-    /// fragment.
-    fn presentation(&self) -> Result<Presentation> {
-        let mut tracks = Vec::new();
-        for state in &self.streams {
-            if !state.fragments.is_empty() {
-                tracks.push(self.manifest_track(state.id)?);
-            }
-        }
-        Ok(Presentation {
-            timescale: u64::from(self.options.timescale),
-            tracks,
-            protection: self.protection_headers(),
-            fragment_elements: self.options.fragment_elements,
-        })
     }
 
     /// Checks that the last fragment `stream` closed has the same start and duration as
@@ -558,18 +320,6 @@ impl Muxer {
         self.stream_mut(stream)?.config.source_file_name = Some(name);
         Ok(())
     }
-
-    /// The client manifest (`.ismc`). Fails if the bit rates of one StreamIndex do not
-    /// share fragment boundaries, naming the first fragment that differs.
-    pub fn client_manifest(&self) -> Result<String> {
-        crate::manifest::client_manifest(&self.presentation()?)
-    }
-
-    /// The server manifest (`.ism`), pointing at the client manifest by the relative path
-    /// given.
-    pub fn server_manifest(&self, client_manifest_relative_path: &str) -> Result<String> {
-        crate::manifest::server_manifest(&self.presentation()?, client_manifest_relative_path)
-    }
 }
 
 /// `ticks` of a `timescale` as seconds with millisecond precision, for messages.
@@ -585,14 +335,4 @@ pub(crate) fn handler_kind(codec: &Codec) -> HandlerKind {
         Codec::Text(TextFormat::Ttml) => HandlerKind::Subtitle,
         Codec::Text(_) => HandlerKind::Metadata,
     }
-}
-
-/// `NAME_BITRATE.ismv` for video, `.isma` for audio, when the caller names no file.
-pub(crate) fn default_source_file_name(config: &StreamConfig, bitrate: u32) -> String {
-    let ext = match config.codec.kind() {
-        MediaKind::Video => "ismv",
-        MediaKind::Audio => "isma",
-        MediaKind::Text => "ismt",
-    };
-    format!("{}_{bitrate}.{ext}", config.name())
 }

@@ -1,65 +1,41 @@
 //! Per-stream state: the open fragment's samples, the fragment boundaries so far, and
 //! the conversion of caller timestamps to presentation time.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::config::{Fragmentation, StreamConfig};
+use super::encrypt::{StreamEncryption, encrypt_fragment};
 use super::fragment::Fragment;
 use super::handler_kind;
 use super::sample::Sample;
 use super::timescale::rescale;
 use super::{MAX_SAMPLE_SIZE, StreamId};
 use crate::codec::Codec;
-use crate::drm::subsample::{avc_subsamples, range_subsamples};
-use crate::drm::{SampleEncryptor, Subsample};
+use crate::drm::subsample::range_subsamples;
 use crate::error::{Error, Result};
-use crate::isobmff::boxes::{
-    FragmentHeader, FragmentSample, SencSample, write_fragment_header, write_sample_encryption,
-};
+use crate::isobmff::boxes::{FragmentHeader, FragmentSample, write_fragment_header};
 use crate::isobmff::writer::BoxWriter;
 use crate::manifest::FragmentTime;
 
 /// A sample of the open fragment, in presentation ticks.
 #[derive(Debug)]
-struct Pending {
-    data: Bytes,
+pub(super) struct Pending {
+    /// The payload as stored.
+    pub(super) data: Bytes,
     dts: u64,
     cts_offset: u32,
     /// Duration the caller gave, converted; used only when no later sample follows.
     duration_hint: Option<u64>,
     sync: bool,
     /// Caller-chosen encrypted ranges, already checked against the payload.
-    protected_ranges: Option<Vec<(u32, u32)>>,
+    pub(super) protected_ranges: Option<Vec<(u32, u32)>>,
 }
 
-/// Encryption state of a protected stream.
-#[derive(Debug)]
-pub(crate) struct StreamEncryption {
-    encryptor: SampleEncryptor,
-    cenc: bool,
-    /// Scratch for one sample's subsample map.
-    map: Vec<Subsample>,
-    /// The open fragment's `(clear, encrypted)` entries, all samples back to back.
-    entries: Vec<(u16, u32)>,
-    /// Per sample of the open fragment: its IV and its slice of `entries`.
-    samples: Vec<([u8; 8], std::ops::Range<usize>)>,
-    /// The previous fragment's encrypted payload. Once the sink has written and dropped
-    /// it, its buffer is reused: fresh memory for every fragment would cost a page fault
-    /// per 4 KiB of output.
-    spare: Option<Bytes>,
-}
-
-impl StreamEncryption {
-    pub(crate) fn new(key: &[u8; 16], first_iv: u64, cenc: bool) -> Self {
-        Self {
-            encryptor: SampleEncryptor::new(key, first_iv),
-            cenc,
-            map: Vec::new(),
-            entries: Vec::new(),
-            samples: Vec::new(),
-            spare: None,
-        }
-    }
+/// A sample's times in presentation ticks.
+struct Times {
+    dts: u64,
+    cts_offset: u32,
+    duration_hint: Option<u64>,
 }
 
 #[derive(Debug)]
@@ -114,7 +90,8 @@ impl StreamState {
         self.fragments.last().map(|f| f.time + f.duration)
     }
 
-    /// Accepts one sample; returns the fragment it closed, if any.
+    /// Accepts one sample; returns the fragment it closed, if any. Every check comes
+    /// before any change, so a refused sample leaves the stream as it was.
     pub(crate) fn push(
         &mut self,
         sample: Sample,
@@ -122,6 +99,37 @@ impl StreamState {
         fragment_duration: u64,
     ) -> Result<Option<Fragment>> {
         let index = self.samples_seen;
+        self.check_arrival(&sample, index)?;
+        let times = self.presentation_times(&sample, index)?;
+        self.check_gap(times.dts, index)?;
+        let starts_fragment = self.starts_fragment(&sample, times.dts, fragmentation, index)?;
+        let input_dts = sample.dts;
+        let sync = sample.sync;
+        let protected_ranges = sample.protected_ranges;
+        let data = self.prepare_payload(sample.data, sync, protected_ranges.as_deref(), index)?;
+        let closed = if starts_fragment && !self.pending.is_empty() {
+            Some(self.close(Some(times.dts))?)
+        } else {
+            None
+        };
+        if self.pending.is_empty() {
+            self.open_fragment(times.dts, fragment_duration);
+        }
+        self.pending.push(Pending {
+            data,
+            dts: times.dts,
+            cts_offset: times.cts_offset,
+            duration_hint: times.duration_hint,
+            sync,
+            protected_ranges,
+        });
+        self.samples_seen += 1;
+        self.last_input_dts = Some(input_dts);
+        Ok(closed)
+    }
+
+    /// The payload is not empty nor too large, and decode times do not go back.
+    fn check_arrival(&self, sample: &Sample, index: u64) -> Result<()> {
         let stream = self.id.0;
         let size = sample.data.len();
         if size == 0 {
@@ -138,78 +146,111 @@ impl StreamState {
                 limit: MAX_SAMPLE_SIZE,
             });
         }
-        if let Some(previous) = self.last_input_dts
-            && sample.dts < previous
-        {
-            return Err(Error::DecreasingTime {
+        match self.last_input_dts {
+            Some(previous) if sample.dts < previous => Err(Error::DecreasingTime {
                 stream,
                 sample: index,
                 dts: sample.dts,
                 previous,
-            });
+            }),
+            _ => Ok(()),
         }
+    }
+
+    /// The caller's times converted exactly to presentation ticks.
+    fn presentation_times(&self, sample: &Sample, index: u64) -> Result<Times> {
         let overflow = |detail: &str| Error::TimestampOverflow {
-            stream,
+            stream: self.id.0,
             sample: index,
             detail: detail.to_string(),
         };
-        let from = self.config.timescale;
-        let dts =
-            rescale(sample.dts, from, self.timescale).ok_or_else(|| overflow("decode time"))?;
-        let pts_input = sample
+        let (from, to) = (self.config.timescale, self.timescale);
+        let dts = rescale(sample.dts, from, to).ok_or_else(|| overflow("decode time"))?;
+        let pts = sample
             .dts
             .checked_add(sample.cts_offset)
-            .ok_or_else(|| overflow("decode time + composition offset"))?;
-        let pts = rescale(pts_input, from, self.timescale)
+            .and_then(|pts| rescale(pts, from, to))
             .ok_or_else(|| overflow("presentation time"))?;
-        let cts_offset =
-            u32::try_from(pts - dts).map_err(|_| overflow("composition offset over 32 bits"))?;
+        let cts_offset = u32::try_from(pts.saturating_sub(dts))
+            .map_err(|_| overflow("composition offset over 32 bits"))?;
         let duration_hint = match sample.duration {
-            Some(d) => {
-                let end = sample
+            Some(d) => Some(
+                sample
                     .dts
                     .checked_add(d)
-                    .and_then(|end| rescale(end, from, self.timescale))
-                    .ok_or_else(|| overflow("decode time + duration"))?;
-                Some(end - dts)
-            }
+                    .and_then(|end| rescale(end, from, to))
+                    .ok_or_else(|| overflow("decode time + duration"))?
+                    .saturating_sub(dts),
+            ),
             None => None,
         };
+        Ok(Times {
+            dts,
+            cts_offset,
+            duration_hint,
+        })
+    }
 
-        // A sample's duration is the distance to the next decode time and must fit the
-        // 32 bits of a trun entry; refusing the sample that opens a wider gap keeps the
-        // pending fragment closable.
-        if let Some(last) = self.pending.last()
-            && dts.saturating_sub(last.dts) > u64::from(u32::MAX)
-        {
-            return Err(overflow("gap to the previous sample over 32 bits of ticks"));
-        }
-        let starts_fragment = match self.pending.first() {
-            None => true,
-            Some(first) => {
-                fragmentation == Fragmentation::Automatic
-                    && sample.sync
-                    && dts >= self.next_boundary
-                    && dts > first.dts
+    /// A sample's duration is the distance to the next decode time and must fit the 32
+    /// bits of a trun entry; refusing the sample that opens a wider gap keeps the pending
+    /// fragment closable.
+    fn check_gap(&self, dts: u64, index: u64) -> Result<()> {
+        match self.pending.last() {
+            Some(last) if dts.saturating_sub(last.dts) > u64::from(u32::MAX) => {
+                Err(Error::TimestampOverflow {
+                    stream: self.id.0,
+                    sample: index,
+                    detail: "gap to the previous sample over 32 bits of ticks".into(),
+                })
             }
-        };
-        if self.pending.is_empty() && !sample.sync {
-            return Err(Error::NonSyncFragmentStart {
-                stream,
-                sample: index,
-            });
+            _ => Ok(()),
         }
+    }
 
-        let given_len = sample.data.len();
+    /// Whether the sample opens a new fragment: the first one does, and in automatic
+    /// mode a sync sample at or past the next grid point. A fragment must open on a
+    /// sync sample.
+    fn starts_fragment(
+        &self,
+        sample: &Sample,
+        dts: u64,
+        fragmentation: Fragmentation,
+        index: u64,
+    ) -> Result<bool> {
+        match self.pending.first() {
+            None if !sample.sync => Err(Error::NonSyncFragmentStart {
+                stream: self.id.0,
+                sample: index,
+            }),
+            None => Ok(true),
+            Some(first) => Ok(fragmentation == Fragmentation::Automatic
+                && sample.sync
+                && dts >= self.next_boundary
+                && dts > first.dts),
+        }
+    }
+
+    /// The payload as it will be stored (the codec may rewrite its framing), checked
+    /// against caller ranges and, when encrypting, the subsample map it will get.
+    fn prepare_payload(
+        &mut self,
+        given: Bytes,
+        sync: bool,
+        ranges: Option<&[(u32, u32)]>,
+        index: u64,
+    ) -> Result<Bytes> {
+        let stream = self.id.0;
+        let invalid = |reason: String| Error::InvalidSample {
+            stream,
+            sample: index,
+            reason,
+        };
+        let given_len = given.len();
         let data = self
             .config
             .codec
-            .prepare_sample(sample.data, sample.sync)
-            .map_err(|e| Error::InvalidSample {
-                stream,
-                sample: index,
-                reason: e.to_string(),
-            })?;
+            .prepare_sample(given, sync)
+            .map_err(|e| invalid(e.to_string()))?;
         if data.len() > MAX_SAMPLE_SIZE {
             return Err(Error::SampleTooLarge {
                 stream,
@@ -218,13 +259,7 @@ impl StreamState {
                 limit: MAX_SAMPLE_SIZE,
             });
         }
-
-        if let Some(ranges) = &sample.protected_ranges {
-            let invalid = |reason: String| Error::InvalidSample {
-                stream,
-                sample: index,
-                reason,
-            };
+        if let Some(ranges) = ranges {
             if data.len() != given_len {
                 return Err(invalid(
                     "protected ranges need 4-byte NAL lengths or start codes: the payload's \
@@ -235,64 +270,79 @@ impl StreamState {
             let mut check = Vec::new();
             range_subsamples(data.len(), ranges, &mut check).map_err(|e| invalid(e.to_string()))?;
         }
-
-        if let Some(enc) = self.encryption.as_mut()
-            && matches!(self.config.codec, Codec::Avc(_))
-            && sample.protected_ranges.is_none()
-        {
-            // The subsample map is made again when the fragment closes; a payload it
-            // cannot map must be refused now, not leave the fragment unclosable.
-            enc.map.clear();
-            avc_subsamples(&data, &mut enc.map).map_err(|e| Error::InvalidSample {
-                stream,
-                sample: index,
-                reason: e.to_string(),
-            })?;
+        let nal_aware = matches!(self.config.codec, Codec::Avc(_));
+        if let Some(enc) = self.encryption.as_mut() {
+            enc.check(&data, ranges, nal_aware)
+                .map_err(|e| invalid(e.to_string()))?;
         }
-
-        let closed = if starts_fragment && !self.pending.is_empty() {
-            Some(self.close(Some(dts))?)
-        } else {
-            None
-        };
-        if self.pending.is_empty() {
-            let origin = *self.first_dts.get_or_insert(dts);
-            // The first grid point after this fragment's start.
-            let steps = (dts - origin) / fragment_duration + 1;
-            self.next_boundary = origin.saturating_add(steps.saturating_mul(fragment_duration));
-        }
-        self.pending.push(Pending {
-            data,
-            dts,
-            cts_offset,
-            duration_hint,
-            sync: sample.sync,
-            protected_ranges: sample.protected_ranges,
-        });
-        self.samples_seen += 1;
-        self.last_input_dts = Some(sample.dts);
-        Ok(closed)
+        Ok(data)
     }
 
-    /// Closes the open fragment, if any. `end` (presentation ticks) is where it ends: the
-    /// next sample's decode time, or a caller-given end time; without it the last sample's
-    /// own duration is used, or the one before it.
+    /// Starts a fragment at `dts`: the grid point after which a sync sample closes it.
+    fn open_fragment(&mut self, dts: u64, fragment_duration: u64) {
+        let origin = *self.first_dts.get_or_insert(dts);
+        let steps = (dts.saturating_sub(origin) / fragment_duration.max(1)).saturating_add(1);
+        self.next_boundary = origin.saturating_add(steps.saturating_mul(fragment_duration));
+    }
+
+    /// Closes the open fragment. `end` (presentation ticks) is where it ends: the next
+    /// sample's decode time, or a caller-given end time; without it the last sample's own
+    /// duration is used, or the one before it.
     pub(crate) fn close(&mut self, end: Option<u64>) -> Result<Fragment> {
-        let stream = self.id.0;
-        let first_index = self.samples_seen - self.pending.len() as u64;
-        let count = self.pending.len();
-        let Some(first) = self.pending.first() else {
+        let Some(time) = self.pending.first().map(|p| p.dts) else {
             return Err(Error::InvalidState(format!(
-                "stream {stream}: no samples to put in a fragment"
+                "stream {}: no samples to put in a fragment",
+                self.id.0
             )));
         };
-        let time = first.dts;
+        self.fill_rows(end)?;
+        let duration: u64 = self.rows.iter().map(|r| u64::from(r.duration)).sum();
+        let encrypted = self.encrypt_pending()?;
+        self.sequence = self.sequence.wrapping_add(1);
+        let header = self.fragment_header(time, duration);
+        if self.config.manifest_output {
+            self.keep_inline_payloads();
+        }
+        let mut chunks = Vec::with_capacity(self.pending.len() + 1);
+        chunks.push(header);
+        for sample in self.pending.drain(..) {
+            self.payload_bytes += sample.data.len() as u64;
+            if encrypted.is_none() {
+                chunks.push(sample.data);
+            }
+        }
+        chunks.extend(encrypted);
+        self.fragments.push(FragmentTime { time, duration });
+        Ok(Fragment {
+            stream: self.id,
+            sequence_number: self.sequence,
+            time,
+            duration,
+            chunks,
+        })
+    }
+
+    /// Index of the open fragment's first sample in the stream, for messages.
+    fn first_pending_index(&self) -> u64 {
+        self.samples_seen.saturating_sub(self.pending.len() as u64)
+    }
+
+    /// The trun rows of the open fragment: each sample lasts until the next one's decode
+    /// time, the last one until `end`, its own duration, or as long as the one before.
+    fn fill_rows(&mut self, end: Option<u64>) -> Result<()> {
+        let stream = self.id.0;
+        let first_index = self.first_pending_index();
         self.rows.clear();
-        for i in 0..count {
-            let sample = &self.pending[i];
-            let next_dts = self.pending.get(i + 1).map(|n| n.dts);
+        let next_times = self.pending.iter().skip(1).map(|n| Some(n.dts));
+        for (i, (sample, next_dts)) in self
+            .pending
+            .iter()
+            .zip(next_times.chain(std::iter::once(None)))
+            .enumerate()
+        {
+            let index = first_index + i as u64;
             let duration = match (next_dts, end, sample.duration_hint) {
-                (Some(next), _, _) => next - sample.dts,
+                (Some(next), _, _) => next.saturating_sub(sample.dts),
                 (None, Some(end), _) => end.checked_sub(sample.dts).ok_or_else(|| {
                     Error::InvalidArgument(format!(
                         "stream {stream}: fragment end {end} is before its last sample at {}",
@@ -305,157 +355,72 @@ impl StreamState {
                     None => {
                         return Err(Error::MissingDuration {
                             stream,
-                            sample: first_index + i as u64,
+                            sample: index,
                         });
                     }
                 },
             };
             let duration = u32::try_from(duration).map_err(|_| Error::TimestampOverflow {
                 stream,
-                sample: first_index + i as u64,
+                sample: index,
                 detail: "sample duration over 32 bits".into(),
             })?;
             self.rows.push(FragmentSample {
                 duration,
-                size: sample.data.len() as u32,
+                size: u32::try_from(sample.data.len()).unwrap_or(u32::MAX),
                 sync: sample.sync,
                 cts_offset: sample.cts_offset,
             });
         }
-        let duration: u64 = self.rows.iter().map(|r| u64::from(r.duration)).sum();
-        let kind = handler_kind(&self.config.codec);
+        Ok(())
+    }
+
+    /// Encrypts the open fragment's payloads for a protected stream: in place (None:
+    /// the pending payloads are now encrypted), or into one new buffer, returned.
+    fn encrypt_pending(&mut self) -> Result<Option<Bytes>> {
         let nal_aware = matches!(self.config.codec, Codec::Avc(_));
-        let encrypted = match self.encryption.as_mut() {
-            Some(enc) => Some(encrypt_fragment(
-                enc,
-                &self.pending,
-                nal_aware,
-                stream,
-                first_index,
-            )?),
-            None => None,
-        };
-        self.sequence = self.sequence.wrapping_add(1);
-        let mut w = BoxWriter::with_capacity(256 + 16 * count);
+        let first_index = self.first_pending_index();
+        match self.encryption.as_mut() {
+            Some(enc) => {
+                encrypt_fragment(enc, &mut self.pending, nal_aware, self.id.0, first_index)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The moof and mdat header of the open fragment.
+    fn fragment_header(&self, time: u64, duration: u64) -> Bytes {
+        let mut w = BoxWriter::with_capacity(256 + 16 * self.pending.len());
         write_fragment_header(
             &mut w,
             &FragmentHeader {
                 sequence: self.sequence,
                 track_id: self.id.track_id(),
-                kind,
+                kind: handler_kind(&self.config.codec),
                 time,
                 duration,
             },
             &self.rows,
             |w, moof_start| {
                 if let Some(enc) = &self.encryption {
-                    let samples: Vec<SencSample<'_>> = enc
-                        .samples
-                        .iter()
-                        .map(|(iv, range)| SencSample {
-                            iv: *iv,
-                            subsamples: enc.entries.get(range.clone()).unwrap_or_default(),
-                        })
-                        .collect();
-                    let with_subsamples = !enc.entries.is_empty();
-                    write_sample_encryption(w, moof_start, &samples, with_subsamples, enc.cenc);
+                    enc.write_box(w, moof_start);
                 }
             },
         );
-        if self.config.manifest_output {
-            let mut inline = Vec::new();
-            for sample in &self.pending {
-                inline.extend_from_slice(&sample.data);
-            }
-            self.inline_fragments.push(inline);
+        Bytes::from(w.into_vec())
+    }
+
+    /// Keeps the fragment's payloads for a sparse stream whose samples the client
+    /// manifest carries inline.
+    fn keep_inline_payloads(&mut self) {
+        let mut inline = Vec::new();
+        for sample in &self.pending {
+            inline.extend_from_slice(&sample.data);
         }
-        let mut chunks = Vec::with_capacity(count + 1);
-        chunks.push(Bytes::from(w.into_vec()));
-        for sample in self.pending.drain(..) {
-            self.payload_bytes += sample.data.len() as u64;
-            if encrypted.is_none() {
-                chunks.push(sample.data);
-            }
-        }
-        if let Some(payload) = encrypted {
-            chunks.push(payload);
-        }
-        self.fragments.push(FragmentTime { time, duration });
-        Ok(Fragment {
-            stream: self.id,
-            sequence_number: self.sequence,
-            time,
-            duration,
-            chunks,
-        })
+        self.inline_fragments.push(inline);
     }
 
     pub(crate) fn has_pending(&self) -> bool {
         !self.pending.is_empty()
     }
-}
-
-/// Encrypts the open fragment's samples into one new buffer (the caller's payloads stay
-/// untouched) and records each sample's IV and subsample map in `enc` for the sample
-/// encryption box. H.264 gets NAL-aware subsamples; audio is encrypted whole; caller
-/// ranges replace either. When any sample of the fragment has a map, every sample gets
-/// one, as the box's flags apply to all of them.
-fn encrypt_fragment(
-    enc: &mut StreamEncryption,
-    pending: &[Pending],
-    nal_aware: bool,
-    stream: usize,
-    first_index: u64,
-) -> Result<Bytes> {
-    let total: usize = pending.iter().map(|s| s.data.len()).sum();
-    let with_subsamples = nal_aware || pending.iter().any(|s| s.protected_ranges.is_some());
-    let mut out = match enc.spare.take().map(Bytes::try_into_mut) {
-        Some(Ok(mut reused)) => {
-            reused.clear();
-            reused
-        }
-        _ => BytesMut::new(),
-    };
-    out.reserve(total);
-    enc.entries.clear();
-    enc.samples.clear();
-    for (i, sample) in pending.iter().enumerate() {
-        let failed = |e: Error| Error::InvalidSample {
-            stream,
-            sample: first_index + i as u64,
-            reason: e.to_string(),
-        };
-        let start = out.len();
-        out.extend_from_slice(&sample.data);
-        let Some(payload) = out.get_mut(start..) else {
-            continue;
-        };
-        enc.map.clear();
-        match &sample.protected_ranges {
-            Some(ranges) => range_subsamples(payload.len(), ranges, &mut enc.map),
-            None if nal_aware => avc_subsamples(payload, &mut enc.map),
-            None => Ok(()),
-        }
-        .map_err(failed)?;
-        if with_subsamples && enc.map.is_empty() {
-            enc.map.push(Subsample {
-                clear: 0,
-                encrypted: u32::try_from(payload.len()).unwrap_or(u32::MAX),
-            });
-        }
-        let iv = if enc.map.is_empty() {
-            enc.encryptor.encrypt_whole(payload)
-        } else {
-            enc.encryptor
-                .encrypt_subsamples(payload, &enc.map)
-                .map_err(failed)?
-        };
-        let first = enc.entries.len();
-        enc.entries
-            .extend(enc.map.iter().map(|s| (s.clear, s.encrypted)));
-        enc.samples.push((iv, first..enc.entries.len()));
-    }
-    let payload = out.freeze();
-    enc.spare = Some(payload.clone());
-    Ok(payload)
 }

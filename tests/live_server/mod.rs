@@ -28,6 +28,15 @@ pub enum Behavior {
     AnswerAfter(usize, u16),
     /// Reads this many body bytes, then stops reading (keeps the socket open).
     StallAfter(usize),
+    /// Reads this many body bytes, stops reading for the duration, then resets the
+    /// connection: what its kernel acknowledged but it never read is lost (a hung, then
+    /// restarted, origin).
+    StallThenReset(usize, Duration),
+    /// Reads this many body bytes, then never reads again nor closes (until the test
+    /// ends).
+    StallForever(usize),
+    /// Reads the whole body, final chunk included, and never answers.
+    NeverAnswer,
     /// Answers 307 pointing at this path on the same server.
     RedirectTo(&'static str),
     /// Answers 409 when a fragment starts before the end of what this path already has
@@ -44,6 +53,8 @@ pub struct Request {
     pub body: Vec<u8>,
     /// The zero-length chunk arrived.
     pub complete: bool,
+    /// When the receiver stopped reading (stall behaviors).
+    pub stopped_reading: Option<Instant>,
     pub answered: Option<u16>,
     pub started: Option<Instant>,
 }
@@ -111,13 +122,14 @@ impl Server {
                         if let Ok(clone) = sock.try_clone() {
                             sockets.lock().unwrap().push(clone);
                         }
-                        let (requests, script, open, posts) = (
+                        let (requests, script, open, posts, sockets) = (
                             requests.clone(),
                             script.clone(),
                             open.clone(),
                             posts.clone(),
+                            sockets.clone(),
                         );
-                        thread::spawn(move || handle(sock, requests, script, open, posts));
+                        thread::spawn(move || handle(sock, requests, script, open, posts, sockets));
                     }
                     Err(_) => thread::sleep(Duration::from_millis(5)),
                 }
@@ -175,6 +187,7 @@ fn handle(
     script: Script,
     open: Arc<AtomicBool>,
     posts: Arc<Mutex<BTreeMap<String, usize>>>,
+    sockets: Arc<Mutex<Vec<TcpStream>>>,
 ) {
     let _ = sock.set_read_timeout(Some(Duration::from_secs(20)));
     let mut out = match sock.try_clone() {
@@ -295,6 +308,12 @@ fn handle(
         }
         data.truncate(size);
         if size == 0 {
+            if let Behavior::NeverAnswer = behavior {
+                req.complete = true;
+                save(&req);
+                thread::sleep(Duration::from_secs(60));
+                return;
+            }
             // Recorded before answering: the client may exit, and the test read the
             // requests, as soon as it has the answer.
             req.complete = true;
@@ -318,6 +337,19 @@ fn handle(
                 save(&req);
                 answer(&mut out, status, "scripted");
                 drain(r);
+                return;
+            }
+            Behavior::StallThenReset(limit, hold) if len >= limit => {
+                req.stopped_reading = Some(Instant::now());
+                save(&req);
+                thread::sleep(hold);
+                reset(r.into_inner(), out, &sockets);
+                return;
+            }
+            Behavior::StallForever(limit) if len >= limit => {
+                req.stopped_reading = Some(Instant::now());
+                save(&req);
+                thread::sleep(Duration::from_secs(60));
                 return;
             }
             Behavior::StallAfter(limit) if len >= limit => {
@@ -354,6 +386,19 @@ fn answer(out: &mut TcpStream, status: u16, body: &str) {
     );
     let _ = out.flush();
     let _ = out.shutdown(Shutdown::Write);
+}
+
+/// Closes with an RST (SO_LINGER 0, every descriptor of the socket closed): unread data
+/// is discarded, as a crashed or restarted server's kernel does.
+fn reset(sock: TcpStream, out: TcpStream, sockets: &Mutex<Vec<TcpStream>>) {
+    let _ = socket2::SockRef::from(&sock).set_linger(Some(Duration::ZERO));
+    let peer = sock.peer_addr().ok();
+    sockets
+        .lock()
+        .unwrap()
+        .retain(|s| s.peer_addr().ok() != peer);
+    drop(out);
+    drop(sock);
 }
 
 /// Reads and discards until the client closes, so closing does not reset the answer.

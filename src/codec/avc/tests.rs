@@ -7,6 +7,9 @@ use bytes::Bytes;
 
 use super::*;
 use crate::error::Result;
+// The stream reader moved to the input layer; these tests read the reference streams
+// with it to reach the parameter sets, slices and POCs parsed here.
+use crate::input::h264::{AccessUnit, AccessUnitReader, PtsFromPoc};
 
 const SMALL_BFRAMES: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -1,4 +1,7 @@
 use super::*;
+// The frame reader moved to the input layer; these tests cut the reference streams with
+// it to reach the headers parsed here.
+use crate::input::vc1::{Vc1Frame, Vc1FrameReader, is_rcv, pts_order};
 
 /// The shared media directory, or `None` (after saying so) when it is missing. Under CI a
 /// missing directory is a failure, not a skip.

@@ -3,11 +3,12 @@
 //! values, HRESULT results. Windows types get portable typedefs in the header (DWORD is
 //! `uint32_t`, wide strings are UTF-16 code units as on Windows).
 //!
-//! Each call maps onto the Rust [`Muxer`](crate::mux::Muxer) in manual-fragmenting mode: a fragment closes
-//! exactly when the caller calls `SSFMuxProcessOutput` (after an optional
-//! `SSFMuxAdjustDuration`, which makes it [`Muxer::flush_at`](crate::mux::Muxer::flush_at)). Samples carry
-//! presentation times and go through [`PresentationTimed`](crate::mux::PresentationTimed) one fragment at a time, which
-//! checks each as it comes against everything the muxer could later fail on: a bad
+//! Each call maps onto the Rust [`Muxer`](crate::mux::Muxer) in manual-fragmenting
+//! mode: a fragment closes exactly when the caller calls `SSFMuxProcessOutput` (after an
+//! optional `SSFMuxAdjustDuration`, which makes it
+//! [`Muxer::flush_at`](crate::mux::Muxer::flush_at)). Samples carry presentation times
+//! and go through [`ReorderBuffer`](crate::mux::ReorderBuffer) one fragment at a time,
+//! which checks each as it comes against everything the muxer could later fail on: a bad
 //! sample is refused by `SSFMuxProcessInput` alone, and `SSFMuxProcessOutput` never fails
 //! because of one.
 //! Options are collected until the first stream is added, when the muxer is created

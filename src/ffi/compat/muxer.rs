@@ -10,7 +10,7 @@ use crate::ffi::handle::{
     Castable, KeepsError, Output, free_handle, into_handle, need, on_handle, write_out,
 };
 use crate::ffi::status::{Failure, run_as, ssf_status};
-use crate::mux::{Muxer, Options, PresentationTimed, StreamId};
+use crate::mux::{Muxer, Options, ReorderBuffer, StreamId};
 
 /// The type an SSFMUXHANDLE (a `void *` in C) really points to, for the handle helpers.
 pub(crate) struct SsfMux {
@@ -30,7 +30,7 @@ pub(crate) struct CompatMux {
     /// Per stream, in the order added: the current fragment's samples, checked as they
     /// come and timed by presentation time until SSFMuxProcessOutput derives their decode
     /// times and hands them to the muxer, and the end SSFMuxAdjustDuration set for it.
-    pub(super) streams: Vec<PresentationTimed>,
+    pub(super) streams: Vec<ReorderBuffer>,
     /// Live mode: each live header handed out, by the streams it was asked for. A live
     /// stream keeps its header (the server compares it on every reconnect), so later
     /// calls return these bytes even when a measured bit rate has moved since.
@@ -67,7 +67,7 @@ impl CompatMux {
     pub(super) fn stream(
         &mut self,
         id: StreamId,
-    ) -> Result<(&mut Muxer, &mut PresentationTimed), Failure> {
+    ) -> Result<(&mut Muxer, &mut ReorderBuffer), Failure> {
         let mux = self.mux.as_mut().ok_or_else(no_stream_yet)?;
         let timed = self
             .streams

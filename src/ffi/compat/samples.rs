@@ -16,7 +16,7 @@ use crate::mux::{MAX_SAMPLE_SIZE, Sample};
 /// Adds a sample to a stream. Samples come in decode order; `qwSampleStartTime` (flag
 /// SSF_SAMPLE_FLAG_START_TIME, required) is the presentation time, as DirectShow gives
 /// it. Samples are held until SSFMuxProcessOutput, which derives their decode times
-/// (see the Rust `PresentationTimed`): video with B-frames is then presented a constant
+/// (see the Rust `ReorderBuffer`): video with B-frames is then presented a constant
 /// one or two frames late (the reorder delay), as in any MP4 without an edit list.
 ///
 /// A sample is checked here against everything that could make its fragment fail later,
@@ -106,7 +106,7 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
         let (mux, timed) = m.stream(id)?;
         let release = timed.drain()?;
         // Every sample was checked against the muxer when it came in, so none of these
-        // fails because of one sample (see PresentationTimed).
+        // fails because of one sample (see ReorderBuffer).
         for sample in release.samples {
             mux.push(id, sample)?;
         }

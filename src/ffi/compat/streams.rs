@@ -11,7 +11,7 @@ use crate::ffi::handle::{bytes, need, write_out};
 use crate::ffi::status::{Failure, ssf_status};
 use crate::ffi::streams::{stream_id, stream_number};
 use crate::isobmff::boxes::unpack_language;
-use crate::mux::{PresentationTimed, StreamConfig, StreamId};
+use crate::mux::{ReorderBuffer, StreamConfig, StreamId};
 
 /// Largest type-specific info accepted.
 const MAX_TYPE_INFO: usize = 1 << 20;
@@ -221,7 +221,7 @@ unsafe fn add_stream(
     let config = unsafe { stream_config(info, timescale, sparse) }?;
     let id = mux.add_stream(config)?;
     let index = stream_number(id)?;
-    let timed = PresentationTimed::new(id, mux.stream_config(id)?, mux.options().timescale);
+    let timed = ReorderBuffer::new(id, mux.stream_config(id)?, mux.options().timescale);
     m.streams.push(timed);
     // SAFETY: checked non-NULL.
     unsafe { write_out(out, index) };

@@ -21,7 +21,7 @@ use super::status::ssf_status;
 use super::stream_config::*;
 use super::streams::*;
 use super::vod_writer::*;
-use crate::codec::avc::AccessUnitReader;
+use crate::input::h264::AccessUnitReader;
 use crate::isobmff::reader::{self, BoxRef};
 use crate::isobmff::uuids::{PIFF_PSSH_UUID, PIFF_SENC_UUID};
 

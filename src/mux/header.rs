@@ -1,9 +1,14 @@
-//! The live-mode header: `ftyp`, the Live Server Manifest box, then `moov` (format.md §4).
+//! The headers a stream's bytes start with: `ftyp` + `moov` for an on-demand file, and
+//! for a live POST `ftyp`, the Live Server Manifest box, then `moov` (format.md §4).
 
 use bytes::Bytes;
 
-use super::{Muxer, StreamId};
+use super::{Muxer, StreamId, handler_kind};
+use crate::drm::PLAYREADY_SYSTEM_ID;
 use crate::error::{Error, Result};
+use crate::isobmff::boxes::{
+    HandlerKind, MovieTrack, TrackProtection, pack_language, write_ftyp, write_moov, write_pssh,
+};
 use crate::isobmff::uuids::LIVE_SERVER_MANIFEST_UUID;
 use crate::isobmff::writer::BoxWriter;
 use crate::manifest::{Presentation, live_server_manifest};
@@ -12,6 +17,72 @@ use crate::manifest::{Presentation, live_server_manifest};
 pub const LIVE_END_OF_STREAM: [u8; 8] = [0, 0, 0, 8, b'm', b'f', b'r', b'a'];
 
 impl Muxer {
+    /// `ftyp` + `moov` for a file holding `streams`. Its size is the same on every call,
+    /// so a caller can write it first and overwrite it in place at the end (with the
+    /// final duration).
+    pub fn header(&self, streams: &[StreamId]) -> Result<Bytes> {
+        self.write_header(streams, None)
+    }
+
+    /// Writes `ftyp`, then for a live POST the Live Server Manifest box holding
+    /// `live_manifest`, then `moov` (whose durations a live push leaves 0: unknown).
+    fn write_header(&self, streams: &[StreamId], live_manifest: Option<&str>) -> Result<Bytes> {
+        self.check_subset(streams)?;
+        let live = live_manifest.is_some();
+        let mut entries = Vec::with_capacity(streams.len());
+        for &id in streams {
+            entries.push(self.sample_entry(id)?);
+        }
+        let protection = self.options.protection.as_ref().map(|p| TrackProtection {
+            kid: p.kid().to_bytes_be(),
+            cenc: p.is_cenc_compatible(),
+        });
+        let mut tracks: Vec<MovieTrack<'_>> = Vec::with_capacity(streams.len());
+        for (&id, entry) in streams.iter().zip(&entries) {
+            let state = self.stream(id)?;
+            let kind = handler_kind(&state.config.codec);
+            let (width, height) = match state.config.codec.video_format() {
+                Some(v) => (v.display_width, v.display_height),
+                None => (0, 0),
+            };
+            tracks.push(MovieTrack {
+                track_id: id.track_id(),
+                kind,
+                language: pack_language(state.config.language.as_deref().unwrap_or("und")),
+                width,
+                height,
+                duration: if live { 0 } else { self.duration_of(&[id]) },
+                entry,
+                // Sparse text stays clear: players read it from the manifest or as
+                // captions, and PIFF has no text protection.
+                protection: protection
+                    .as_ref()
+                    .filter(|_| kind != HandlerKind::Subtitle && kind != HandlerKind::Metadata),
+            });
+        }
+        let capacity = 1024 + live_manifest.map_or(0, |m| m.len() + 32);
+        let mut w = BoxWriter::with_capacity(capacity);
+        write_ftyp(&mut w);
+        if let Some(smil) = live_manifest {
+            w.uuid_full_box(&LIVE_SERVER_MANIFEST_UUID, 0, 0, |w| {
+                w.bytes(smil.as_bytes())
+            });
+        }
+        write_moov(
+            &mut w,
+            self.options.timescale,
+            if live { 0 } else { self.duration_of(streams) },
+            &tracks,
+            |w| {
+                if let Some(p) = &self.options.protection {
+                    let pro = p.playready_header().to_pro();
+                    write_pssh(w, &PLAYREADY_SYSTEM_ID, &pro, p.is_cenc_compatible());
+                }
+            },
+        );
+        Ok(Bytes::from(w.into_vec()))
+    }
+
     /// The header of a live POST carrying `streams`: `ftyp`, the LiveServerManifestBox
     /// listing exactly those tracks, then `moov`.
     ///
@@ -32,27 +103,13 @@ impl Muxer {
             self.live_ready(id)?;
             tracks.push(self.manifest_track(id)?);
         }
-        let header = self.header_with(streams, true)?;
-        let ftyp_len = header
-            .get(..4)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(u32::from_be_bytes)
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|&n| n >= 8 && n <= header.len())
-            .ok_or_else(|| Error::InvalidState("header does not start with a ftyp box".into()))?;
         let smil = live_server_manifest(&Presentation {
             timescale: u64::from(self.options.timescale),
             tracks,
             protection: Vec::new(),
             fragment_elements: false,
         })?;
-        let mut w = BoxWriter::with_capacity(header.len() + smil.len() + 32);
-        w.bytes(&header[..ftyp_len]);
-        w.uuid_full_box(&LIVE_SERVER_MANIFEST_UUID, 0, 0, |w| {
-            w.bytes(smil.as_bytes())
-        });
-        w.bytes(&header[ftyp_len..]);
-        Ok(Bytes::from(w.into_vec()))
+        self.write_header(streams, Some(&smil))
     }
 
     /// Whether the live header of `stream` can be built now, and if not, what it waits

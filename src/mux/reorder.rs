@@ -1,6 +1,7 @@
-//! Samples timed by presentation time and handed over in decode order, as DirectShow-style
-//! encoders and the original SDK's `SSF_SAMPLE` give them: decode times are derived one
-//! fragment at a time, once the caller says the fragment is complete.
+//! The reorder buffer: samples timed by presentation time and handed over in decode
+//! order, as DirectShow-style encoders and the original SDK's `SSF_SAMPLE` give them, are
+//! held one fragment at a time and released with decode times derived from their
+//! presentation times once the caller says the fragment is complete.
 //!
 //! Every sample is checked as it arrives against everything that could make the fragment
 //! fail when it is released and muxed (its payload, as the muxer would check it, and the
@@ -37,7 +38,7 @@ pub const MAX_REORDER_DEPTH: usize = 16;
 ///
 /// Video may be reordered; audio and text must come in presentation order.
 #[derive(Debug)]
-pub struct PresentationTimed {
+pub struct ReorderBuffer {
     id: StreamId,
     /// Ticks per second of the caller's times, and of the presentation.
     from: u32,
@@ -64,12 +65,12 @@ pub struct PresentationTimed {
     payload: StreamState,
 }
 
-/// One fragment's samples as [`PresentationTimed::drain`] releases them.
+/// One fragment's samples as [`ReorderBuffer::drain`] releases them.
 #[derive(Debug)]
 pub struct Release {
     /// The samples in decode order, with decode times and composition offsets.
     pub samples: Vec<Sample>,
-    /// The end the caller set for the fragment ([`PresentationTimed::set_end`]), if any:
+    /// The end the caller set for the fragment ([`ReorderBuffer::set_end`]), if any:
     /// give it to [`crate::Muxer::flush_at`].
     pub end: Option<u64>,
 }
@@ -80,7 +81,7 @@ struct Timing {
     dts: Vec<u64>,
 }
 
-impl PresentationTimed {
+impl ReorderBuffer {
     /// An empty collector for stream `id` of a muxer whose presentation timescale is
     /// `timescale`, configured as `config` (its codec state is copied to check payloads).
     pub fn new(id: StreamId, config: &StreamConfig, timescale: u32) -> Self {
@@ -124,7 +125,7 @@ impl PresentationTimed {
     /// the fragment (video), before more than [`MAX_REORDER_DEPTH`] samples given before
     /// it (video) or before the previous sample (audio, text), within half a duration of
     /// another sample (audio, video, when durations are given), after the fragment end
-    /// set with [`PresentationTimed::set_end`], one whose times overflow or would give a
+    /// set with [`ReorderBuffer::set_end`], one whose times overflow or would give a
     /// sample a duration or composition offset over 32 bits, and one whose payload the
     /// muxer would refuse.
     pub fn push(&mut self, sample: Sample) -> Result<()> {
@@ -426,14 +427,14 @@ mod tests {
     }
 
     /// A collector for a video (reordering) or audio stream, times in 100 ns.
-    fn collector(video: bool) -> PresentationTimed {
+    fn collector(video: bool) -> ReorderBuffer {
         let config = if video {
             // In-band parameter sets: the payload check needs no real SPS.
             StreamConfig::h264_in_band(crate::codec::avc::NalFormat::AnnexB).unwrap()
         } else {
             StreamConfig::aac(&[0x11, 0x90]).unwrap()
         };
-        PresentationTimed::new(StreamId(0), &config, SMOOTH_TIMESCALE)
+        ReorderBuffer::new(StreamId(0), &config, SMOOTH_TIMESCALE)
     }
 
     /// A sample whose payload passes the codec's checks; `key` marks a keyframe.
@@ -447,7 +448,7 @@ mod tests {
         Sample::new(data, pts).sync(key)
     }
 
-    fn push_all(p: &mut PresentationTimed, pts: &[u64]) {
+    fn push_all(p: &mut ReorderBuffer, pts: &[u64]) {
         for (i, t) in pts.iter().enumerate() {
             p.push(sample(true, *t, i == 0)).unwrap();
         }

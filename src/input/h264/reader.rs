@@ -6,17 +6,12 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 
-use super::annexb::{find_start_code, trim_trailing_zeros};
 use super::gop::OpenGopCheck;
-use super::nal::{
+use crate::codec::avc::{
     NAL_AUD, NAL_IDR_SLICE, NAL_PPS, NAL_SEI, NAL_SLICE, NAL_SLICE_DPA, NAL_SLICE_DPC, NAL_SPS,
-    nal_unit_type, push_length_prefixed4,
+    PocComputer, Pps, RecoveryPoint, SliceHeader, Sps, find_start_code, nal_unit_type,
+    push_length_prefixed4, trim_trailing_zeros,
 };
-use super::poc::PocComputer;
-use super::pps::Pps;
-use super::sei::RecoveryPoint;
-use super::slice::SliceHeader;
-use super::sps::Sps;
 use crate::error::{Error, Result};
 
 /// Bytes read from the source at a time.
