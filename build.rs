@@ -1,11 +1,12 @@
-//! Build script:
-//! - generates the C headers `ssf.h` (native API) and `ssfsdkapi.h` (the
-//!   Microsoft-compatible API) from `src/ffi` with cbindgen into `OUT_DIR/include`.
-//!   `tests/c_abi.rs` fails when they differ from the committed `include/` copies; run
-//!   with `SSF_UPDATE_HEADERS=1` to rewrite those. A generation failure only warns, so
-//!   the Rust build never breaks on it;
-//! - gives the shared library its SONAME (`libssf.so.0`);
-//! - writes `ssf.pc` (pkg-config) for the uninstalled library beside the built libraries.
+//! Build script: generates the C headers `ssf.h` (native API) and `ssfsdkapi.h` (the
+//! Microsoft-compatible API) from `src/ffi` with cbindgen into `OUT_DIR/include`.
+//! `tests/c_abi.rs` fails when they differ from the committed `include/` copies; run
+//! with `SSF_UPDATE_HEADERS=1` to rewrite those. A generation failure only warns, so the
+//! Rust build never breaks on it.
+//!
+//! Everything else a C library needs (the static and shared libraries, the SONAME
+//! `libssf.so.0`, `ssf.pc`, installing the committed headers) is cargo-c's job:
+//! `[package.metadata.capi]` in Cargo.toml.
 
 use std::env;
 use std::fs;
@@ -120,14 +121,23 @@ fn main() {
         return;
     }
 
+    // cbindgen writes functions (and constants) in the order it reads them, so each list
+    // is in the order of the header's declarations: keep it so when adding a file.
     generate(
         &root,
         &include,
         "ssf.h",
         &[
             "src/ffi/status.rs",
-            "src/ffi/native.rs",
-            "src/ffi/live.rs",
+            "src/ffi/streams.rs",
+            "src/ffi/options.rs",
+            "src/ffi/protection.rs",
+            "src/ffi/stream_config.rs",
+            "src/ffi/muxer.rs",
+            "src/ffi/vod_writer.rs",
+            "src/ffi/live_state.rs",
+            "src/ffi/live_options.rs",
+            "src/ffi/live_publisher.rs",
             "src/ffi/input.rs",
         ],
         config(NATIVE_INTRO, "SSF_H", None, &[]),
@@ -137,7 +147,15 @@ fn main() {
         &root,
         &include,
         "ssfsdkapi.h",
-        &["src/ffi/compat.rs"],
+        &[
+            "src/ffi/compat/types.rs",
+            "src/ffi/compat/muxer.rs",
+            "src/ffi/compat/streams.rs",
+            "src/ffi/compat/samples.rs",
+            "src/ffi/compat/output.rs",
+            "src/ffi/compat/options.rs",
+            "src/ffi/compat/errors.rs",
+        ],
         config(
             COMPAT_INTRO,
             "SSFSDKAPI_H",
@@ -148,42 +166,4 @@ fn main() {
             ],
         ),
     );
-
-    // The shared library's SONAME: the major ABI version, so a compatible update can
-    // replace the file without relinking programs.
-    if env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux") {
-        println!("cargo::rustc-cdylib-link-arg=-Wl,-soname,libssf.so.0");
-    }
-
-    write_pkg_config(&root, &include);
-}
-
-/// Writes `ssf.pc` for using the library from the build tree: in `OUT_DIR` and in the
-/// profile directory (`target/<profile>/`) beside `libssf.a` / `libssf.so`.
-fn write_pkg_config(root: &Path, include: &Path) {
-    let Some(profile_dir) = include.ancestors().nth(4).map(Path::to_path_buf) else {
-        return;
-    };
-    let version = env::var("CARGO_PKG_VERSION").unwrap_or_default();
-    let pc = format!(
-        "libdir={}\nincludedir={}\n\nName: ssf\nDescription: Smooth Streaming (PIFF) packager with a C API\nVersion: {version}\nLibs: -L${{libdir}} -lssf\nLibs.private: -lgcc_s -lutil -lpthread -lm -ldl\nCflags: -I${{includedir}}\n",
-        profile_dir.display(),
-        root.join("include").display(),
-    );
-    for dir in [include.parent().unwrap_or(include), profile_dir.as_path()] {
-        if let Err(e) = fs::write(dir.join("ssf.pc"), &pc) {
-            println!("cargo::warning=cannot write ssf.pc: {e}");
-        }
-    }
-    // The name the SONAME asks the loader for, beside the library cargo writes after this
-    // script, so programs linked in the build tree run from it.
-    #[cfg(unix)]
-    {
-        let link = profile_dir.join("libssf.so.0");
-        if fs::symlink_metadata(&link).is_err()
-            && let Err(e) = std::os::unix::fs::symlink("libssf.so", &link)
-        {
-            println!("cargo::warning=cannot link {}: {e}", link.display());
-        }
-    }
 }

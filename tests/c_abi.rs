@@ -1,6 +1,8 @@
 //! The C ABI from C and C++: the committed headers match a fresh cbindgen generation and
-//! compile cleanly as C99 and C++11; the C examples build with the system compilers
-//! against the static and the shared library, run, and their output passes the same
+//! compile cleanly as C99 and C++11; `cargo cinstall` (cargo-c) installs the libraries,
+//! the headers and `ssf.pc` into a prefix, and the C examples build with the system
+//! compilers against that installed static and shared library, with nothing but what
+//! `pkg-config` says of `ssf`, run, and their output passes the same
 //! checks as the Rust integration tests (FFmpeg frame hashes, box structure,
 //! manifests); the bad-input program gets an error code and message for every misuse;
 //! the examples run under valgrind with no errors and no leaks; two threads hammering one
@@ -30,44 +32,125 @@ const AUDIO_SOURCE: &str = "sample.aac";
 /// Video timescale of the dumps and one frame at 25 fps in it.
 const VIDEO_TIMESCALE: u32 = 90_000;
 const FRAME_TICKS: u64 = 3_600;
-/// Link line of the static library on Linux (from `--print native-static-libs`).
-const STATIC_LIBS: [&str; 5] = ["-lgcc_s", "-lutil", "-lpthread", "-lm", "-ldl"];
-
-/// `target/<profile>`, where cargo puts `libssf.a` and `libssf.so`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile> directory")
-        .to_path_buf()
+/// The library as a C user gets it: `cargo cinstall` (cargo-c) into a prefix of its own,
+/// whose `lib/pkgconfig/ssf.pc` every C example is compiled and linked through.
+struct Installed {
+    /// The install prefix (`--prefix`).
+    prefix: PathBuf,
+    /// `<prefix>/lib` (`--libdir`): libssf.a, libssf.so and its links, pkgconfig/.
+    lib: PathBuf,
 }
 
-/// The directory holding the built static and shared library. `cargo test` compiles the
-/// library's static and shared forms but only `cargo build` copies them to
-/// `target/<profile>`, so the copies there may predate the sources: build them every time
-/// (a no-op when they are current).
-fn lib_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = profile_dir();
-        let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        cmd.args(["build", "--lib"]).current_dir(support::root());
-        if dir.file_name().is_some_and(|n| n == "release") {
-            cmd.arg("--release");
-        }
-        support::run(&mut cmd);
-        assert!(
-            dir.join("libssf.a").exists(),
-            "no libssf.a in {}",
-            dir.display()
+impl Installed {
+    /// `pkg-config <args> ssf` against the installed `ssf.pc` only; its output's words.
+    fn pkg_config(&self, args: &[&str]) -> Vec<String> {
+        let out = support::run(
+            Command::new("pkg-config")
+                .args(args)
+                .arg("ssf")
+                .env("PKG_CONFIG_PATH", self.lib.join("pkgconfig"))
+                .env_remove("PKG_CONFIG_LIBDIR"),
         );
-        dir
-    })
+        out.split_whitespace().map(str::to_string).collect()
+    }
 }
 
 fn have_compilers(test: &str) -> bool {
     support::require_tool_with("cc", "--version", test)
         && support::require_tool_with("c++", "--version", test)
+}
+
+/// Installs the library with `cargo cinstall` once per test run, shared by every test
+/// here (later callers wait for the first). The build goes to `target/capi`, a target
+/// directory of its own: it never waits on the lock of the `cargo test` that runs us,
+/// and stays there between runs, so only a change to the library is rebuilt. The prefix
+/// is `target/capi/prefix-<profile>`, emptied first so nothing from an earlier run can
+/// stand in for this one's files. The library is built in the test's own profile and
+/// with its features.
+///
+/// None, after one printed line, when cargo-c or the C tools are missing outside CI; in
+/// CI their absence fails the test (`.ci/run` installs them).
+fn installed(test: &str) -> Option<&'static Installed> {
+    static INSTALLED: OnceLock<Result<Installed, String>> = OnceLock::new();
+    if !(have_compilers(test) && support::require_tool_with("pkg-config", "--version", test)) {
+        return None;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let have_cargo_c = Command::new(&cargo)
+        .args(["cinstall", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_cargo_c {
+        if support::in_ci() {
+            panic!(
+                "{test}: cargo-c is required in CI (.ci/run installs it: \
+                 cargo install --locked cargo-c --version 0.10.24)"
+            );
+        }
+        eprintln!(
+            "skipped {test}: cargo-c not found (cargo install --locked cargo-c --version 0.10.24)"
+        );
+        return None;
+    }
+    let installed = INSTALLED.get_or_init(|| {
+        // target/<profile>/deps/c_abi-<hash>: the profile and the target directory.
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .ok_or("no target/<profile> directory")?;
+        let release = profile_dir.file_name().is_some_and(|n| n == "release");
+        let capi = profile_dir
+            .parent()
+            .ok_or("no target directory")?
+            .join("capi");
+        let prefix = capi.join(if release {
+            "prefix-release"
+        } else {
+            "prefix-debug"
+        });
+        if prefix.exists() {
+            fs::remove_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+        }
+        let lib = prefix.join("lib");
+        let features: Vec<&str> = [
+            ("live", cfg!(feature = "live")),
+            ("tls-rustls", cfg!(feature = "tls-rustls")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+        let mut cmd = Command::new(&cargo);
+        cmd.arg("cinstall")
+            .arg(if release { "--release" } else { "--debug" })
+            .arg("--prefix")
+            .arg(&prefix)
+            .arg("--libdir")
+            .arg(&lib)
+            .arg("--no-default-features")
+            .arg(format!("--features={}", features.join(",")))
+            .env("CARGO_TARGET_DIR", &capi)
+            .current_dir(support::root());
+        let start = std::time::Instant::now();
+        let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{cmd:?} failed: {}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        eprintln!(
+            "cargo cinstall into {} took {:.1} s",
+            prefix.display(),
+            start.elapsed().as_secs_f64()
+        );
+        Ok(Installed { prefix, lib })
+    });
+    match installed {
+        Ok(installed) => Some(installed),
+        Err(e) => panic!("{test}: installing the library: {e}"),
+    }
 }
 
 fn write_dump(
@@ -204,14 +287,28 @@ enum Link {
 }
 
 /// Compiles `source` (C99 or C++11 by extension) with warnings as errors against the
-/// library; returns the executable.
-fn build(source: &str, link: Link, out_dir: &Path) -> PathBuf {
-    build_with(source, link, out_dir, "", &[])
+/// installed library; returns the executable.
+fn build(lib: &Installed, source: &str, link: Link, out_dir: &Path) -> PathBuf {
+    build_with(lib, source, link, out_dir, "", &[])
 }
 
 /// [`build`] with `flags` added to the compiler's command line; `variant` tells the
 /// executable apart from the plain build.
-fn build_with(source: &str, link: Link, out_dir: &Path, variant: &str, flags: &[&str]) -> PathBuf {
+///
+/// Everything about the library comes from its `ssf.pc`, as a C user's build gets it:
+/// `pkg-config --cflags --libs ssf` for the shared library; for the static one
+/// `pkg-config --static --cflags --libs ssf` with `-lssf` asking for the archive by name
+/// (`-l:libssf.a`), since the linker prefers the shared library it finds beside it.
+/// Shared executables find the library through `LD_LIBRARY_PATH` ([`run_example`]), as
+/// with any library installed outside the loader's paths.
+fn build_with(
+    lib: &Installed,
+    source: &str,
+    link: Link,
+    out_dir: &Path,
+    variant: &str,
+    flags: &[&str],
+) -> PathBuf {
     let cpp = source.ends_with(".cpp");
     let exe = out_dir.join(format!(
         "{}_{}{variant}",
@@ -222,58 +319,35 @@ fn build_with(source: &str, link: Link, out_dir: &Path, variant: &str, flags: &[
             "shared"
         }
     ));
-    let root = support::root();
+    let pkg_config = match link {
+        Link::Shared => lib.pkg_config(&["--cflags", "--libs"]),
+        Link::Static => lib
+            .pkg_config(&["--static", "--cflags", "--libs"])
+            .into_iter()
+            .map(|flag| {
+                if flag == "-lssf" {
+                    "-l:libssf.a".to_string()
+                } else {
+                    flag
+                }
+            })
+            .collect(),
+    };
     let mut cmd = Command::new(if cpp { "c++" } else { "cc" });
     cmd.arg(if cpp { "-std=c++11" } else { "-std=c99" })
         .args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-g"])
         .args(flags)
-        .arg(format!("-I{}", root.join("include").display()))
-        .arg(format!("-I{}", root.join("c-examples").display()))
-        .arg(root.join("c-examples").join(source))
+        .arg(support::root().join("c-examples").join(source))
+        .args(pkg_config)
         .arg("-o")
         .arg(&exe);
-    let lib = lib_dir();
-    match link {
-        Link::Static => {
-            cmd.arg(lib.join("libssf.a")).args(STATIC_LIBS);
-        }
-        Link::Shared => {
-            // Through pkg-config, as a C user would (required in CI; elsewhere the plain
-            // flags stand in when it is missing).
-            let flags =
-                support::require_tool_with("pkg-config", "--version", "linking through ssf.pc")
-                    .then(|| {
-                        Command::new("pkg-config")
-                            .args(["--cflags", "--libs", "ssf"])
-                            .env("PKG_CONFIG_PATH", lib)
-                            .output()
-                            .unwrap_or_else(|e| panic!("pkg-config: {e}"))
-                    })
-                    .map(|o| {
-                        assert!(
-                            o.status.success(),
-                            "pkg-config --libs ssf: {}",
-                            String::from_utf8_lossy(&o.stderr)
-                        );
-                        String::from_utf8_lossy(&o.stdout).into_owned()
-                    });
-            match flags {
-                Some(flags) => {
-                    cmd.args(flags.split_whitespace());
-                }
-                None => {
-                    cmd.arg(format!("-L{}", lib.display())).arg("-lssf");
-                }
-            }
-            cmd.arg(format!("-Wl,-rpath,{}", lib.display()));
-        }
-    }
     support::run(&mut cmd);
     exe
 }
 
-/// Runs a built example, under valgrind when asked; returns its stdout.
-fn run_example(exe: &Path, args: &[&Path], valgrind: bool) -> String {
+/// Runs a built example, under valgrind when asked, with the installed library on the
+/// loader's path; returns its stdout.
+fn run_example(lib: &Installed, exe: &Path, args: &[&Path], valgrind: bool) -> String {
     let mut cmd = if valgrind {
         let mut c = Command::new("valgrind");
         c.args([
@@ -288,7 +362,7 @@ fn run_example(exe: &Path, args: &[&Path], valgrind: bool) -> String {
     } else {
         Command::new(exe)
     };
-    cmd.args(args);
+    cmd.args(args).env("LD_LIBRARY_PATH", &lib.lib);
     support::run(&mut cmd)
 }
 
@@ -442,14 +516,50 @@ fn headers_compile_as_c99_and_cpp11_with_all_warnings() {
 
 #[test]
 fn shared_library_has_a_soname_and_pkg_config_file() {
-    let lib = lib_dir();
-    let pc = fs::read_to_string(lib.join("ssf.pc")).expect("ssf.pc beside the library");
-    assert!(pc.contains(&format!("libdir={}", lib.display())), "{pc}");
+    const TEST: &str = "shared_library_has_a_soname_and_pkg_config_file";
+    let Some(lib) = installed(TEST) else {
+        return;
+    };
+    // What `cargo cinstall` puts in the prefix: both libraries, the shared one under its
+    // full version with the SONAME and development links, the committed headers, ssf.pc.
+    let link = |name: &str| {
+        fs::read_link(lib.lib.join(name)).unwrap_or_else(|e| panic!("lib/{name}: {e}"))
+    };
+    assert!(lib.lib.join("libssf.a").is_file());
+    assert!(lib.lib.join("libssf.so.0.1.0").is_file());
+    assert_eq!(link("libssf.so.0"), Path::new("libssf.so.0.1.0"));
+    assert_eq!(link("libssf.so"), Path::new("libssf.so.0.1.0"));
+    for header in ["ssf.h", "ssfsdkapi.h"] {
+        let installed = lib.prefix.join("include/ssf").join(header);
+        assert_eq!(
+            fs::read(&installed).unwrap_or_else(|e| panic!("{}: {e}", installed.display())),
+            fs::read(support::root().join("include").join(header)).unwrap(),
+            "the installed {header} is the committed one"
+        );
+    }
+    let pc = fs::read_to_string(lib.lib.join("pkgconfig/ssf.pc")).expect("lib/pkgconfig/ssf.pc");
+    assert!(
+        pc.contains(&format!("prefix={}", lib.prefix.display())),
+        "{pc}"
+    );
     assert!(pc.contains("Libs: -L${libdir} -lssf"), "{pc}");
-    if !support::require_tool_with("readelf", "--version", "shared_library_has_a_soname") {
+    assert!(pc.contains("Cflags: -I${includedir}/ssf"), "{pc}");
+    assert_eq!(
+        lib.pkg_config(&["--cflags", "--libs"]),
+        [
+            format!("-I{}", lib.prefix.join("include/ssf").display()),
+            format!("-L{}", lib.lib.display()),
+            "-lssf".to_string(),
+        ]
+    );
+    if !support::require_tool_with("readelf", "--version", TEST) {
         return;
     }
-    let dynamic = support::run(Command::new("readelf").arg("-d").arg(lib.join("libssf.so")));
+    let dynamic = support::run(
+        Command::new("readelf")
+            .arg("-d")
+            .arg(lib.lib.join("libssf.so")),
+    );
     assert!(
         dynamic.contains("(SONAME)") && dynamic.contains("[libssf.so.0]"),
         "{dynamic}"
@@ -458,9 +568,9 @@ fn shared_library_has_a_soname_and_pkg_config_file() {
 
 #[test]
 fn vod_c_packages_the_sample_with_static_and_shared_library() {
-    if !have_compilers("vod_c_packages_the_sample_with_static_and_shared_library") {
+    let Some(lib) = installed("vod_c_packages_the_sample_with_static_and_shared_library") else {
         return;
-    }
+    };
     // vod.c reads the bundled sample files themselves through ssf_input.
     let sources: Vec<PathBuf> = VIDEO_SOURCES
         .iter()
@@ -470,11 +580,11 @@ fn vod_c_packages_the_sample_with_static_and_shared_library() {
     let args: Vec<&Path> = sources.iter().map(PathBuf::as_path).collect();
     let work = tempfile::tempdir().expect("temp dir");
     for link in [Link::Static, Link::Shared] {
-        let exe = build("vod.c", link, work.path());
+        let exe = build(lib, "vod.c", link, work.path());
         let out = work.path().join(format!("{link:?}"));
         let mut full = vec![out.as_path(), Path::new("sample")];
         full.extend(&args);
-        let stdout = run_example(&exe, &full, false);
+        let stdout = run_example(lib, &exe, &full, false);
         assert!(
             stdout.contains("packaged 1220 samples from 4 streams"),
             "{stdout}"
@@ -528,16 +638,16 @@ fn vod_c_packages_the_sample_with_static_and_shared_library() {
 
 #[test]
 fn legacy_vod_cpp_runs_unchanged_against_the_compatible_api() {
-    if !have_compilers("legacy_vod_cpp_runs_unchanged_against_the_compatible_api") {
+    let Some(lib) = installed("legacy_vod_cpp_runs_unchanged_against_the_compatible_api") else {
         return;
-    }
+    };
     let (_, dumps) = dumps();
     let work = tempfile::tempdir().expect("temp dir");
     for link in [Link::Static, Link::Shared] {
-        let exe = build("legacy_vod.cpp", link, work.path());
+        let exe = build(lib, "legacy_vod.cpp", link, work.path());
         let out = work.path().join(format!("{link:?}"));
         fs::create_dir_all(&out).unwrap();
-        let stdout = run_example(&exe, &[&out, &dumps[0], &dumps[3]], false);
+        let stdout = run_example(lib, &exe, &[&out, &dumps[0], &dumps[3]], false);
         assert!(stdout.contains("packaged 720 samples"), "{stdout}");
         let video = out.join("video.ismv");
         let audio = out.join("audio.isma");
@@ -575,6 +685,7 @@ fn to_100ns(ticks: u64, timescale: u32) -> u64 {
 /// arrived) and the POST closed with the end-of-stream mfra. Returns live.c's stdout.
 #[cfg(feature = "live")]
 fn push_with_live_c(
+    lib: &Installed,
     exe: &Path,
     servers: &[&live_server::Server],
     dumps: &[&Path],
@@ -584,7 +695,7 @@ fn push_with_live_c(
     let mut args: Vec<&Path> = urls.iter().map(PathBuf::as_path).collect();
     args.push(Path::new("--"));
     args.extend(dumps);
-    let stdout = run_example(exe, &args, valgrind);
+    let stdout = run_example(lib, exe, &args, valgrind);
     // The end of every stream in 100 ns: 250 frames at 25 fps; the AAC frames.
     let (mut audio_frames, mut audio_rate) = (0u64, 1u32);
     for frame in AdtsReader::new(std::io::BufReader::new(
@@ -634,19 +745,21 @@ fn push_with_live_c(
 #[test]
 fn live_c_pushes_the_sample_to_two_points_with_static_and_shared_library() {
     use live_server::{Behavior, Server};
-    if !have_compilers("live_c_pushes_the_sample_to_two_points_with_static_and_shared_library") {
+    let Some(lib) =
+        installed("live_c_pushes_the_sample_to_two_points_with_static_and_shared_library")
+    else {
         return;
-    }
+    };
     let (_, dumps) = dumps();
     let args: Vec<&Path> = dumps.iter().map(PathBuf::as_path).collect();
     let work = tempfile::tempdir().expect("temp dir");
     for link in [Link::Static, Link::Shared] {
-        let exe = build("live.c", link, work.path());
+        let exe = build(lib, "live.c", link, work.path());
         let (a, b) = (
             Server::start(|_, _| Behavior::Normal),
             Server::start(|_, _| Behavior::Normal),
         );
-        let stdout = push_with_live_c(&exe, &[&a, &b], &args, false);
+        let stdout = push_with_live_c(lib, &exe, &[&a, &b], &args, false);
         assert!(
             stdout.contains(
                 "pushed 1220 samples from 4 streams to 2 points: 8 of 8 connections succeeded"
@@ -659,13 +772,13 @@ fn live_c_pushes_the_sample_to_two_points_with_static_and_shared_library() {
 
 #[test]
 fn bad_input_through_the_abi_returns_errors_with_messages() {
-    if !have_compilers("bad_input_through_the_abi_returns_errors_with_messages") {
+    let Some(lib) = installed("bad_input_through_the_abi_returns_errors_with_messages") else {
         return;
-    }
+    };
     let work = tempfile::tempdir().expect("temp dir");
-    let exe = build("bad_input.c", Link::Static, work.path());
+    let exe = build(lib, "bad_input.c", Link::Static, work.path());
     // A presentation owns its directory: give the finished writer a new one.
-    let stdout = run_example(&exe, &[&work.path().join("finished")], false);
+    let stdout = run_example(lib, &exe, &[&work.path().join("finished")], false);
     assert!(stdout.contains("bad-input cases ok"), "{stdout}");
 }
 
@@ -699,12 +812,19 @@ fn have_asan(test: &str) -> bool {
 #[test]
 fn two_threads_on_one_handle_get_busy_natively_and_under_asan() {
     const TEST: &str = "two_threads_on_one_handle_get_busy_natively_and_under_asan";
-    if !have_compilers(TEST) {
+    let Some(lib) = installed(TEST) else {
         return;
-    }
+    };
     let work = tempfile::tempdir().expect("temp dir");
-    let native = build_with("threads.c", Link::Shared, work.path(), "", &["-pthread"]);
-    let stdout = run_example(&native, &[], false);
+    let native = build_with(
+        lib,
+        "threads.c",
+        Link::Shared,
+        work.path(),
+        "",
+        &["-pthread"],
+    );
+    let stdout = run_example(lib, &native, &[], false);
     assert!(stdout.contains("threads ok"), "{stdout}");
     if !have_asan(TEST) {
         return;
@@ -712,6 +832,7 @@ fn two_threads_on_one_handle_get_busy_natively_and_under_asan() {
     // Only the C side is instrumented, but ASan replaces malloc and free for the whole
     // process, so a double free or a use after free in the library is caught too.
     let asan = build_with(
+        lib,
         "threads.c",
         Link::Static,
         work.path(),
@@ -736,25 +857,24 @@ fn two_threads_on_one_handle_get_busy_natively_and_under_asan() {
 
 #[test]
 fn examples_and_bad_input_are_clean_under_valgrind() {
-    if !have_compilers("examples_and_bad_input_are_clean_under_valgrind")
-        || !support::require_tool_with(
-            "valgrind",
-            "--version",
-            "examples_and_bad_input_are_clean_under_valgrind",
-        )
-    {
+    const TEST: &str = "examples_and_bad_input_are_clean_under_valgrind";
+    if !support::require_tool_with("valgrind", "--version", TEST) {
         return;
     }
+    let Some(lib) = installed(TEST) else {
+        return;
+    };
     let (_, dumps) = dumps();
     let work = tempfile::tempdir().expect("temp dir");
-    let bad = build("bad_input.c", Link::Shared, work.path());
+    let bad = build(lib, "bad_input.c", Link::Shared, work.path());
     let finished = work.path().join("finished");
-    assert!(run_example(&bad, &[&finished], true).contains("bad-input cases ok"));
+    assert!(run_example(lib, &bad, &[&finished], true).contains("bad-input cases ok"));
     // One video and the audio keep the run short; every code path is the same.
-    let vod = build("vod.c", Link::Shared, work.path());
+    let vod = build(lib, "vod.c", Link::Shared, work.path());
     let out = work.path().join("vod");
     let sample = |f: &str| support::root().join("sample").join(f);
     let stdout = run_example(
+        lib,
         &vod,
         &[
             &out,
@@ -768,10 +888,10 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
         stdout.contains("packaged 720 samples from 2 streams"),
         "{stdout}"
     );
-    let legacy = build("legacy_vod.cpp", Link::Static, work.path());
+    let legacy = build(lib, "legacy_vod.cpp", Link::Static, work.path());
     let out = work.path().join("legacy");
     fs::create_dir_all(&out).unwrap();
-    let stdout = run_example(&legacy, &[&out, &dumps[0], &dumps[3]], true);
+    let stdout = run_example(lib, &legacy, &[&out, &dumps[0], &dumps[3]], true);
     assert!(stdout.contains("packaged 720 samples"), "{stdout}");
 }
 
@@ -779,17 +899,19 @@ fn examples_and_bad_input_are_clean_under_valgrind() {
 #[test]
 fn live_c_is_clean_under_valgrind() {
     use live_server::{Behavior, Server};
-    if !have_compilers("live_c_is_clean_under_valgrind")
-        || !support::require_tool_with("valgrind", "--version", "live_c_is_clean_under_valgrind")
-    {
+    const TEST: &str = "live_c_is_clean_under_valgrind";
+    if !support::require_tool_with("valgrind", "--version", TEST) {
         return;
     }
+    let Some(lib) = installed(TEST) else {
+        return;
+    };
     let (_, dumps) = dumps();
     let work = tempfile::tempdir().expect("temp dir");
-    let exe = build("live.c", Link::Shared, work.path());
+    let exe = build(lib, "live.c", Link::Shared, work.path());
     let server = Server::start(|_, _| Behavior::Normal);
     // One video and the audio keep the run short; every code path is the same.
-    let stdout = push_with_live_c(&exe, &[&server], &[&dumps[0], &dumps[3]], true);
+    let stdout = push_with_live_c(lib, &exe, &[&server], &[&dumps[0], &dumps[3]], true);
     assert!(
         stdout.contains(
             "pushed 720 samples from 2 streams to 1 points: 2 of 2 connections succeeded"

@@ -17,13 +17,16 @@
 //! (video, audio, captions), grouped into StreamIndexes the way players switch, started
 //! together and merged in decode order.
 
-use std::ffi::{CString, c_char};
+use std::ffi::c_char;
 
 use bytes::Bytes;
 
-use super::handle::{Castable, free_handle, handle_ref, into_handle, utf8, write_out};
-use super::native::{last_error_of, need, on_handle, ssf_sample, ssf_stream_config, stream_id};
-use super::status::{Failure, boundary, run, ssf_status};
+use super::handle::{
+    Castable, KeepsError, call, create, free, into_handle, last_error, need, read, utf8, write_out,
+};
+use super::status::{Failure, ssf_status};
+use super::stream_config::ssf_stream_config;
+use super::streams::{ssf_sample, stream_id};
 use crate::codec::MediaKind;
 use crate::input::{InputSet, InputSpec, OpenOptions};
 
@@ -46,20 +49,15 @@ pub struct ssf_input {
     _private: [u8; 0],
 }
 
-/// What an `ssf_input` handle points to: the set, the bytes of the sample handed out
-/// last (kept alive until the next call) and the last error.
-pub(crate) struct InputHandle {
+/// What an `ssf_input` handle points to (with its last error): the set and the bytes of
+/// the sample handed out last (kept alive until the next call).
+pub(crate) struct InputState {
     set: InputSet,
     sample: Bytes,
-    error: CString,
 }
 
 impl Castable for ssf_input {
-    type Rust = InputHandle;
-}
-
-fn input_error(h: &mut InputHandle) -> &mut CString {
-    &mut h.error
+    type Rust = KeepsError<InputState>;
 }
 
 /// Parses `FILE[@BITRATE][,lang=LANG][,name=NAME]` and opens it into `set`.
@@ -85,21 +83,18 @@ pub unsafe extern "C" fn ssf_input_open(
     path: *const c_char,
     out: *mut *mut ssf_input,
 ) -> ssf_status {
-    run(|| {
-        need(out, "out")?;
+    let make = || {
         // SAFETY: per the contract.
         let path = unsafe { utf8(path, "path") }?;
         let mut set = InputSet::new();
         add_file(&mut set, path)?;
-        let handle = InputHandle {
+        Ok(KeepsError::new(InputState {
             set,
             sample: Bytes::new(),
-            error: CString::default(),
-        };
-        // SAFETY: checked non-NULL.
-        unsafe { write_out(out, into_handle::<ssf_input>(handle)) };
-        Ok(())
-    })
+        }))
+    };
+    // SAFETY: per the contract.
+    unsafe { create(out, make) }
 }
 
 /// Adds another file (same syntax as `ssf_input_open`) to the set, before any sample is
@@ -116,11 +111,13 @@ pub unsafe extern "C" fn ssf_input_add_file(
     input: *mut ssf_input,
     path: *const c_char,
 ) -> ssf_status {
-    on_handle(input, "input", input_error, |h| {
+    let body = |h: &mut InputState| {
         // SAFETY: per the contract.
         let path = unsafe { utf8(path, "path") }?;
         add_file(&mut h.set, path)
-    })
+    };
+    // SAFETY: per the contract.
+    unsafe { call(input, "input", body) }
 }
 
 /// Frees an input set; NULL is a no-op.
@@ -133,10 +130,8 @@ pub unsafe extern "C" fn ssf_input_add_file(
 /// `input` is NULL or a live handle, not used after this call.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_input_free(input: *mut ssf_input) {
-    boundary((), || {
-        // SAFETY: per the contract.
-        unsafe { free_handle(input, "input") };
-    })
+    // SAFETY: per the contract.
+    unsafe { free(input, "input") }
 }
 
 /// The message of the input's last failed call ("" if none). Owned by the input; valid
@@ -149,7 +144,8 @@ pub unsafe extern "C" fn ssf_input_free(input: *mut ssf_input) {
 /// `input` is NULL or a live handle.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ssf_input_last_error(input: *const ssf_input) -> *const c_char {
-    last_error_of(input, "input", |h| &h.error)
+    // SAFETY: per the contract.
+    unsafe { last_error(input, "input") }
 }
 
 /// Runs a call that only reads the input set, inside the panic boundary.
@@ -157,11 +153,8 @@ fn read_input(
     input: *const ssf_input,
     body: impl FnOnce(&InputSet) -> Result<(), Failure>,
 ) -> ssf_status {
-    run(|| {
-        // SAFETY: public callers document NULL or a live handle.
-        let h = unsafe { handle_ref(input, "input") }?;
-        body(&h.set)
-    })
+    // SAFETY: public callers document NULL or a live handle.
+    unsafe { read(input, "input", |h: &InputState| body(&h.set)) }
 }
 
 /// Runs a read-only call that writes one value about stream `index` to `*out`: checks
@@ -306,7 +299,7 @@ pub unsafe extern "C" fn ssf_input_next_sample(
     stream: *mut usize,
     sample: *mut ssf_sample,
 ) -> ssf_status {
-    on_handle(input, "input", input_error, |h| {
+    let body = |h: &mut InputState| {
         need(has_sample, "has_sample")?;
         need(stream, "stream")?;
         need(sample, "sample")?;
@@ -335,7 +328,9 @@ pub unsafe extern "C" fn ssf_input_next_sample(
             write_out(sample, out);
         }
         Ok(())
-    })
+    };
+    // SAFETY: per the contract.
+    unsafe { call(input, "input", body) }
 }
 
 #[cfg(test)]

@@ -199,16 +199,38 @@ pub(crate) fn boundary<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Runs a handle-less call (constructors, builders) inside the panic boundary; a failure
-/// is kept as the thread's last error.
-pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> ssf_status {
-    boundary(ssf_status::SSF_STATUS_PANIC, || match body() {
-        Ok(()) => ssf_status::SSF_STATUS_OK,
-        Err(f) => {
+/// What a C API returns: `ssf_status` for the native API, `HRESULT` for the compatible
+/// one. Both APIs run every call through [`run_as`], so the panic boundary and the
+/// thread's last error work the same way in each.
+pub(crate) trait Outcome: Sized {
+    /// The result of a call that panicked.
+    const PANIC: Self;
+    /// The result of a call that failed with `status`.
+    fn failed(status: ssf_status) -> Self;
+}
+
+impl Outcome for ssf_status {
+    const PANIC: Self = ssf_status::SSF_STATUS_PANIC;
+    fn failed(status: ssf_status) -> Self {
+        status
+    }
+}
+
+/// Runs a call inside the panic boundary; a failure is kept as the thread's last error
+/// and returned as `R`'s code for its status.
+pub(crate) fn run_as<R: Outcome>(body: impl FnOnce() -> Result<R, Failure>) -> R {
+    boundary(R::PANIC, || {
+        body().unwrap_or_else(|f| {
             set_thread_error(&f.message);
-            f.status
-        }
+            R::failed(f.status)
+        })
     })
+}
+
+/// Runs a native call inside the panic boundary ([`run_as`]): `SSF_STATUS_OK` when
+/// `body` succeeds, its failure's status otherwise.
+pub(crate) fn run(body: impl FnOnce() -> Result<(), Failure>) -> ssf_status {
+    run_as(|| body().map(|()| ssf_status::SSF_STATUS_OK))
 }
 
 /// Returns the static text of a status code (also for values this version does not know).

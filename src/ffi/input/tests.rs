@@ -4,8 +4,8 @@ use std::ffi::{CStr, CString};
 use std::ptr;
 
 use super::*;
-use crate::ffi::native::ssf_stream_config_free;
 use crate::ffi::status::ssf_last_error;
+use crate::ffi::stream_config::ssf_stream_config_free;
 
 /// A path under the repository as a C string.
 fn path(relative: &str) -> CString {

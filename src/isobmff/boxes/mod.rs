@@ -12,7 +12,7 @@ mod sample_entry;
 pub use fragment::{FragmentHeader, FragmentSample, write_fragment_header};
 pub use ftyp::write_ftyp;
 pub use index::{TrackIndex, write_mfra};
-pub use movie::{HandlerKind, MovieTrack, pack_language, write_moov};
+pub use movie::{HandlerKind, MovieTrack, pack_language, unpack_language, write_moov};
 pub use protection::{
     IV_SIZE, SencSample, TrackProtection, write_pssh, write_sample_encryption, write_sinf,
 };

@@ -178,6 +178,19 @@ pub fn pack_language(code: &str) -> u16 {
         .fold(0u16, |acc, &c| (acc << 5) | u16::from(c - 0x60))
 }
 
+/// Unpacks an ISO 639-2/T code as `mdhd` stores it (the inverse of [`pack_language`]);
+/// None when the three 5-bit fields are not lowercase letters (0 included). Bit 15, the
+/// pad bit, is ignored.
+pub fn unpack_language(packed: u16) -> Option<String> {
+    [10u16, 5, 0]
+        .iter()
+        .map(|shift| {
+            let c = ((packed >> shift) & 31) as u8 + 0x60;
+            c.is_ascii_lowercase().then_some(char::from(c))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +200,28 @@ mod tests {
         assert_eq!(pack_language("und"), 0x55C4);
         assert_eq!(pack_language("eng"), 0x15C7);
         assert_eq!(pack_language("EN"), 0x55C4);
+    }
+
+    #[test]
+    fn language_unpacking_inverts_packing() {
+        for a in 'a'..='z' {
+            for b in 'a'..='z' {
+                for c in 'a'..='z' {
+                    let code: String = [a, b, c].into_iter().collect();
+                    let packed = pack_language(&code);
+                    assert_eq!(unpack_language(packed).as_deref(), Some(code.as_str()));
+                    assert_eq!(
+                        unpack_language(packed | 0x8000).as_deref(),
+                        Some(code.as_str())
+                    );
+                }
+            }
+        }
+        assert_eq!(unpack_language(0x15C7).as_deref(), Some("eng"));
+        // Fields of 0 or 27..31 are not letters.
+        assert_eq!(unpack_language(0), None);
+        assert_eq!(unpack_language(0x15C0), None);
+        assert_eq!(unpack_language(0x7FFF), None);
     }
 
     #[test]
