@@ -8,6 +8,12 @@
 //!
 //! Run: `cargo bench --bench clear_packaging`
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 use std::fs::File;
 use std::time::{Duration, Instant};
 

@@ -15,6 +15,12 @@
 //! Throughput is counted in sample bytes per second for every variant, so that the ratio
 //! compares the same work. Run: `cargo bench --bench encryption`
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -13,6 +13,12 @@
 //! 127.0.0.1 (`tests/live_server`, shared with `tests/live_push.rs`) whose bodies pass
 //! the live checks of `tests/live_push.rs`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #[cfg(feature = "live")]
 mod live_server;
 mod support;

@@ -3,6 +3,12 @@
 //! document (by xmllint, a parser we did not write) and together about as large as the
 //! caption file.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::fs;

@@ -8,6 +8,12 @@
 //! time; the test waits until it is blocked on a pipe read with its output stable, then
 //! kills it.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::collections::BTreeMap;

@@ -4,6 +4,12 @@
 //! same input byte for byte; FFmpeg then decodes the decrypted video like the clear one,
 //! and (CENC-compatible mode) FFmpeg's own CENC decryption gives the same frames.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::fs;

@@ -3,6 +3,12 @@
 //! frame-exactly like the source stream. (1-byte lengths cannot carry this stream's
 //! slices; the codec's unit tests cover their rewrite.)
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::fs::File;

@@ -2,6 +2,12 @@
 //! and which get their own, per-input options (bit rate, language, name), MP4 `mdhd`
 //! languages, and the library API (`ssf::input::InputSet`) packaging without the CLI.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::fs;

@@ -2,6 +2,12 @@
 //! continuing timestamps, and its exit status tells whether every fragment reached at
 //! least one point of the redundant group.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(feature = "live")]
 
 mod live_server;

@@ -6,6 +6,12 @@
 //! say so. Each fault also runs against the primary of a redundant pair, whose backup
 //! must get everything with identical fragment times.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(feature = "live")]
 
 mod live_server;

@@ -1,6 +1,12 @@
 //! Live push against scripted receivers on 127.0.0.1: normal run, every fault of issue 4,
 //! redundancy, and interop with `ffmpeg -listen 1`.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 #![cfg(feature = "live")]
 
 mod live_server;

@@ -4,6 +4,12 @@
 //! composition offsets, fragmented); HE-AAC configurations; flat memory on a synthetic file
 //! of a million samples; malformed files refused with the box and offset named.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 #[path = "mp4_input/synth.rs"]

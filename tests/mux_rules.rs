@@ -1,6 +1,12 @@
 //! The muxer's contract: exact timing, fragment boundaries, header stability, and a clear
 //! error (never a panic) for each kind of bad input.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 use bytes::Bytes;
 use ssf::{Error, Muxer, Options, Sample, StreamConfig, StreamId};
 

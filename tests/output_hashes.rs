@@ -4,6 +4,12 @@
 //! byte; a change that means to (a format fix) updates `tests/data/output_hashes.txt` with
 //! `SSF_UPDATE_HASHES=1 cargo test --test output_hashes` and says why in its commit.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::collections::BTreeMap;

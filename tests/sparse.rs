@@ -1,6 +1,12 @@
 //! Sparse text streams (TTML captions, metadata): their own track and file, listed in both
 //! manifests with their parent, subtype and (optionally) their samples inline.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use bytes::Bytes;

@@ -4,6 +4,12 @@
 //! H.264. Each input is made with ffmpeg in the test; the same generators with valid
 //! settings package fine.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::fs;

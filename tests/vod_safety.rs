@@ -2,6 +2,12 @@
 //! failure is found at the first bad fragment, the old files stay byte-identical, and
 //! nothing extra is left behind.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::collections::BTreeMap;

@@ -2,6 +2,12 @@
 //! frame-exactly against the source elementary streams, and the project's box reader
 //! checks the exact structure that Smooth servers and clients rely on.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::collections::BTreeMap;

@@ -1,5 +1,11 @@
 //! The VOD writer's file handling: names, finish, crash safety.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 use bytes::Bytes;
 use ssf::isobmff::reader;
 use ssf::{Options, Sample, StreamConfig, VodWriter};

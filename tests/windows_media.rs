@@ -1,6 +1,12 @@
 //! VC-1 + WMA (Pro and v2) presentations, checked against their sources with FFmpeg and
 //! against the real ISMV in the shared media; TTML captions as a sparse text stream.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 mod support;
 
 use std::fs;

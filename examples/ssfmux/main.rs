@@ -125,6 +125,6 @@ pub(crate) fn human(bytes: u64) -> String {
     if unit == 0 {
         format!("{bytes} B")
     } else {
-        format!("{v:.1} {}", UNITS[unit])
+        format!("{v:.1} {}", UNITS.get(unit).unwrap_or(&"TiB"))
     }
 }

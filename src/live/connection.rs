@@ -10,6 +10,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep, sleep_until, tim
 
 use super::delivery::Ledger;
 use super::http::{Answer, Client, Connection, Target, read_answer};
+use super::pacing::{Pacer, backoff_delay};
 use super::queue::{Link, Next, Queued, SharedFragment};
 use super::stats::ConnectionState;
 use super::url::redact;
@@ -596,73 +597,5 @@ impl Session {
             return Err(WriteError::Stalled(after));
         }
         Ok(())
-    }
-}
-
-/// The wait before attempt `failures + 1`: the first retry at once, then `initial`,
-/// doubling, capped at `max` (live-ingest.md §5.4).
-fn backoff_delay(failures: u32, initial: Duration, max: Duration) -> Duration {
-    if failures <= 1 {
-        return Duration::ZERO;
-    }
-    let doublings = (failures - 2).min(20);
-    initial.saturating_mul(1 << doublings).min(max)
-}
-
-/// Limits the first `remaining` fragments of a POST (the backlog) to `speed` times real
-/// time, so a reconnect does not burst minutes of media at the server.
-struct Pacer {
-    start: Instant,
-    remaining: usize,
-    media: Duration,
-    speed: Option<f64>,
-    timescale: u32,
-}
-
-impl Pacer {
-    fn new(remaining: usize, speed: Option<f64>, timescale: u32) -> Self {
-        Self {
-            start: Instant::now(),
-            remaining,
-            media: Duration::ZERO,
-            speed,
-            timescale,
-        }
-    }
-
-    async fn after(&mut self, ticks: u64) {
-        let Some(speed) = self.speed else { return };
-        if self.remaining == 0 || self.timescale == 0 {
-            return;
-        }
-        self.remaining -= 1;
-        self.media += Duration::from_secs_f64(ticks as f64 / f64::from(self.timescale));
-        sleep_until(self.start + self.media.div_f64(speed)).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_starts_at_once_then_doubles_to_the_cap() {
-        let ms = Duration::from_millis;
-        let delays: Vec<Duration> = (1..=7)
-            .map(|n| backoff_delay(n, ms(250), ms(2000)))
-            .collect();
-        assert_eq!(
-            delays,
-            [
-                ms(0),
-                ms(250),
-                ms(500),
-                ms(1000),
-                ms(2000),
-                ms(2000),
-                ms(2000)
-            ]
-        );
-        assert_eq!(backoff_delay(u32::MAX, ms(250), ms(2000)), ms(2000));
     }
 }

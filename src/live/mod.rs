@@ -29,6 +29,7 @@ mod connection;
 mod delivery;
 mod http;
 mod options;
+mod pacing;
 mod queue;
 mod socket;
 mod stats;

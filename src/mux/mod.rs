@@ -197,7 +197,7 @@ impl Muxer {
         }
         for (i, s) in streams.iter().enumerate() {
             self.stream(*s)?;
-            if streams[..i].contains(s) {
+            if streams.get(..i).is_some_and(|earlier| earlier.contains(s)) {
                 return Err(Error::InvalidArgument(format!(
                     "stream {} listed twice",
                     s.0
@@ -244,7 +244,9 @@ impl Muxer {
         let mut offset = header_size;
         for record in &self.output {
             if let Some(slot) = streams.iter().position(|s| s.0 as u32 == record.stream) {
-                entries[slot].push((record.time, offset));
+                if let Some(list) = entries.get_mut(slot) {
+                    list.push((record.time, offset));
+                }
                 offset += record.size;
             }
         }

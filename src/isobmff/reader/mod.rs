@@ -21,15 +21,14 @@
 mod boxes;
 mod dump;
 mod esds;
+mod fragment_boxes;
 #[cfg(test)]
 mod tests;
 
-pub use boxes::{
-    Ftyp, Hdlr, Mdhd, Mfhd, Mfro, Mvhd, Tfhd, Tfra, TfraEntry, Tfrf, Tfxd, Tkhd, Trex, Trun,
-    TrunSample,
-};
+pub use boxes::{Ftyp, Hdlr, Mdhd, Mvhd, Tkhd, Trex};
 pub use dump::dump;
 pub use esds::Esds;
+pub use fragment_boxes::{Mfhd, Mfro, Tfhd, Tfra, TfraEntry, Tfrf, Tfxd, Trun, TrunSample};
 
 // The box reader's cursor is the crate's one byte cursor; it is re-exported here, where
 // box parsing code has always found it.
