@@ -9,6 +9,7 @@ use bytes::Bytes;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep, sleep_until, timeout};
 
 use super::delivery::Ledger;
+use super::failure::{Action, Failure, answered};
 use super::http::{Answer, Client, Connection, Target, read_answer};
 use super::pacing::{Pacer, backoff_delay};
 use super::queue::{Link, Next, Queued, SharedFragment};
@@ -41,38 +42,6 @@ const WATCH_PERIOD: Duration = Duration::from_millis(50);
 
 /// Redirects followed in a row before the URL is treated as broken.
 const MAX_REDIRECTS: u32 = 5;
-
-/// What to do after a failed attempt (live-ingest.md §5.3).
-#[derive(Debug)]
-enum Action {
-    /// Reconnect after the back-off, replaying the last fragments.
-    Retry,
-    /// Reconnect without the oldest fragment not known delivered (409: the server
-    /// refuses times that do not advance).
-    RetryWithoutReplay,
-    /// Reconnect at once to another URL (30x).
-    Redirect(String),
-    /// Give up (415: the server will never take this media).
-    Fatal,
-}
-
-/// A failed attempt.
-#[derive(Debug)]
-struct Failure {
-    action: Action,
-    status: Option<u16>,
-    message: String,
-}
-
-impl Failure {
-    fn retry(message: impl Into<String>) -> Self {
-        Self {
-            action: Action::Retry,
-            status: None,
-            message: message.into(),
-        }
-    }
-}
 
 /// Why the body writer stopped early.
 enum WriteError {
@@ -261,7 +230,7 @@ impl Session {
             Err(_) => Err(Failure::retry(format!("probe: no answer within {wait:?}"))),
             Ok(Err(e)) => Err(Failure::retry(format!("probe: {e}"))),
             Ok(Ok(answer)) if (200..300).contains(&answer.status) => Ok(answer.status),
-            Ok(Ok(answer)) => Err(self.answered("probe", answer)),
+            Ok(Ok(answer)) => Err(answered(&self.url, "probe", answer)),
         }
     }
 
@@ -298,7 +267,7 @@ impl Session {
             }
         };
         match written {
-            Err(Ok(answer)) => Err(self.answered("early answer", answer)),
+            Err(Ok(answer)) => Err(answered(&self.url, "early answer", answer)),
             Err(Err(e)) => Err(Failure::retry(format!("connection: {e}"))),
             Ok(Err(WriteError::Stalled(after))) => Err(Failure::retry(format!(
                 "stalled: the server took nothing for {after:?} while bytes waited"
@@ -314,7 +283,7 @@ impl Session {
                 }),
                 // The answer, if any, says why.
                 None => match timeout(Duration::from_secs(1), &mut answer).await {
-                    Ok(Ok(a)) => Err(self.answered("early answer", a)),
+                    Ok(Ok(a)) => Err(answered(&self.url, "early answer", a)),
                     _ => Err(Failure::retry(format!(
                         "connection closed while sending: {why}"
                     ))),
@@ -330,7 +299,7 @@ impl Session {
                     // The server may have stopped reading before our end (an error
                     // answered early and still in flight, or a redirect): what it did
                     // not surely read is sent again, as after any failure.
-                    return Err(self.answered("final answer", answer));
+                    return Err(answered(&self.url, "final answer", answer));
                 }
                 let delivered = self.ledger.all_delivered();
                 self.link.update(|s| {
@@ -369,51 +338,6 @@ impl Session {
                     }
                 }
             }
-        }
-    }
-
-    /// Classifies a non-2xx answer (or a 2xx that came before our end) by its status.
-    fn answered(&self, phase: &str, answer: Answer) -> Failure {
-        let status = answer.status;
-        let location = answer
-            .location
-            .as_deref()
-            .and_then(|l| url::Url::parse(&self.url).ok()?.join(l).ok())
-            .map(|u| u.to_string());
-        let (action, what) = match status {
-            300..=399 => match location {
-                Some(url) => (Action::Redirect(url), "redirect"),
-                None => (Action::Retry, "redirect without Location"),
-            },
-            409 => (
-                Action::RetryWithoutReplay,
-                "conflict: stream closed or timestamps not advancing; not replaying",
-            ),
-            412 => (
-                Action::Retry,
-                "precondition failed: restarting with the header",
-            ),
-            415 => (
-                Action::Fatal,
-                "unsupported media type (configuration error)",
-            ),
-            401 => (
-                Action::Retry,
-                "authentication required (configuration error)",
-            ),
-            403 | 404 => (
-                Action::Retry,
-                "publishing point refused or not found (configuration error)",
-            ),
-            200..=299 => (Action::Retry, "server ended the POST before the end"),
-            _ => (Action::Retry, "server error"),
-        };
-        Failure {
-            action,
-            status: Some(status),
-            message: format!("{phase}: HTTP {status} ({what}) {}", answer.body)
-                .trim_end()
-                .to_string(),
         }
     }
 

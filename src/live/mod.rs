@@ -27,6 +27,7 @@
 
 mod connection;
 mod delivery;
+mod failure;
 mod http;
 mod options;
 mod pacing;
