@@ -462,6 +462,36 @@ typedef struct ssf_live_stats {
 } ssf_live_stats;
 
 /*
+ What one connection knows of delivery (Rust `ConnectionStats`, the counters added
+ after `ssf_live_stats`, whose layout stays as it was).
+ */
+typedef struct ssf_live_delivery {
+  /*
+   Index of the publishing point in the URL array given to connect.
+   */
+  size_t target;
+  /*
+   The stream number.
+   */
+  uint32_t stream;
+  /*
+   Fragments known read by the server: acknowledged by its TCP and older than the
+   most its receive window could hold unread, or followed by its final 2xx answer.
+   */
+  uint64_t fragments_acknowledged;
+  /*
+   Fragments handed to the socket and not yet known read: what a reconnect resends.
+   */
+  uint64_t fragments_unconfirmed;
+  /*
+   Fragments the server may never have received (dropped from the queue or the
+   replay set, or not known delivered when the connection gave up). 0: nothing may
+   be missing on this connection.
+   */
+  uint64_t fragments_possibly_lost;
+} ssf_live_delivery;
+
+/*
  How one connection ended (Rust `FinalReport`).
  */
 typedef struct ssf_live_report {
@@ -470,8 +500,9 @@ typedef struct ssf_live_report {
    */
   struct ssf_live_stats stats;
   /*
-   `SSF_STATUS_OK` when every fragment reached the server's socket and the server
-   answered 2xx; `SSF_STATUS_LIVE_FAILED` otherwise (`stats.last_error` says why).
+   `SSF_STATUS_OK` when the server answered 2xx and nothing may be missing on this
+   connection (no fragment dropped or possibly lost, see `ssf_live_delivery`);
+   `SSF_STATUS_LIVE_FAILED` otherwise (`stats.last_error` says why).
    */
   ssf_status status;
   /*
@@ -1424,6 +1455,22 @@ ssf_status ssf_live_publisher_flush(struct ssf_live_publisher *publisher, uint32
 ssf_status ssf_live_publisher_stats(struct ssf_live_publisher *publisher,
                                     const struct ssf_live_stats **out_stats,
                                     size_t *out_count);
+
+/*
+ The delivery counters of every connection, in the order of `ssf_live_publisher_stats`:
+ fragments known read by the server, not yet known read, and possibly lost. After
+ `ssf_live_publisher_finish`, those of the final reports. `*out_delivery` receives an
+ array of `*out_count` entries owned by the publisher, valid until the next call on it.
+
+ Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+ given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+
+ # Safety
+ `publisher` is NULL or a live handle; `out_delivery` and `out_count` NULL or writable.
+ */
+ssf_status ssf_live_publisher_delivery(struct ssf_live_publisher *publisher,
+                                       const struct ssf_live_delivery **out_delivery,
+                                       size_t *out_count);
 
 /*
  Ends the push: closes every stream's last fragment, sends what is queued, then

@@ -17,7 +17,9 @@ use super::handle::{
     unfinished, utf8, write_out,
 };
 use super::live_options::ssf_live_options;
-use super::live_state::{Callback, c_report, c_stats, ssf_live_report, ssf_live_stats};
+use super::live_state::{
+    Callback, c_delivery, c_report, c_stats, ssf_live_delivery, ssf_live_report, ssf_live_stats,
+};
 use super::options::{options_or_default, ssf_options};
 use super::status::{Failure, ssf_status};
 use super::stream_config::ssf_stream_config;
@@ -43,6 +45,9 @@ pub(crate) struct PublisherState {
     gate: Gate,
     stats: Vec<ssf_live_stats>,
     reports: Vec<ssf_live_report>,
+    delivery: Vec<ssf_live_delivery>,
+    /// The delivery counters of the final reports, once finished.
+    final_delivery: Vec<ssf_live_delivery>,
     /// The strings `stats` and `reports` point to.
     strings: Vec<CString>,
 }
@@ -89,6 +94,12 @@ trait KeptArray: Sized {
 impl KeptArray for ssf_live_stats {
     fn kept(h: &mut PublisherState) -> &mut Vec<Self> {
         &mut h.stats
+    }
+}
+
+impl KeptArray for ssf_live_delivery {
+    fn kept(h: &mut PublisherState) -> &mut Vec<Self> {
+        &mut h.delivery
     }
 }
 
@@ -199,6 +210,8 @@ pub unsafe extern "C" fn ssf_live_publisher_connect(
             gate,
             stats: Vec::new(),
             reports: Vec::new(),
+            delivery: Vec::new(),
+            final_delivery: Vec::new(),
             strings: Vec::new(),
         }))
     };
@@ -340,6 +353,32 @@ pub unsafe extern "C" fn ssf_live_publisher_stats(
     unsafe { array_out(publisher, out_stats, "out_stats", out_count, body) }
 }
 
+/// The delivery counters of every connection, in the order of `ssf_live_publisher_stats`:
+/// fragments known read by the server, not yet known read, and possibly lost. After
+/// `ssf_live_publisher_finish`, those of the final reports. `*out_delivery` receives an
+/// array of `*out_count` entries owned by the publisher, valid until the next call on it.
+///
+/// Thread safety: calls on one publisher must not overlap; a call that finds a handle it is
+/// given in use by another thread returns `SSF_STATUS_BUSY` and does nothing.
+///
+/// # Safety
+/// `publisher` is NULL or a live handle; `out_delivery` and `out_count` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ssf_live_publisher_delivery(
+    publisher: *mut ssf_live_publisher,
+    out_delivery: *mut *const ssf_live_delivery,
+    out_count: *mut usize,
+) -> ssf_status {
+    let body = |h: &mut PublisherState| {
+        Ok(match h.publisher.as_ref() {
+            Some(p) => p.stats().iter().map(c_delivery).collect(),
+            None => h.final_delivery.clone(),
+        })
+    };
+    // SAFETY: per the contract.
+    unsafe { array_out(publisher, out_delivery, "out_delivery", out_count, body) }
+}
+
 /// Ends the push: closes every stream's last fragment, sends what is queued, then
 /// (unless switched off) the end-of-stream `mfra`, ends each POST and waits for each
 /// server's answer, at most the finish timeout in all. `*out_reports` receives one report
@@ -368,6 +407,7 @@ pub unsafe extern "C" fn ssf_live_publisher_finish(
         let reports = finished?;
         h.strings.clear();
         h.stats.clear();
+        h.final_delivery = reports.iter().map(|r| c_delivery(&r.stats)).collect();
         Ok(reports
             .iter()
             .map(|r| c_report(r, &mut h.strings))

@@ -100,14 +100,46 @@ pub struct ssf_live_stats {
     pub latency_mean_us: u64,
 }
 
+/// What one connection knows of delivery (Rust `ConnectionStats`, the counters added
+/// after `ssf_live_stats`, whose layout stays as it was).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ssf_live_delivery {
+    /// Index of the publishing point in the URL array given to connect.
+    pub target: usize,
+    /// The stream number.
+    pub stream: u32,
+    /// Fragments known read by the server: acknowledged by its TCP and older than the
+    /// most its receive window could hold unread, or followed by its final 2xx answer.
+    pub fragments_acknowledged: u64,
+    /// Fragments handed to the socket and not yet known read: what a reconnect resends.
+    pub fragments_unconfirmed: u64,
+    /// Fragments the server may never have received (dropped from the queue or the
+    /// replay set, or not known delivered when the connection gave up). 0: nothing may
+    /// be missing on this connection.
+    pub fragments_possibly_lost: u64,
+}
+
+/// The C view of a connection's delivery counters.
+pub(crate) fn c_delivery(s: &ConnectionStats) -> ssf_live_delivery {
+    ssf_live_delivery {
+        target: s.target,
+        stream: stream_of(s.stream),
+        fragments_acknowledged: s.fragments_acknowledged,
+        fragments_unconfirmed: s.fragments_unconfirmed,
+        fragments_possibly_lost: s.fragments_possibly_lost,
+    }
+}
+
 /// How one connection ended (Rust `FinalReport`).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct ssf_live_report {
     /// The connection's counters at the end.
     pub stats: ssf_live_stats,
-    /// `SSF_STATUS_OK` when every fragment reached the server's socket and the server
-    /// answered 2xx; `SSF_STATUS_LIVE_FAILED` otherwise (`stats.last_error` says why).
+    /// `SSF_STATUS_OK` when the server answered 2xx and nothing may be missing on this
+    /// connection (no fragment dropped or possibly lost, see `ssf_live_delivery`);
+    /// `SSF_STATUS_LIVE_FAILED` otherwise (`stats.last_error` says why).
     pub status: ssf_status,
     /// The server's final HTTP status, or 0 when the POST did not end with one.
     pub http_status: u32,

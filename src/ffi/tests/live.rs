@@ -184,3 +184,59 @@ fn live_calls_after_finish_are_invalid_state() {
         ssf_live_publisher_free(p);
     }
 }
+
+#[test]
+fn a_connection_that_gave_up_reports_failure_and_what_may_be_lost() {
+    // Nothing listens: the connection fails for good after one retry.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = std::ffi::CString::new(format!("http://127.0.0.1:{port}/live/x.isml")).unwrap();
+    let frame = [0x21u8; 50];
+    // SAFETY (whole block): every pointer is valid for its call; handles are freed once.
+    unsafe {
+        let mut o = ptr::null_mut();
+        ok(ssf_live_options_new(&mut o));
+        ok(ssf_live_options_set_probe(o, false));
+        ok(ssf_live_options_set_max_retries(o, 1));
+        ok(ssf_live_options_set_backoff_ms(o, 10, 20));
+        ok(ssf_live_options_set_finish_timeout_ms(o, 3000));
+        let mut p = ptr::null_mut();
+        let urls = [url.as_ptr()];
+        ok(ssf_live_publisher_connect(
+            urls.as_ptr(),
+            1,
+            ptr::null(),
+            o,
+            &mut p,
+        ));
+        ssf_live_options_free(o);
+        let config = aac_config();
+        ok(ssf_stream_config_set_bitrate(config, 96_000));
+        ok(ssf_stream_config_set_timescale(config, 48_000));
+        let mut stream = 0;
+        ok(ssf_live_publisher_add_stream(p, config, &mut stream));
+        ssf_stream_config_free(config);
+        for n in 0..300u64 {
+            ok(ssf_live_publisher_push(
+                p,
+                stream,
+                &audio_sample(&frame, n * 1024),
+            ));
+        }
+        let mut reports = ptr::null();
+        let mut count = 0;
+        ok(ssf_live_publisher_finish(p, &mut reports, &mut count));
+        assert_eq!(count, 1);
+        assert_eq!((*reports).status, ssf_status::SSF_STATUS_LIVE_FAILED);
+        let mut delivery = ptr::null();
+        ok(ssf_live_publisher_delivery(p, &mut delivery, &mut count));
+        assert_eq!(count, 1);
+        let d = *delivery;
+        assert_eq!(d.fragments_acknowledged, 0);
+        assert!(d.fragments_possibly_lost > 0, "{d:?}");
+        ssf_live_publisher_free(p);
+    }
+}
