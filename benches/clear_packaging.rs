@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use bytes::{BufMut, Bytes, BytesMut};
 use ssf::codec::avc::NalFormat;
 use ssf::input::h264::AccessUnitReader;
+use ssf::mux::Chunk;
 use ssf::{Muxer, Options, Sample, StreamConfig};
 
 const FPS: u64 = 25;
@@ -115,8 +116,8 @@ fn main() {
         .timescale(FPS as u32);
         let v = mux.add_stream(config).expect("stream");
         let mut at = 0;
-        let mut sink = |chunks: &[Bytes]| {
-            for c in chunks {
+        let mut sink = |chunks: &[Chunk]| {
+            for c in chunks.iter().filter_map(Chunk::memory) {
                 out[at..at + c.len()].copy_from_slice(c);
                 at += c.len();
             }

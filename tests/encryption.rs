@@ -450,7 +450,7 @@ fn caller_ranges_choose_what_is_encrypted() {
         "one encrypted payload buffer per fragment"
     );
     assert_eq!(
-        hex::encode(&fragment.chunks[1]),
+        hex::encode(fragment.chunks[1].memory().unwrap()),
         "0001020304c409211b8daa3816cda0d06d784672abb27ca3e1191a1b8d44deddd0c01113bfd0f0e8"
     );
     assert_eq!(
@@ -629,8 +629,8 @@ fn payloads_owned_by_the_muxer_are_encrypted_in_place_with_the_same_bytes() {
     );
     assert_eq!(copied.chunks.len(), 2, "header, then one encrypted copy");
     assert_eq!(
-        in_place.to_vec(),
-        copied.to_vec(),
+        in_place.to_vec().unwrap(),
+        copied.to_vec().unwrap(),
         "the same bytes either way"
     );
 }

@@ -75,7 +75,7 @@ fn fragment_payloads_are_shared_not_copied() {
         .unwrap();
     let f = mux.flush(a).unwrap().unwrap();
     assert_eq!(f.chunks.len(), 2);
-    assert_eq!(f.chunks[1].as_ptr(), data.as_ptr());
+    assert_eq!(f.chunks[1].memory().unwrap().as_ptr(), data.as_ptr());
 }
 
 #[test]
@@ -272,13 +272,13 @@ fn one_file_can_hold_any_subset_of_streams() {
             if let Some(f) = mux.push(s, frame(n)).unwrap()
                 && s != b
             {
-                file.extend_from_slice(&f.to_vec());
+                file.extend_from_slice(&f.to_vec().unwrap());
             }
         }
     }
     for f in mux.finish().unwrap() {
         if f.stream != b {
-            file.extend_from_slice(&f.to_vec());
+            file.extend_from_slice(&f.to_vec().unwrap());
         }
     }
     let header = mux.header(&[c, a]).unwrap();
@@ -317,4 +317,46 @@ fn a_gap_wider_than_a_trun_duration_is_refused_and_the_stream_goes_on() {
     mux.push(a, frame(1)).unwrap();
     let fragment = mux.flush(a).unwrap().unwrap();
     assert_eq!(fragment.time, 0);
+}
+
+#[test]
+fn file_payloads_are_taken_only_where_no_byte_needs_reading() {
+    use ssf::mux::{Chunk, FileRange};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("payloads");
+    std::fs::write(&path, FRAME.repeat(4)).unwrap();
+    let file = Arc::new(std::fs::File::open(&path).unwrap());
+    let range = |n: u64| FileRange {
+        file: file.clone(),
+        offset: n * FRAME.len() as u64,
+        len: FRAME.len() as u64,
+    };
+    // Raw AAC passes through: the fragment points at the file, and reads back equal to
+    // the same samples given in memory.
+    let (mut mux, a) = aac_muxer(Options::default().manual());
+    assert!(mux.takes_file_payloads(a));
+    let (mut memory, m) = aac_muxer(Options::default().manual());
+    for n in 0..4 {
+        mux.push(a, Sample::from_file(range(n), n * 1024).duration(1024))
+            .unwrap();
+        memory.push(m, frame(n)).unwrap();
+    }
+    let from_file = mux.flush(a).unwrap().unwrap();
+    assert!(matches!(from_file.chunks[1], Chunk::File(_)));
+    let in_memory = memory.flush(m).unwrap().unwrap();
+    assert_eq!(from_file.to_vec().unwrap(), in_memory.to_vec().unwrap());
+    // H.264 whose parameter sets come in-band needs the bytes: refused, nothing changed.
+    let mut mux = Muxer::new(Options::default()).unwrap();
+    let v = mux
+        .add_stream(
+            StreamConfig::h264_in_band(ssf::codec::avc::NalFormat::LengthPrefixed(4)).unwrap(),
+        )
+        .unwrap();
+    assert!(!mux.takes_file_payloads(v));
+    let err = mux.push(v, Sample::from_file(range(0), 0)).unwrap_err();
+    assert!(
+        err.to_string().contains("needs its payloads' bytes"),
+        "{err}"
+    );
 }

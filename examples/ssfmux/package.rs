@@ -253,6 +253,13 @@ fn mux_all(
     let ids = set
         .add_streams(|config| vod.add_stream(config))
         .map_err(|e| e.to_string())?;
+    // Payloads that need no change (MP4 samples of clear streams) stay in their files:
+    // the writer copies them file to file in the kernel, they never enter this process.
+    for (i, &id) in ids.iter().enumerate() {
+        if vod.takes_file_payloads(id) {
+            set.leave_payloads_in_files(i);
+        }
+    }
     for (s, &id) in set.streams().zip(&ids) {
         streams.push(Stream {
             label: s.label.clone(),
@@ -277,7 +284,10 @@ fn mux_all(
             break;
         };
         let Some(s) = streams.get_mut(i) else { break };
-        let len = sample.data.len() as u64;
+        let len = sample
+            .origin
+            .as_ref()
+            .map_or(sample.data.len() as u64, |o| o.len);
         let id = s.id;
         s.samples += 1;
         s.payload += len;

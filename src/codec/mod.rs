@@ -401,6 +401,17 @@ impl Codec {
         }
     }
 
+    /// Whether samples pass through [`Codec::prepare_sample`] unchanged and unread:
+    /// raw AAC and WMA, H.264 with 4-byte NAL lengths whose configuration is known up
+    /// front. Such payloads can be copied file to file without entering memory.
+    pub fn passes_through(&self) -> bool {
+        match self {
+            Codec::Aac(_) | Codec::Wma(_) => true,
+            Codec::Avc(c) => c.config.is_some() && c.input == NalFormat::LengthPrefixed(4),
+            Codec::Vc1(_) | Codec::Text(_) => false,
+        }
+    }
+
     /// Turns a caller's sample into the bytes stored in the fragment: H.264 gets 4-byte
     /// NAL lengths (zero copy when it already has them); a first IDR may configure the
     /// stream. Errors describe the sample's problem; the muxer adds where it happened.

@@ -315,21 +315,31 @@ impl From<Vec<u8>> for Output {
     }
 }
 
-impl From<Fragment> for Output {
-    /// A fragment's bytes, time and duration.
-    fn from(f: Fragment) -> Self {
-        Self {
-            bytes: f.to_vec(),
+impl TryFrom<Fragment> for Output {
+    type Error = Failure;
+
+    /// A fragment's bytes (payloads left in files read), time and duration.
+    fn try_from(f: Fragment) -> Result<Self, Failure> {
+        let bytes = f.to_vec().map_err(|e| {
+            Failure::new(
+                ssf_status::SSF_STATUS_IO,
+                format!("reading a fragment's payload from its file: {e}"),
+            )
+        })?;
+        Ok(Self {
+            bytes,
             time: f.time,
             duration: f.duration,
-        }
+        })
     }
 }
 
-impl From<Option<Fragment>> for Output {
+impl TryFrom<Option<Fragment>> for Output {
+    type Error = Failure;
+
     /// A fragment, or nothing when none closed.
-    fn from(fragment: Option<Fragment>) -> Self {
-        fragment.map_or_else(|| Vec::new().into(), Output::from)
+    fn try_from(fragment: Option<Fragment>) -> Result<Self, Failure> {
+        fragment.map_or_else(|| Ok(Vec::new().into()), Output::try_from)
     }
 }
 

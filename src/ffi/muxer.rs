@@ -221,7 +221,7 @@ pub unsafe extern "C" fn ssf_muxer_push(
     let push = |m: &mut MuxerState| {
         // SAFETY: per the contract.
         let sample = unsafe { sample_from(sample) }?;
-        Ok(m.push(stream_id(stream), sample)?.into())
+        m.push(stream_id(stream), sample)?.try_into()
     };
     // SAFETY: per the contract.
     unsafe { output(muxer, out_fragment, "out_fragment", push) }
@@ -244,7 +244,7 @@ pub unsafe extern "C" fn ssf_muxer_flush(
     // SAFETY: per the contract.
     unsafe {
         output(muxer, out_fragment, "out_fragment", |m| {
-            Ok(m.flush(stream_id(stream))?.into())
+            m.flush(stream_id(stream))?.try_into()
         })
     }
 }
@@ -267,7 +267,7 @@ pub unsafe extern "C" fn ssf_muxer_flush_at(
     // SAFETY: per the contract.
     unsafe {
         output(muxer, out_fragment, "out_fragment", |m| {
-            Ok(m.mux.flush_at(stream_id(stream), end_time)?.into())
+            m.mux.flush_at(stream_id(stream), end_time)?.try_into()
         })
     }
 }

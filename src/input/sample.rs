@@ -1,29 +1,16 @@
 //! Samples as the input layer hands them out: the payload as shared bytes, its times,
 //! and, where the payload is a stretch of a source file left unchanged, where it lies.
 //!
-//! The origin is there so that a file-to-file writer can later move unchanged payloads
-//! without passing them through user space (`copy_file_range`; the performance issue's
-//! item 1) while the sans-IO muxer keeps taking [`Bytes`]: the bytes are always present,
-//! the origin is a promise that they equal `len` bytes of `file` at `offset`.
-
-use std::fs::File;
-use std::sync::Arc;
+//! The origin lets a file-to-file writer move unchanged payloads without passing them
+//! through user space (`copy_file_range`): the origin is a promise that the payload equals
+//! `len` bytes of `file` at `offset`. The bytes are present too unless the source was
+//! asked to leave them in the file ([`super::InputSet::leave_payloads_in_files`]); then
+//! [`InputSample::to_sample`] gives a [`Sample::from_file`].
 
 use bytes::Bytes;
 
+pub use crate::mux::FileRange;
 use crate::mux::Sample;
-
-/// A stretch of a source file: `len` bytes at `offset` of `file`.
-#[derive(Debug, Clone)]
-pub struct FileRange {
-    /// The source file, shared by every sample that comes from it. Reads through it
-    /// must use explicit offsets (`pread`, `copy_file_range`): its position is shared.
-    pub file: Arc<File>,
-    /// Offset of the first byte in the file.
-    pub offset: u64,
-    /// Number of bytes.
-    pub len: u64,
-}
 
 /// One sample of an input stream, in the stream's timescale.
 #[derive(Debug, Clone)]
@@ -49,17 +36,21 @@ pub struct InputSample {
 }
 
 impl InputSample {
-    /// The muxer's sample: the payload (shared, not copied) and its times.
+    /// The muxer's sample: the payload (shared, not copied, or left in its file when
+    /// the source left it there) and its times.
     pub fn to_sample(&self) -> Sample {
-        Sample::new(self.data.clone(), self.dts)
-            .cts_offset(self.cts_offset)
-            .duration(self.duration)
-            .sync(self.sync)
+        self.clone().into_sample()
     }
 
-    /// Like [`Self::to_sample`], giving up the origin.
+    /// Like [`Self::to_sample`], consuming the sample.
     pub fn into_sample(self) -> Sample {
-        Sample::new(self.data, self.dts)
+        let sample = match self.origin {
+            Some(range) if self.data.is_empty() && range.len > 0 => {
+                Sample::from_file(range, self.dts)
+            }
+            _ => Sample::new(self.data, self.dts),
+        };
+        sample
             .cts_offset(self.cts_offset)
             .duration(self.duration)
             .sync(self.sync)

@@ -353,6 +353,17 @@ impl InputSet {
         Ok(Some((id, sample)))
     }
 
+    /// Asks stream `index`'s source to leave its payloads in their file: its samples then
+    /// come with an [`InputSample::origin`] and empty `data`, for a writer that copies
+    /// them file to file ([`crate::VodWriter::takes_file_payloads`]). Returns whether the
+    /// source will (MP4 tracks read from a regular file do).
+    pub fn leave_payloads_in_files(&mut self, index: usize) -> bool {
+        self.merge
+            .lanes
+            .get_mut(index)
+            .is_some_and(|lane| lane.source.leave_payloads_in_files())
+    }
+
     /// The bit rate of stream `index`: given, else measured from its totals (size over
     /// media duration). A stream counted as it is read knows it once it has ended.
     pub fn bitrate(&self, index: usize) -> Result<u32> {

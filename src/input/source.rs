@@ -27,6 +27,14 @@ pub trait SampleSource: Send + Sync {
     fn counted(&self) -> Totals {
         Totals::default()
     }
+
+    /// Asks the source to stop reading payloads it can hand out as file ranges (their
+    /// [`InputSample::origin`], with empty `data`), for a writer that copies them file to
+    /// file; returns whether it will. Sources that rewrite or must read their payloads
+    /// decline.
+    fn leave_payloads_in_files(&mut self) -> bool {
+        false
+    }
 }
 
 /// A reader that counts the bytes it hands out, so the bit rate of a stream read once

@@ -305,11 +305,18 @@ impl LivePublisher {
             }
             live.header_sent = true;
         }
+        let (size, time, duration) = (fragment.size(), fragment.time, fragment.duration);
+        // The network takes bytes: payloads left in their files are read here.
+        let chunks = fragment.into_memory().map_err(|source| Error::Io {
+            op: "read a payload from",
+            path: "its source file".into(),
+            source,
+        })?;
         let shared = Arc::new(SharedFragment {
-            size: fragment.size(),
-            time: fragment.time,
-            duration: fragment.duration,
-            chunks: fragment.chunks,
+            size,
+            time,
+            duration,
+            chunks,
         });
         for link in &live.links {
             link.push(shared.clone());

@@ -1,12 +1,14 @@
 //! A finished fragment as the muxer hands it out.
 
-use bytes::Bytes;
+use std::io;
 
 use super::config::StreamId;
+use super::payload::Chunk;
 
 /// One `moof` + `mdat` of one stream. `chunks[0]` is the moof and the mdat header; the
-/// rest are the sample payloads, shared with the caller's buffers (never copied), so a
-/// sink can write the fragment with one vectored write.
+/// rest are the sample payloads, shared with the caller's buffers (never copied) or left
+/// in their source files, so a sink can write the fragment with one vectored write (and
+/// file-to-file copies).
 #[derive(Debug, Clone)]
 pub struct Fragment {
     /// The stream it belongs to.
@@ -18,26 +20,39 @@ pub struct Fragment {
     /// Sum of its sample durations (= tfxd duration = `c@d`).
     pub duration: u64,
     /// The header, then the payloads.
-    pub chunks: Vec<Bytes>,
+    pub chunks: Vec<Chunk>,
 }
 
 impl Fragment {
     /// Total size in bytes.
     pub fn size(&self) -> u64 {
-        self.chunks.iter().map(|c| c.len() as u64).sum()
+        self.chunks.iter().map(Chunk::len).sum()
     }
 
     /// The moof and mdat header.
     pub fn header(&self) -> &[u8] {
-        self.chunks.first().map_or(&[], |c| c.as_ref())
+        self.chunks
+            .first()
+            .and_then(Chunk::memory)
+            .map_or(&[], |c| c.as_ref())
     }
 
-    /// The whole fragment in one buffer (copies; for callers without vectored output).
-    pub fn to_vec(&self) -> Vec<u8> {
+    /// The whole fragment in one buffer (copies, and reads payloads left in files; for
+    /// callers without vectored output).
+    pub fn to_vec(&self) -> io::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(usize::try_from(self.size()).unwrap_or(0));
         for chunk in &self.chunks {
-            out.extend_from_slice(chunk);
+            match chunk {
+                Chunk::Memory(bytes) => out.extend_from_slice(bytes),
+                Chunk::File(range) => out.extend_from_slice(&range.read()?),
+            }
         }
-        out
+        Ok(out)
+    }
+
+    /// The fragment with every payload in memory (those left in files are read), for
+    /// sinks that send bytes rather than copy files.
+    pub fn into_memory(self) -> io::Result<Vec<bytes::Bytes>> {
+        self.chunks.iter().map(Chunk::to_bytes).collect()
     }
 }

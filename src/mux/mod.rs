@@ -8,6 +8,7 @@ mod encrypt;
 mod fragment;
 mod header;
 mod manifest;
+mod payload;
 mod reorder;
 mod sample;
 mod sample_entry;
@@ -17,6 +18,7 @@ mod timescale;
 pub use config::{Fragmentation, Options, SMOOTH_TIMESCALE, StreamConfig, StreamId};
 pub use fragment::Fragment;
 pub use header::LIVE_END_OF_STREAM;
+pub use payload::{Chunk, FileRange};
 pub use reorder::{MAX_REORDER_DEPTH, Release, ReorderBuffer};
 pub use sample::Sample;
 pub use timescale::rescale;
@@ -308,6 +310,14 @@ impl Muxer {
             }
         }
         Ok(())
+    }
+
+    /// Whether `stream` takes samples whose payload is left in a source file
+    /// ([`Sample::from_file`]): its payloads need no change, no inspection and no
+    /// encryption, so the muxer never reads them.
+    pub fn takes_file_payloads(&self, stream: StreamId) -> bool {
+        self.stream(stream)
+            .is_ok_and(StreamState::takes_file_payloads)
     }
 
     /// Sets a stream's bit rate once it is known (e.g. measured by the caller at the end

@@ -2,11 +2,15 @@
 
 use bytes::Bytes;
 
+use super::payload::FileRange;
+
 /// An encoded sample (an access unit or an audio frame) with its timing, in the stream's
 /// input timescale. The payload is shared, never copied, unless its framing must change.
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub(crate) data: Bytes,
+    /// The payload left in its source file instead of `data` ([`Sample::from_file`]).
+    pub(crate) file: Option<FileRange>,
     pub(crate) dts: u64,
     pub(crate) cts_offset: u64,
     pub(crate) duration: Option<u64>,
@@ -20,12 +24,36 @@ impl Sample {
     pub fn new(data: impl Into<Bytes>, dts: u64) -> Self {
         Self {
             data: data.into(),
+            file: None,
             dts,
             cts_offset: 0,
             duration: None,
             sync: true,
             protected_ranges: None,
         }
+    }
+
+    /// A sample whose payload is `range` of a source file, left there: a file-to-file
+    /// writer moves it without reading it (`copy_file_range`), other sinks read it when
+    /// they need the bytes. Only for streams whose payloads pass through unchanged
+    /// ([`crate::Muxer::takes_file_payloads`]): raw AAC and WMA, H.264 with 4-byte NAL
+    /// lengths and a configuration given up front, never encrypted.
+    pub fn from_file(range: FileRange, dts: u64) -> Self {
+        Self {
+            data: Bytes::new(),
+            file: Some(range),
+            ..Self::new(Bytes::new(), dts)
+        }
+    }
+
+    /// The payload's length in bytes.
+    pub fn len(&self) -> u64 {
+        self.file.as_ref().map_or(self.data.len() as u64, |f| f.len)
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// Presentation time minus decode time (B-frames).

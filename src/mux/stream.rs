@@ -7,6 +7,7 @@ use super::config::{Fragmentation, StreamConfig};
 use super::encrypt::{StreamEncryption, encrypt_fragment};
 use super::fragment::Fragment;
 use super::handler_kind;
+use super::payload::{Chunk, FileRange};
 use super::sample::Sample;
 use super::timescale::rescale;
 use super::{MAX_SAMPLE_SIZE, StreamId};
@@ -20,8 +21,10 @@ use crate::manifest::FragmentTime;
 /// A sample of the open fragment, in presentation ticks.
 #[derive(Debug)]
 pub(super) struct Pending {
-    /// The payload as stored.
+    /// The payload as stored (empty when it is left in its file).
     pub(super) data: Bytes,
+    /// The payload left in its source file.
+    file: Option<FileRange>,
     dts: u64,
     cts_offset: u32,
     /// Duration the caller gave, converted; used only when no later sample follows.
@@ -29,6 +32,13 @@ pub(super) struct Pending {
     sync: bool,
     /// Caller-chosen encrypted ranges, already checked against the payload.
     pub(super) protected_ranges: Option<Vec<(u32, u32)>>,
+}
+
+impl Pending {
+    /// The payload's length in bytes.
+    fn len(&self) -> u64 {
+        self.file.as_ref().map_or(self.data.len() as u64, |f| f.len)
+    }
 }
 
 /// A sample's times in presentation ticks.
@@ -106,7 +116,14 @@ impl StreamState {
         let input_dts = sample.dts;
         let sync = sample.sync;
         let protected_ranges = sample.protected_ranges;
-        let data = self.prepare_payload(sample.data, sync, protected_ranges.as_deref(), index)?;
+        let file = sample.file;
+        let data = match &file {
+            Some(_) => {
+                self.check_file_payload(protected_ranges.is_some(), index)?;
+                Bytes::new()
+            }
+            None => self.prepare_payload(sample.data, sync, protected_ranges.as_deref(), index)?,
+        };
         let closed = if starts_fragment && !self.pending.is_empty() {
             Some(self.close(Some(times.dts))?)
         } else {
@@ -117,6 +134,7 @@ impl StreamState {
         }
         self.pending.push(Pending {
             data,
+            file,
             dts: times.dts,
             cts_offset: times.cts_offset,
             duration_hint: times.duration_hint,
@@ -131,7 +149,7 @@ impl StreamState {
     /// The payload is not empty nor too large, and decode times do not go back.
     fn check_arrival(&self, sample: &Sample, index: u64) -> Result<()> {
         let stream = self.id.0;
-        let size = sample.data.len();
+        let size = usize::try_from(sample.len()).unwrap_or(usize::MAX);
         if size == 0 {
             return Err(Error::EmptySample {
                 stream,
@@ -278,6 +296,29 @@ impl StreamState {
         Ok(data)
     }
 
+    /// Whether this stream's payloads may stay in their files: they must need no change
+    /// (no framing rewrite, no inspection, no encryption), so the muxer never needs the
+    /// bytes.
+    pub(crate) fn takes_file_payloads(&self) -> bool {
+        self.encryption.is_none()
+            && !self.config.manifest_output
+            && self.config.codec.passes_through()
+    }
+
+    /// Refuses a payload left in a file where this stream needs the bytes.
+    fn check_file_payload(&self, ranges: bool, index: u64) -> Result<()> {
+        if self.takes_file_payloads() && !ranges {
+            return Ok(());
+        }
+        Err(Error::InvalidSample {
+            stream: self.id.0,
+            sample: index,
+            reason: "this stream needs its payloads' bytes (framing to rewrite or check, \
+                     encryption, or inline samples): give them in memory, not as a file range"
+                .into(),
+        })
+    }
+
     /// Starts a fragment at `dts`: the grid point after which a sync sample closes it.
     fn open_fragment(&mut self, dts: u64, fragment_duration: u64) {
         let origin = *self.first_dts.get_or_insert(dts);
@@ -304,14 +345,17 @@ impl StreamState {
             self.keep_inline_payloads();
         }
         let mut chunks = Vec::with_capacity(self.pending.len() + 1);
-        chunks.push(header);
+        chunks.push(Chunk::Memory(header));
         for sample in self.pending.drain(..) {
-            self.payload_bytes += sample.data.len() as u64;
+            self.payload_bytes += sample.len();
             if encrypted.is_none() {
-                chunks.push(sample.data);
+                chunks.push(match sample.file {
+                    Some(range) => Chunk::File(range),
+                    None => Chunk::Memory(sample.data),
+                });
             }
         }
-        chunks.extend(encrypted);
+        chunks.extend(encrypted.map(Chunk::Memory));
         self.fragments.push(FragmentTime { time, duration });
         Ok(Fragment {
             stream: self.id,
@@ -367,7 +411,7 @@ impl StreamState {
             })?;
             self.rows.push(FragmentSample {
                 duration,
-                size: u32::try_from(sample.data.len()).unwrap_or(u32::MAX),
+                size: u32::try_from(sample.len()).unwrap_or(u32::MAX),
                 sync: sample.sync,
                 cts_offset: sample.cts_offset,
             });

@@ -17,6 +17,7 @@
 //! duration (same size), names the files (bit rates may only be known then), writes
 //! `.ism` and `.ismc` and publishes.
 
+mod copy;
 pub mod journal;
 mod names;
 mod recover;
@@ -26,7 +27,7 @@ pub mod staging;
 pub use recover::{Recovered, RecoveredStream, patch_header, recover};
 
 use std::fs::{File, OpenOptions};
-use std::io::{IoSlice, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -46,6 +47,8 @@ pub struct VodWriter {
     mux: Muxer,
     files: Vec<StreamFile>,
     journal: Journal,
+    /// How file-range payloads are copied here (what the kernel accepted last).
+    copy_path: copy::CopyPath,
 }
 
 #[derive(Debug)]
@@ -94,6 +97,7 @@ impl VodWriter {
             mux,
             files: Vec::new(),
             journal,
+            copy_path: copy::CopyPath::default(),
         })
     }
 
@@ -185,6 +189,13 @@ impl VodWriter {
         Ok(())
     }
 
+    /// Whether `stream` takes samples whose payload is left in a source file
+    /// ([`Sample::from_file`]): such payloads are copied file to file in the kernel and
+    /// never enter this process's memory.
+    pub fn takes_file_payloads(&self, stream: StreamId) -> bool {
+        self.mux.takes_file_payloads(stream)
+    }
+
     /// Sets a stream's bit rate once it is known (e.g. measured over the whole input);
     /// it names the file and goes into the final header and the manifests.
     pub fn set_bitrate(&mut self, stream: StreamId, bits_per_second: u32) -> Result<()> {
@@ -210,10 +221,12 @@ impl VodWriter {
         let Some(file) = slot.file.as_mut() else {
             return Err(Error::InvalidState("stream file not open".into()));
         };
-        write_all_vectored(file, &fragment.chunks).map_err(|source| Error::Io {
-            op: "write",
-            path: slot.staged.clone(),
-            source,
+        copy::write_chunks(file, &fragment.chunks, &mut self.copy_path).map_err(|source| {
+            Error::Io {
+                op: "write",
+                path: slot.staged.clone(),
+                source,
+            }
         })
     }
 
@@ -390,24 +403,6 @@ pub fn discard_interrupted(dir: impl AsRef<Path>) -> Result<bool> {
     let leftover = paths.inspect()?;
     paths.discard()?;
     Ok(leftover != staging::Leftover::None)
-}
-
-/// Writes every chunk, retrying on partial writes, with as few system calls as the OS
-/// allows.
-fn write_all_vectored(file: &mut File, chunks: &[bytes::Bytes]) -> std::io::Result<()> {
-    // Bounded batches keep the slice array on the stack-sized side of IOV_MAX.
-    for batch in chunks.chunks(512) {
-        let mut slices: Vec<IoSlice<'_>> = batch.iter().map(|c| IoSlice::new(c)).collect();
-        let mut rest = &mut slices[..];
-        while !rest.is_empty() {
-            let n = file.write_vectored(rest)?;
-            if n == 0 {
-                return Err(std::io::ErrorKind::WriteZero.into());
-            }
-            IoSlice::advance_slices(&mut rest, n);
-        }
-    }
-    Ok(())
 }
 
 /// Writes `data` to a temporary file beside `path`, then renames it over `path`, so a

@@ -114,7 +114,7 @@ pub unsafe extern "C" fn SSFMuxProcessOutput(
             Some(end) => mux.flush_at(id, end)?,
             None => mux.flush(id)?,
         };
-        Ok(fragment.map(Output::from))
+        fragment.map(Output::try_from).transpose()
     };
     // SAFETY: per the contract.
     unsafe { buffer_out(hSSFMux, pOutputBuffer, "pOutputBuffer", body) }

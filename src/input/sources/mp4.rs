@@ -84,6 +84,7 @@ pub(crate) fn open(path: &Path, notes: &mut Vec<String>) -> Result<Vec<Opened>> 
             label,
             path: path.to_path_buf(),
             origin_file: origin_file.clone(),
+            in_file: false,
         };
         opened.push((stream, Box::new(source) as Box<dyn SampleSource>));
     }
@@ -112,9 +113,16 @@ struct Mp4Track {
     path: PathBuf,
     /// The file again, for sample origins (MP4 samples are its bytes unchanged).
     origin_file: Option<Arc<File>>,
+    /// Payloads are left in the file (only their origin is handed out).
+    in_file: bool,
 }
 
 impl SampleSource for Mp4Track {
+    fn leave_payloads_in_files(&mut self) -> bool {
+        self.in_file = self.origin_file.is_some();
+        self.in_file
+    }
+
     fn next_sample(&mut self, _notes: &mut Vec<String>) -> Result<Option<InputSample>> {
         let in_track = |e: Error| e.in_input(self.label.clone());
         let (info, data) = {
@@ -124,15 +132,23 @@ impl SampleSource for Mp4Track {
             let Some(info) = file.next_sample(&mut self.samples).map_err(in_track)? else {
                 return Ok(None);
             };
-            let data = file.read_sample(&info).map_err(in_track)?;
+            let data = if self.in_file {
+                Bytes::new()
+            } else {
+                file.read_sample(&info).map_err(in_track)?
+            };
             (info, data)
         };
-        let sync = self.is_sync(info.sync, info.index, &data)?;
         let origin = self.origin_file.as_ref().map(|file| FileRange {
             file: Arc::clone(file),
             offset: info.offset,
             len: u64::from(info.size),
         });
+        let idr = match (&origin, self.in_file) {
+            (Some(range), true) => self.idr_in_file(info.sync, range).map_err(in_track)?,
+            _ => self.idr_in(&data),
+        };
+        let sync = self.is_sync(info.sync, info.index, idr)?;
         Ok(Some(InputSample {
             data,
             dts: info.decode_time,
@@ -145,17 +161,55 @@ impl SampleSource for Mp4Track {
 }
 
 impl Mp4Track {
+    /// For H.264: whether the payload holds an IDR slice; None for other codecs.
+    fn idr_in(&self, data: &Bytes) -> Option<bool> {
+        let length = self.nal_length?;
+        Some(
+            length_prefixed_nals(data, length)
+                .filter_map(Result::ok)
+                .any(|nal| nal_unit_type(nal) == Some(NAL_IDR_SLICE)),
+        )
+    }
+
+    /// Like [`Self::idr_in`] for a payload left in the file: reads only each NAL unit's
+    /// length and header byte, and only for samples listed as sync (the others cannot
+    /// start a fragment whatever they hold).
+    fn idr_in_file(&self, listed: bool, range: &FileRange) -> Result<Option<bool>> {
+        let Some(length) = self.nal_length else {
+            return Ok(None);
+        };
+        if !listed {
+            return Ok(Some(false));
+        }
+        let length = u64::from(length);
+        let mut at = 0u64;
+        while at.saturating_add(length) < range.len {
+            let head = FileRange {
+                file: Arc::clone(&range.file),
+                offset: range.offset.saturating_add(at),
+                len: (length + 1).min(range.len - at),
+            }
+            .read()
+            .map_err(|e| Error::input(self.label.clone(), format!("reading a sample: {e}")))?;
+            let (size, header) =
+                head.split_at(head.len().min(usize::try_from(length).unwrap_or(4)));
+            let size = size.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            if header.first().map(|&h| h & 0x1F) == Some(NAL_IDR_SLICE) {
+                return Ok(Some(true));
+            }
+            at = at.saturating_add(length).saturating_add(size);
+        }
+        Ok(Some(false))
+    }
+
     /// Whether a sample can start a fragment. An MP4's sync table lists an open GOP's
     /// recovery-point I pictures too (x264 `open-gop`), but only an IDR picture lets a
     /// fragment decode on its own: those stay inside their fragment, and a stream whose
     /// only IDR is its first picture is refused.
-    fn is_sync(&mut self, listed: bool, index: u64, data: &Bytes) -> Result<bool> {
-        let Some(length) = self.nal_length else {
+    fn is_sync(&mut self, listed: bool, index: u64, idr: Option<bool>) -> Result<bool> {
+        let Some(idr) = idr else {
             return Ok(listed);
         };
-        let idr = length_prefixed_nals(data, length)
-            .filter_map(Result::ok)
-            .any(|nal| nal_unit_type(nal) == Some(NAL_IDR_SLICE));
         if idr {
             self.idrs += 1;
         } else if listed && self.idrs == 1 {
