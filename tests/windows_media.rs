@@ -123,12 +123,18 @@ fn vc1_and_wma_pro_decode_like_their_sources_and_match_the_real_ismv() {
     );
     let dvc1 = entry_child(&our_v, 78, b"dvc1").expect("dvc1 child");
     let es = fs::read(&vc1).unwrap();
+    // The binding byte the whole-stream scan gives (progressive, headers repeated, no
+    // slices, B-frames) is the one Microsoft's encoder wrote for this stream, and the
+    // dvc1 flag byte matches the real file's too.
+    let cpd = [&[0x25], &es[..26]].concat();
     assert_eq!(
         &dvc1.payload()[7..],
-        &es[..26],
-        "dvc1 carries the sequence header + entry point"
+        &cpd[..],
+        "dvc1 carries the binding byte, sequence header and entry point"
     );
-    assert!(entry_child(&real_v, 78, b"dvc1").is_some());
+    let real_dvc1 = entry_child(&real_v, 78, b"dvc1").expect("real dvc1");
+    assert_eq!(dvc1.payload()[2], real_dvc1.payload()[2], "dvc1 flag byte");
+    assert_eq!(real_dvc1.payload()[7], 0x25);
 
     let (our_a, real_a) = (sample_entry(&a, 2), sample_entry(&real, 1));
     assert_eq!(
@@ -158,12 +164,13 @@ fn vc1_and_wma_pro_decode_like_their_sources_and_match_the_real_ismv() {
         "audio samples"
     );
 
-    // The manifest: CodecPrivateData = the stream's sequence header + entry point; the
-    // WMA Pro attributes from its WAVEFORMATEX (extra bytes as CodecPrivateData).
+    // The manifest: CodecPrivateData = binding byte + the stream's sequence header +
+    // entry point, as in the dvc1; the WMA Pro attributes from its WAVEFORMATEX (extra
+    // bytes as CodecPrivateData).
     let ismc = fs::read_to_string(with_ext(&files, "ismc")).unwrap();
     assert_eq!(
         attr(&ismc, "FourCC=\"WVC1\"", "CodecPrivateData"),
-        hex::encode_upper(&es[..26])
+        hex::encode_upper(&cpd)
     );
     assert_eq!(attr(&ismc, "FourCC=\"WVC1\"", "MaxWidth"), "240");
     assert_eq!(attr(&ismc, "FourCC=\"WVC1\"", "MaxHeight"), "104");
@@ -332,10 +339,12 @@ fn vc1_and_wma_configs_and_samples_are_checked() {
         vod.push(v, key(i).sync(f.sync)).unwrap();
     }
     vod.finish().unwrap();
+    // Configured from the first keyframe, before the stream is seen: the safe binding
+    // byte (progressive; headers, slices and B-frames may occur).
     let ismc = fs::read_to_string(dir.path().join("api.ismc")).unwrap();
     assert_eq!(
         attr(&ismc, "WVC1", "CodecPrivateData"),
-        hex::encode_upper(&es[..26])
+        hex::encode_upper([&[0x21], &es[..26]].concat())
     );
 
     // WMV3 / Simple-Main sequence data, WMA v1 and non-WMA tags are refused.

@@ -29,6 +29,8 @@ pub(crate) const SC_SEQUENCE: u8 = 0x0F;
 pub(crate) const SC_ENTRY_POINT: u8 = 0x0E;
 /// Start code suffix of a frame.
 pub(crate) const SC_FRAME: u8 = 0x0D;
+/// Start code suffix of a slice.
+pub(crate) const SC_SLICE: u8 = 0x0B;
 /// Start code suffix of sequence-level user data.
 pub(crate) const SC_SEQ_USER_DATA: u8 = 0x1F;
 /// Start code suffix of entry-point-level user data.
@@ -94,18 +96,63 @@ fn unit_body<'a>(unit: &'a [u8], code: u8, what: &'static str) -> Result<&'a [u8
 // Configuration
 // ---------------------------------------------------------------------------------------
 
-/// Stream properties for the `dvc1` flags that the sequence header cannot tell.
-/// Each `no_*` flag is a promise to the decoder; `false` is always safe.
+/// What a whole stream holds, beyond its sequence header: the flags of the ASF binding byte
+/// that leads a `WVC1` CodecPrivateData and of the `dvc1` box. Each `no_*` flag is a
+/// promise to the decoder; `false` ("may occur") is always safe, and is what a stream
+/// not yet seen in full gets.
+///
+/// The binding byte (SMPTE 421M Annex J, the ASF binding of Advanced Profile) is laid out
+/// like the third byte of the `dvc1` payload (SMPTE RP 2025, which took its flags from
+/// it), except that its last bit is 1:
+///
+/// | bit | 7–6 | 5 | 4 | 3 | 2 | 1 | 0 |
+/// |---|---|---|---|---|---|---|---|
+/// | | reserved 0 | NO_INTERLACE | NO_MULTIPLE_SEQ | NO_MULTIPLE_ENTRY | NO_SLICE_CODE | NO_BFRAME | reserved 1 |
+///
+/// Where this comes from, since Annex J is not public: the shared real ISMV
+/// (`vc1_wmapro.ismv`) has `dvc1` flag byte `0x24` and CodecPrivateData byte `0x25` for
+/// the same stream, and our whole-stream scan of its elementary stream (progressive,
+/// headers repeated at its two keyframes, B-frames, no slices) gives exactly those flags;
+/// MS-SSTR's example manifest has `0x27` (the same with NO_BFRAME); GStreamer's `vc1parse`
+/// refuses a binding byte whose bit 0 is clear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Dvc1Flags {
-    /// No sequence header repeats in samples. ISMV keyframes repeat it, so normally false.
+    /// Only one sequence header in the stream. ISMV keyframes repeat it, so this holds
+    /// only for a single-GOP stream.
     pub no_multiple_seq: bool,
-    /// No entry point repeats in samples. ISMV keyframes repeat it, so normally false.
+    /// Only one entry point in the stream (likewise).
     pub no_multiple_entry: bool,
-    /// No slice start codes (0x0B) occur in the stream.
+    /// No slice start codes (`00 00 01 0B`) occur in the stream.
     pub no_slice_code: bool,
-    /// No B-frames occur in the stream.
+    /// No B or BI frames occur in the stream.
     pub no_bframe: bool,
+}
+
+impl Dvc1Flags {
+    /// The four flags in their bit positions (4..1), shared by both bytes.
+    fn bits(self) -> u8 {
+        (u8::from(self.no_multiple_seq) << 4)
+            | (u8::from(self.no_multiple_entry) << 3)
+            | (u8::from(self.no_slice_code) << 2)
+            | (u8::from(self.no_bframe) << 1)
+    }
+
+    /// Reads the flags from a binding byte, or `None` when its reserved bits say it is
+    /// not one.
+    fn from_binding_byte(byte: u8) -> Option<Self> {
+        (byte & 0xC1 == 0x01).then_some(Dvc1Flags {
+            no_multiple_seq: byte & 0x10 != 0,
+            no_multiple_entry: byte & 0x08 != 0,
+            no_slice_code: byte & 0x04 != 0,
+            no_bframe: byte & 0x02 != 0,
+        })
+    }
+
+    /// The flag byte: NO_INTERLACE from the sequence header, then the flags; the binding
+    /// byte also sets its last bit.
+    fn byte(self, interlace: bool, binding: bool) -> u8 {
+        (u8::from(!interlace) << 5) | self.bits() | u8::from(binding)
+    }
 }
 
 /// A VC-1 Advanced Profile decoder configuration: one sequence header and one entry
@@ -116,8 +163,10 @@ pub struct Vc1Config {
     pub sequence_header: SequenceHeader,
     /// The parsed entry point.
     pub entry_point: EntryPoint,
-    /// The CodecPrivateData blob exactly as given (leading byte included), or seq + ep
-    /// with start codes for configs read from an elementary stream.
+    /// What the stream holds beyond the sequence header (binding byte and `dvc1` flags).
+    flags: Dvc1Flags,
+    /// The CodecPrivateData: the blob exactly as given when it has its binding byte,
+    /// else the binding byte + sequence header + entry point.
     private_data: Vec<u8>,
     /// Sequence header + entry point with start codes (no leading byte) for `dvc1`.
     headers: Vec<u8>,
@@ -125,9 +174,12 @@ pub struct Vc1Config {
 
 impl Vc1Config {
     /// Reads a `WVC1` CodecPrivateData / VIDEOINFOHEADER2 extra-data blob: an optional
-    /// leading byte (0x25/0x27, the ASF binding byte), then `00 00 01 0F` sequence header
-    /// and `00 00 01 0E` entry point (user data units may follow either). The exact bytes
-    /// are kept and returned by [`Vc1Config::codec_private_data`]. Runs
+    /// leading byte (0x25/0x27, the ASF binding byte, see [`Dvc1Flags`]), then
+    /// `00 00 01 0F` sequence header and `00 00 01 0E` entry point (user data units may
+    /// follow either). A blob with its binding byte is kept exactly and its flags are
+    /// read from it; a blob without one (or whose leading byte has the wrong reserved
+    /// bits) gets the safe byte instead, as [`Vc1Config::from_units`] gives it: players
+    /// such as GStreamer's need it. Runs
     /// [`check_smooth_compatible`].
     pub fn from_codec_private_data(data: &[u8]) -> Result<Self> {
         const WHAT: &str = "VC-1 CodecPrivateData";
@@ -168,13 +220,22 @@ impl Vc1Config {
         let ep_bytes = data.get(ep.start..ep.end).unwrap_or_default();
         let mut config =
             Self::from_units(seq_bytes, ep_bytes).map_err(|e| e.offset_by(seq.start))?;
-        config.private_data = data.to_vec();
+        let binding = data
+            .first()
+            .filter(|_| lead == 1)
+            .and_then(|&b| Dvc1Flags::from_binding_byte(b));
+        if let Some(flags) = binding {
+            config.flags = flags;
+            config.private_data = data.to_vec();
+        }
         Ok(config)
     }
 
     /// Builds a configuration from a sequence header and an entry point as found in an
     /// elementary stream, each including its 4-byte start code. Trailing zero bytes
-    /// (stuffing) are dropped. Runs [`check_smooth_compatible`].
+    /// (stuffing) are dropped. The stream flags are the safe ones until
+    /// [`Vc1Config::with_stream_flags`] says what the whole stream holds. Runs
+    /// [`check_smooth_compatible`].
     pub fn from_units(seq_with_start_code: &[u8], ep_with_start_code: &[u8]) -> Result<Self> {
         let seq_unit = trim_trailing_zeros(seq_with_start_code);
         let ep_unit = trim_trailing_zeros(ep_with_start_code);
@@ -189,15 +250,31 @@ impl Vc1Config {
         let config = Vc1Config {
             sequence_header,
             entry_point,
-            // FFmpeg's VC-1 elementary-stream extradata is exactly these bytes (26 for the
-            // shared sample) and its ISM muxer writes them as CodecPrivateData. The 0x25/
-            // 0x27 byte Microsoft puts in front is not derivable with certainty from the
-            // stream, and decoders scan for the first start code, so none is invented.
-            private_data: headers.clone(),
+            flags: Dvc1Flags::default(),
+            private_data: Vec::new(),
             headers,
-        };
+        }
+        .with_stream_flags(Dvc1Flags::default());
         check_smooth_compatible(&config)?;
         Ok(config)
+    }
+
+    /// This configuration for a stream known to hold what `flags` says (an elementary
+    /// stream's reader has seen all of it): the binding byte and the `dvc1` flags follow,
+    /// and the CodecPrivateData becomes binding byte + sequence header + entry point.
+    #[must_use]
+    pub fn with_stream_flags(mut self, flags: Dvc1Flags) -> Self {
+        self.flags = flags;
+        let mut blob = Vec::with_capacity(1 + self.headers.len());
+        blob.push(flags.byte(self.sequence_header.interlace, true));
+        blob.extend_from_slice(&self.headers);
+        self.private_data = blob;
+        self
+    }
+
+    /// The stream flags this configuration carries.
+    pub fn stream_flags(&self) -> Dvc1Flags {
+        self.flags
     }
 
     /// The configuration carried in-band by one sample (a keyframe sample holds the
@@ -222,9 +299,10 @@ impl Vc1Config {
     }
 
     /// The CodecPrivateData bytes (hex-encode them, upper case, for the `.ismc`): the blob
-    /// given to [`Vc1Config::from_codec_private_data`] verbatim, or for configurations
-    /// built by [`Vc1Config::from_units`] the sequence header + entry point with start
-    /// codes and no leading byte (what FFmpeg writes).
+    /// given to [`Vc1Config::from_codec_private_data`] verbatim when it had its binding
+    /// byte, otherwise the binding byte + sequence header + entry point, as Microsoft's
+    /// encoders write it (FFmpeg's ISM muxer leaves the byte out, and GStreamer's
+    /// `mssdemux` then finds no decoder).
     pub fn codec_private_data(&self) -> Vec<u8> {
         self.private_data.clone()
     }
@@ -234,34 +312,22 @@ impl Vc1Config {
         &self.headers
     }
 
-    /// The `dvc1` box payload (SMPTE RP 2025) with the safe default flags (see
-    /// [`Dvc1Flags`]: every "no_*" promise off, since ISMV keyframes repeat the headers).
+    /// The `dvc1` box payload (SMPTE RP 2025): profile 12, level twice, cbr 0, the flag
+    /// byte (the binding byte's flags, last bit 0), frame rate (whole frames per second,
+    /// rounded down as FFmpeg does; 0xFFFFFFFF when unknown), then the CodecPrivateData,
+    /// binding byte included, as the real ISMV has it: box and manifest agree.
     pub fn dvc1(&self) -> Vec<u8> {
-        self.dvc1_with(Dvc1Flags::default())
-    }
-
-    /// The `dvc1` box payload with caller-known stream flags: profile 12, level twice,
-    /// cbr 0, the flags, frame rate (whole frames per second, rounded down as FFmpeg does;
-    /// 0xFFFFFFFF when unknown), then the blob as in the CodecPrivateData.
-    pub fn dvc1_with(&self, flags: Dvc1Flags) -> Vec<u8> {
         let seq = &self.sequence_header;
         let level = seq.level & 7;
         let mut out = Vec::with_capacity(7 + self.private_data.len());
         out.push((12 << 4) | (level << 1));
         out.push(level << 5); // cbr 0, first 4 reserved bits 0
-        let flag_bits = (u8::from(!seq.interlace) << 5)
-            | (u8::from(flags.no_multiple_seq) << 4)
-            | (u8::from(flags.no_multiple_entry) << 3)
-            | (u8::from(flags.no_slice_code) << 2)
-            | (u8::from(flags.no_bframe) << 1);
-        out.push(flag_bits);
+        out.push(self.flags.byte(seq.interlace, false));
         let fps = match seq.frame_rate {
             Some((num, den)) if den != 0 && num >= den => num / den,
             _ => u32::MAX,
         };
         out.extend_from_slice(&fps.to_be_bytes());
-        // The real ISMV's dvc1 carries the same blob as its CodecPrivateData, leading
-        // 0x25 byte included, so both come from one place.
         out.extend_from_slice(&self.private_data);
         out
     }

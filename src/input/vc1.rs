@@ -9,8 +9,8 @@ use bytes::{Bytes, BytesMut};
 
 use crate::codec::bitstream::{find_start_code, trim_trailing_zeros};
 use crate::codec::vc1::{
-    EntryPoint, FrameType, SC_ENTRY_POINT, SC_EP_USER_DATA, SC_FRAME, SC_SEQ_USER_DATA,
-    SC_SEQUENCE, SequenceHeader, Vc1Config, parse_frame_type, simple_main_error,
+    Dvc1Flags, EntryPoint, FrameType, SC_ENTRY_POINT, SC_EP_USER_DATA, SC_FRAME, SC_SEQ_USER_DATA,
+    SC_SEQUENCE, SC_SLICE, SequenceHeader, Vc1Config, parse_frame_type, simple_main_error,
 };
 use crate::error::{Error, Result};
 
@@ -114,6 +114,12 @@ pub struct Vc1FrameReader<R: Read> {
     /// The previous sample was the I-frame of an open entry point: a B/BI frame next
     /// proves an open GOP.
     open_entry_pending: bool,
+    /// Sequence headers and entry points seen (saturating).
+    sequences: u64,
+    entry_points: u64,
+    /// A slice start code or a B/BI frame has been seen.
+    slices: bool,
+    bframes: bool,
 }
 
 impl<R: Read> Vc1FrameReader<R> {
@@ -129,6 +135,22 @@ impl<R: Read> Vc1FrameReader<R> {
             config: None,
             started: false,
             open_entry_pending: false,
+            sequences: 0,
+            entry_points: 0,
+            slices: false,
+            bframes: false,
+        }
+    }
+
+    /// What the stream read so far holds beyond its sequence header (the flags of the
+    /// `WVC1` binding byte and the `dvc1` box): for the whole stream once
+    /// [`Vc1FrameReader::next_frame`] has returned `None`.
+    pub fn stream_flags(&self) -> Dvc1Flags {
+        Dvc1Flags {
+            no_multiple_seq: self.sequences <= 1,
+            no_multiple_entry: self.entry_points <= 1,
+            no_slice_code: !self.slices,
+            no_bframe: !self.bframes,
         }
     }
 
@@ -253,6 +275,7 @@ impl<R: Read> Vc1FrameReader<R> {
                         .map_err(|e| e.offset_by(pos + 4).offset_by(self.offset as usize))?;
                     self.seq_raw = Some(trim_trailing_zeros(unit).to_vec());
                     self.seq = Some(seq);
+                    self.sequences = self.sequences.saturating_add(1);
                 }
                 SC_ENTRY_POINT => {
                     let Some(seq) = self.seq.as_ref() else {
@@ -267,7 +290,9 @@ impl<R: Read> Vc1FrameReader<R> {
                         self.config = Some(Vc1Config::from_units(seq_raw, unit)?);
                     }
                     saw_entry_point = true;
+                    self.entry_points = self.entry_points.saturating_add(1);
                 }
+                SC_SLICE => self.slices = true,
                 SC_FRAME => {
                     let Some(seq) = self.seq.as_ref() else {
                         return Err(self.malformed(pos, "frame before any sequence header"));
@@ -300,6 +325,7 @@ impl<R: Read> Vc1FrameReader<R> {
             return Err(open_gop_error(self.offset));
         }
         self.open_entry_pending = open_entry && frame_type == FrameType::I;
+        self.bframes |= matches!(frame_type, FrameType::B | FrameType::BI);
         let data = self.buf.split_to(end).freeze();
         self.offset += end as u64;
         Ok(Some(Vc1Frame {

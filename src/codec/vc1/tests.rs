@@ -26,7 +26,11 @@ fn read_all(es: &[u8]) -> Result<(Vec<Vc1Frame>, Option<Vc1Config>)> {
     while let Some(f) = r.next_frame()? {
         frames.push(f);
     }
-    Ok((frames, r.config().cloned()))
+    let flags = r.stream_flags();
+    Ok((
+        frames,
+        r.config().cloned().map(|c| c.with_stream_flags(flags)),
+    ))
 }
 
 fn be32(d: &[u8], at: usize) -> usize {
@@ -162,22 +166,35 @@ fn shared_es_parses_and_matches_ismv_samples() {
     // entry point whose bytes differ from the in-band one (see the report).
     let (ours, real_blob) = (config.dvc1(), &dvc1[7..]);
     assert_eq!(ours[0] >> 4, dvc1[0] >> 4, "profile 12");
-    assert_eq!(ours[2] & 0x20, dvc1[2] & 0x20, "no_interlace");
-    assert_eq!(
-        ours[2] & 0x1A,
-        dvc1[2] & 0x1A,
-        "no_multiple_seq/entry, no_bframe"
-    );
+    // The whole-stream scan finds what Microsoft's encoder declared: progressive, headers
+    // repeated (two keyframes), no slices, B-frames.
+    assert_eq!(ours[2], dvc1[2], "dvc1 flag byte");
+    assert_eq!(dvc1[2], 0x24);
     assert_eq!(real_blob[0], 0x25);
+    assert_eq!(config.codec_private_data()[0], 0x25, "binding byte");
+    assert_eq!(
+        config.stream_flags(),
+        Dvc1Flags {
+            no_multiple_seq: false,
+            no_multiple_entry: false,
+            no_slice_code: true,
+            no_bframe: false
+        }
+    );
     let real = Vc1Config::from_codec_private_data(real_blob).unwrap();
     assert_eq!(real.sequence_header, config.sequence_header);
     assert_eq!(real.codec_private_data(), real_blob);
     assert_eq!(&real.headers()[..19], &config.headers()[..19]);
     assert_eq!(&real.dvc1()[7..], real_blob);
+    assert_eq!(
+        real.dvc1()[2],
+        dvc1[2],
+        "flags read back from the binding byte"
+    );
     assert_eq!((real.width(), real.height()), (240, 104));
-    // Our dvc1 from the ES: header bytes + ES seq + ep.
-    assert_eq!(&ours[7..], config.headers());
-    assert_eq!(config.codec_private_data(), &es[..26]);
+    // Our CodecPrivateData and dvc1 blob from the ES: binding byte + ES seq + ep.
+    assert_eq!(&ours[7..], config.codec_private_data());
+    assert_eq!(config.codec_private_data(), [&[0x25], &es[..26]].concat());
 }
 
 #[test]
@@ -210,10 +227,28 @@ fn section_1_4_examples_parse() {
             c.frame_rate(),
             c.sequence_header.level
         );
-        // Without the leading byte it parses the same.
-        let c2 = Vc1Config::from_codec_private_data(&blob[1..]).unwrap();
-        assert_eq!(c2.sequence_header, c.sequence_header);
-        assert_eq!(c2.codec_private_data(), &blob[1..]);
+        // Both examples are progressive with no slices and headers that may repeat; the
+        // MS-SSTR stream has no B-frames.
+        assert_eq!(
+            c.stream_flags(),
+            Dvc1Flags {
+                no_multiple_seq: false,
+                no_multiple_entry: false,
+                no_slice_code: true,
+                no_bframe: lead == 0x27
+            }
+        );
+        assert_eq!(c.dvc1()[2], lead & !1);
+        // Without the leading byte (or with one that is not a binding byte) it parses the
+        // same and gets the safe byte: progressive, every other flag "may occur".
+        for lead_in in [&[][..], &[0x80], &[0x24]] {
+            let given = [lead_in, &blob[1..]].concat();
+            let c2 = Vc1Config::from_codec_private_data(&given).unwrap();
+            assert_eq!(c2.sequence_header, c.sequence_header);
+            assert_eq!(c2.codec_private_data(), [&[0x21], &blob[1..]].concat());
+            assert_eq!(c2.stream_flags(), Dvc1Flags::default());
+            assert_eq!(c2.dvc1()[2], 0x20);
+        }
     }
 }
 
@@ -345,7 +380,10 @@ fn synthetic_stream_from_example() {
         &frames[1].data[..],
         &[0, 0, 1, 0x0D, 0x80, 3, 0, 0, 1, 0x0A]
     );
-    assert_eq!(config.unwrap().codec_private_data(), &blob[1..]);
+    // One sequence header, one entry point, no slices, a B-frame: 0x3D.
+    let config = config.unwrap();
+    assert_eq!(config.codec_private_data(), [&[0x3D], &blob[1..]].concat());
+    assert_eq!(config.dvc1()[2], 0x3C);
 }
 
 /// A source that hands out at most 7 bytes per read, so start codes straddle reads.

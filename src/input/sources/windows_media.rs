@@ -22,7 +22,8 @@ use crate::input::stream::{BitrateBasis, InputStream, StreamRole, Totals};
 use crate::input::vc1::{Vc1Frame, Vc1FrameReader, pts_order};
 use crate::mux::StreamConfig;
 
-/// Pre-scans a VC-1 elementary stream: frame count, B-frames, configuration and the
+/// Pre-scans a VC-1 elementary stream: frame count, configuration, what the whole stream
+/// holds (B-frames, slices, repeated headers: the binding byte and `dvc1` flags) and the
 /// frame rate from the sequence header, or `fps` when it signals none.
 pub(crate) fn open_vc1(
     path: &Path,
@@ -33,9 +34,8 @@ pub(crate) fn open_vc1(
     let label = path.display().to_string();
     let e = |e: Error| e.in_input(label.clone());
     let mut reader = Vc1FrameReader::new(open_file(path)?);
-    let (mut count, mut bytes, mut has_b) = (0u64, 0u64, false);
+    let (mut count, mut bytes) = (0u64, 0u64);
     while let Some(frame) = reader.next_frame().map_err(e)? {
-        has_b |= matches!(frame.frame_type, FrameType::B | FrameType::BI);
         count += 1;
         bytes += frame.data.len() as u64;
         if count.is_multiple_of(256) {
@@ -54,6 +54,8 @@ pub(crate) fn open_vc1(
         "the sequence header signals no frame rate; give it with --fps",
         notes,
     )?;
+    let flags = reader.stream_flags();
+    let config = config.clone().with_stream_flags(flags);
     let config = StreamConfig::vc1(&config.codec_private_data()).map_err(e)?;
     let file = open_file(path)?;
     let origin_file = origin_handle(&file);
@@ -76,7 +78,7 @@ pub(crate) fn open_vc1(
         lookahead: None,
         decoded: 0,
         frame_duration,
-        delay: u64::from(has_b),
+        delay: u64::from(!flags.no_bframe),
         origin_file,
     };
     Ok((stream, Box::new(source)))
