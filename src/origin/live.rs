@@ -138,6 +138,8 @@ pub(crate) enum Accepted {
     New,
     /// A replay or redundant copy: dropped.
     Duplicate,
+    /// Its time and duration overflow the timeline: dropped.
+    Unusable,
 }
 
 impl Live {
@@ -446,10 +448,15 @@ impl Point {
                 ))
             })?;
         if f.time.checked_add(f.duration).is_none() {
-            return Err(HttpError::bad_request(format!(
-                "fragment time {} + {} overflows",
-                f.time, f.duration
-            )));
+            // A negative time written unsigned (FFmpeg's first AAC fragment,
+            // live-ingest.md §6): no timeline has room for it; the rest of the stream
+            // is fine.
+            log::warn!(
+                "Streams({stream}): fragment at {} + {} overflows the timeline; dropped",
+                f.time,
+                f.duration
+            );
+            return Ok(Accepted::Unusable);
         }
         self.updated = Instant::now();
         let timescale = self.timescale;

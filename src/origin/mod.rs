@@ -83,7 +83,7 @@ use live::{Live, LiveSettings};
 use service::Shared;
 
 /// Largest request head (request line and headers) read; larger ones get 431.
-const MAX_REQUEST_HEAD: usize = 64 << 10;
+const MAX_REQUEST_HEAD: usize = 32 << 10;
 
 /// How long shutdown waits for open requests (a live POST included) to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -273,7 +273,7 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>, mut stop: watch::Rec
             builder
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
-                .max_buf_size(MAX_REQUEST_HEAD);
+                .max_header_size(MAX_REQUEST_HEAD);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);
             tokio::select! {

@@ -37,15 +37,15 @@ fn segment(raw: &str) -> Result<String, HttpError> {
             "path traversal: \".\" and \"..\" segments are refused",
         ));
     }
+    if decoded.contains(['/', '\\', '\0']) {
+        return Err(HttpError::bad_request(format!(
+            "path segment {decoded:?} holds a separator or a NUL once decoded"
+        )));
+    }
     if decoded.starts_with('.') {
         // Hidden entries: partial presentations and journals are never served.
         return Err(HttpError::not_found(format!(
             "{decoded:?}: hidden entries are not served"
-        )));
-    }
-    if decoded.contains(['/', '\\', '\0']) {
-        return Err(HttpError::bad_request(format!(
-            "path segment {decoded:?} holds a separator or a NUL once decoded"
         )));
     }
     Ok(decoded)
@@ -135,7 +135,10 @@ impl Root {
             .map(segment)
             .collect::<Result<_, _>>()
             .map_err(|e| {
-                HttpError::internal(format!("{relative:?} in a manifest: {}", e.message()))
+                HttpError::forbidden(format!(
+                    "a manifest names {relative:?}, which leaves its directory or is hidden: {}",
+                    e.message()
+                ))
             })?;
         let mut path = base.to_path_buf();
         path.extend(parts);
@@ -198,6 +201,6 @@ mod tests {
         assert_eq!(r.file(&["link".into()]).unwrap_err().status(), 403);
         assert_eq!(r.file(&["none".into()]).unwrap_err().status(), 404);
         let base = r.dir().to_path_buf();
-        assert_eq!(r.relative(&base, "../x").unwrap_err().status(), 500);
+        assert_eq!(r.relative(&base, "../x").unwrap_err().status(), 403);
     }
 }

@@ -313,9 +313,13 @@ async fn ingest(
     Ok(text(
         StatusCode::OK,
         format!(
-            "Streams({stream}): {} fragments received, {} duplicates dropped{}\n",
+            "Streams({stream}): {} fragments received, {} duplicates dropped{}{}\n",
             counts.fragments,
             counts.duplicates,
+            match counts.unusable {
+                0 => String::new(),
+                n => format!(", {n} dropped as off the timeline"),
+            },
             if counts.ended { ", stream ended" } else { "" }
         ),
     ))
@@ -325,6 +329,7 @@ async fn ingest(
 struct Counts {
     fragments: u64,
     duplicates: u64,
+    unusable: u64,
     ended: bool,
 }
 
@@ -349,6 +354,7 @@ fn apply(
                 IngestEvent::Fragment(f) => match p.fragment(settings, stream, f)? {
                     Accepted::New => counts.fragments += 1,
                     Accepted::Duplicate => counts.duplicates += 1,
+                    Accepted::Unusable => counts.unusable += 1,
                 },
                 IngestEvent::EndOfStream => {
                     counts.ended = true;
