@@ -757,3 +757,25 @@ fn ffmpeg_pushes_to_the_publishing_point() {
     }
     origin.shutdown().unwrap();
 }
+
+#[test]
+fn an_event_still_running_is_archived_at_shutdown() {
+    let root = tempfile::tempdir().unwrap();
+    let archive = root.path().join("archive");
+    let origin = start(root.path(), OriginOptions::default().archive(&archive));
+    let (header, fragments) = aac_push(3, 96_000);
+    let mut body = header;
+    for f in &fragments {
+        body.extend_from_slice(f);
+    }
+    // The encoder goes away without its end of stream.
+    let r = post(origin.local_addr(), "/ev/run.isml/Streams(a)", &body, 1000);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(
+        !archive.join("ev/run/run.ism").exists(),
+        "not before the event ends"
+    );
+    origin.shutdown().unwrap();
+    let ismc = std::fs::read_to_string(archive.join("ev/run/run.ismc")).unwrap();
+    assert_eq!(smooth::manifest(&ismc).stream("audio").times.len(), 3);
+}

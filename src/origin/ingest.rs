@@ -172,6 +172,11 @@ impl IngestParser {
         }
     }
 
+    /// Bytes held for a box not yet complete (at most one header or one fragment).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// Whether the header is complete (fragments may follow).
     pub fn has_header(&self) -> bool {
         !matches!(self.phase, Phase::Header { .. })

@@ -157,7 +157,8 @@ impl Live {
     }
 
     /// The point at `segments`, created if `create` (making room by forgetting the
-    /// ended point updated longest ago when at the bound).
+    /// ended or empty point updated longest ago when at the bound: a point is created
+    /// only for a stream header, and only live events hold their place).
     pub(crate) fn point(
         &self,
         segments: &[String],
@@ -182,7 +183,7 @@ impl Live {
                 .filter_map(|(k, p)| {
                     p.lock()
                         .ok()
-                        .filter(|p| p.ended)
+                        .filter(|p| p.ended || p.streams.is_empty())
                         .map(|p| (p.updated, k.clone()))
                 })
                 .min()
@@ -202,6 +203,28 @@ impl Live {
         let point = Arc::new(Mutex::new(Point::new(segments.to_vec())));
         points.insert(key, Arc::clone(&point));
         Ok(point)
+    }
+
+    /// Whether a push to `segments` would find its point or room for it (the probe's
+    /// answer: 503 when every place is taken by a live event).
+    pub(crate) fn has_room(&self, segments: &[String]) -> Result<(), HttpError> {
+        let points = self
+            .points
+            .lock()
+            .map_err(|_| HttpError::internal("publishing points unavailable"))?;
+        let room = points.len() < self.settings.max_points
+            || points.contains_key(&segments.join("/"))
+            || points
+                .values()
+                .any(|p| p.lock().is_ok_and(|p| p.ended || p.streams.is_empty()));
+        if room {
+            Ok(())
+        } else {
+            Err(HttpError::unavailable(format!(
+                "{} publishing points are live, the most this origin takes",
+                self.settings.max_points
+            )))
+        }
     }
 
     /// Every point: its path and whether an event runs.
@@ -307,6 +330,16 @@ impl Point {
                 )));
             }
             return Ok(finished);
+        }
+        if let Some(t) = header
+            .tracks
+            .iter()
+            .find(|t| i32::try_from(t.bitrate).is_err())
+        {
+            return Err(HttpError::bad_request(format!(
+                "Streams({stream}): track \"{}\" has bit rate {}; players read it as a 32-bit signed number",
+                t.name, t.bitrate
+            )));
         }
         if self.streams.len() >= settings.max_streams {
             return Err(HttpError::unavailable(format!(

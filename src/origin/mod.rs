@@ -123,6 +123,7 @@ pub fn serve(dir: impl AsRef<Path>, options: OriginOptions) -> Result<Origin> {
         vod: vod::Vod::new(root, options.cache_entries),
         live: Live::new(settings),
         finishing: std::sync::Mutex::new(Vec::new()),
+        in_flight: std::sync::atomic::AtomicU64::new(0),
         options,
     });
     let (stop, stopped) = watch::channel(false);

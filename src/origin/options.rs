@@ -25,6 +25,7 @@ pub struct OriginOptions {
     pub(crate) max_streams_per_point: usize,
     pub(crate) ingest: IngestLimits,
     pub(crate) max_buffered_bytes: u64,
+    pub(crate) max_ingest_buffer: u64,
     pub(crate) ingest_idle_timeout: Duration,
     pub(crate) max_connections: usize,
     pub(crate) header_read_timeout: Duration,
@@ -50,6 +51,7 @@ impl fmt::Debug for OriginOptions {
             .field("max_streams_per_point", &self.max_streams_per_point)
             .field("ingest", &self.ingest)
             .field("max_buffered_bytes", &self.max_buffered_bytes)
+            .field("max_ingest_buffer", &self.max_ingest_buffer)
             .field("ingest_idle_timeout", &self.ingest_idle_timeout)
             .field("max_connections", &self.max_connections)
             .field("header_read_timeout", &self.header_read_timeout)
@@ -62,7 +64,8 @@ impl Default for OriginOptions {
     /// Listens on 127.0.0.1:8080 (loopback only), no archive, dash.js from
     /// [`DEFAULT_PLAYER_JS`], ingest open to anyone who can connect, a 120 s DVR window,
     /// 2 look-ahead fragments; at most 16 publishing points of 16 streams, 1 MiB headers,
-    /// 32 MiB fragments, 256 MiB buffered per point, 30 s of ingest silence, 256
+    /// 32 MiB fragments, 256 MiB buffered per point, 256 MiB of fragments in transit
+    /// over all ingest connections, 30 s of ingest silence, 256
     /// connections, 10 s to send request headers, 256 parsed files cached.
     fn default() -> Self {
         OriginOptions {
@@ -76,6 +79,7 @@ impl Default for OriginOptions {
             max_streams_per_point: 16,
             ingest: IngestLimits::default(),
             max_buffered_bytes: 256 << 20,
+            max_ingest_buffer: 256 << 20,
             ingest_idle_timeout: Duration::from_secs(30),
             max_connections: 256,
             header_read_timeout: Duration::from_secs(10),
@@ -156,6 +160,13 @@ impl OriginOptions {
     /// oldest fragments leave the DVR window early.
     pub fn max_buffered_bytes(mut self, bytes: u64) -> Self {
         self.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// Most bytes all ingest connections together hold for fragments still arriving
+    /// (default 256 MiB); a POST that would pass it is answered 503.
+    pub fn max_ingest_buffer(mut self, bytes: u64) -> Self {
+        self.max_ingest_buffer = bytes;
         self
     }
 

@@ -4,6 +4,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use hyper::body::Incoming;
@@ -35,6 +36,8 @@ pub(crate) struct Shared {
     pub vod: Vod,
     /// Publishing points.
     pub live: Live,
+    /// Bytes all ingest parsers hold for boxes in transit.
+    pub in_flight: AtomicU64,
     /// Archives being published (awaited at shutdown).
     pub finishing: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
@@ -272,13 +275,19 @@ async fn ingest(
         .headers()
         .get(header::CONTENT_LENGTH)
         .is_some_and(|v| v.as_bytes() == b"0");
-    let point = shared.live.point(&point_segments, true)?;
     if probe {
+        shared.live.has_room(&point_segments)?;
         return Ok(text(StatusCode::OK, "publishing point ready\n".into()));
     }
     let mut parser = IngestParser::new(shared.options.ingest);
     let mut body = req.into_body();
     let mut counts = Counts::default();
+    let mut held = InFlight {
+        total: &shared.in_flight,
+        mine: 0,
+    };
+    // Created with the first header, so probes and refused bodies leave no point.
+    let mut point = None;
     let idle = shared.options.ingest_idle_timeout;
     loop {
         let frame = match tokio::time::timeout(idle, http_body_util::BodyExt::frame(&mut body))
@@ -286,8 +295,8 @@ async fn ingest(
         {
             Err(_) => {
                 return Err(HttpError::timeout(format!(
-                    "Streams({stream}): nothing received for {} s",
-                    idle.as_secs()
+                    "Streams({stream}): nothing received for {:.1} s",
+                    idle.as_secs_f64()
                 )));
             }
             Ok(None) => break,
@@ -298,16 +307,22 @@ async fn ingest(
             continue;
         };
         let events = parser.push(&data).map_err(ingest_error)?;
-        if !events.is_empty() {
-            apply(
-                &shared,
-                &point,
-                &stream,
-                event.as_deref(),
-                events,
-                &mut counts,
-            )?;
+        held.set(parser.buffered() as u64, shared.options.max_ingest_buffer)?;
+        if events.is_empty() {
+            continue;
         }
+        let point = match &point {
+            Some(p) => Arc::clone(p),
+            None => Arc::clone(point.insert(shared.live.point(&point_segments, true)?)),
+        };
+        apply(
+            &shared,
+            &point,
+            &stream,
+            event.as_deref(),
+            events,
+            &mut counts,
+        )?;
     }
     parser.finish().map_err(ingest_error)?;
     Ok(text(
@@ -323,6 +338,39 @@ async fn ingest(
             if counts.ended { ", stream ended" } else { "" }
         ),
     ))
+}
+
+/// This connection's share of the bytes every ingest parser holds (subtracted when the
+/// POST ends, however it ends).
+struct InFlight<'a> {
+    total: &'a AtomicU64,
+    mine: u64,
+}
+
+impl InFlight<'_> {
+    /// Sets this connection's share; 503 when all of them together pass `limit`.
+    fn set(&mut self, now: u64, limit: u64) -> Result<(), HttpError> {
+        let before = if now >= self.mine {
+            self.total.fetch_add(now - self.mine, Ordering::Relaxed) + (now - self.mine)
+        } else {
+            self.total
+                .fetch_sub(self.mine - now, Ordering::Relaxed)
+                .saturating_sub(self.mine - now)
+        };
+        self.mine = now;
+        if before > limit {
+            return Err(HttpError::unavailable(format!(
+                "ingest buffers are full ({limit} bytes held for fragments in transit); retry"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.total.fetch_sub(self.mine, Ordering::Relaxed);
+    }
 }
 
 #[derive(Debug, Default)]

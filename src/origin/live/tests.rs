@@ -235,3 +235,24 @@ fn the_live_manifest_lists_what_every_level_has() {
     );
     assert!(xml.contains("<c t=\"0\""));
 }
+
+#[test]
+fn only_running_events_hold_a_place() {
+    let s = settings();
+    let live = Live::new(s.clone());
+    let (h, _) = events(&aac_stream("audio", 96_000, 1));
+    let seg = |n: &str| vec![n.to_string()];
+    let a = live.point(&seg("a.isml"), true).unwrap();
+    let b = live.point(&seg("b.isml"), true).unwrap();
+    live.has_room(&seg("c.isml")).unwrap();
+    lock(&a).unwrap().header(&s, "s", None, &h).unwrap();
+    lock(&b).unwrap().header(&s, "s", None, &h).unwrap();
+    assert_eq!(live.has_room(&seg("c.isml")).unwrap_err().status(), 503);
+    assert_eq!(live.point(&seg("c.isml"), true).unwrap_err().status(), 503);
+    live.has_room(&seg("a.isml")).unwrap();
+    lock(&a).unwrap().end_of_stream("s").unwrap();
+    live.point(&seg("c.isml"), true).unwrap();
+    let names: Vec<String> = live.list().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, ["b.isml", "c.isml"], "the ended event made room");
+    assert_eq!(live.point(&seg("a.isml"), false).unwrap_err().status(), 404);
+}
