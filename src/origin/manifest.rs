@@ -10,6 +10,13 @@
 //!   StreamIndex has (a client may switch to any of them), `t` on the first and after any
 //!   gap, `d` on each (all are complete). A level with no fragment yet is left out until
 //!   it has one.
+//! - While a StreamIndex's streams run, its newest look-ahead-count fragments are held
+//!   back from the list (the first one excepted), as IIS does: every listed fragment is
+//!   then served with a full `tfrf`, and a player that joins starts that far behind the
+//!   live edge, learning each next fragment from the `tfrf` before it needs it instead
+//!   of reaching the edge and re-reading the manifest (GStreamer's `mssdemux` restarts
+//!   from the first fragment when a re-read finds nothing new). They are listed as later
+//!   ones arrive, all of them once the streams end, and served whenever asked.
 //! - Once every stream sent its end of stream the presentation is over: the live
 //!   attributes go and `Duration` is the real length, so every player stops at the last
 //!   fragment instead of polling for more (§6.8 allows keeping `IsLive`; dropping it is
@@ -30,7 +37,7 @@ pub(crate) fn live_manifest(
     lookahead: u8,
     dvr_window_ticks: u64,
 ) -> Result<String, HttpError> {
-    let tracks = listed_tracks(point);
+    let tracks = listed_tracks(point, lookahead);
     if tracks.is_empty() {
         return Err(HttpError::not_found(format!(
             "/{}: no fragment received yet",
@@ -64,8 +71,9 @@ pub(crate) fn live_manifest(
     )
 }
 
-/// Every track with its `c` list: per StreamIndex, the fragments common to its levels.
-fn listed_tracks(point: &Point) -> Vec<ManifestTrack> {
+/// Every track with its `c` list: per StreamIndex, the fragments common to its levels,
+/// less the newest `lookahead` ones while its streams run.
+fn listed_tracks(point: &Point, lookahead: u8) -> Vec<ManifestTrack> {
     let mut out: Vec<ManifestTrack> = Vec::new();
     let mut groups: Vec<(crate::manifest::TrackKind, &str)> = Vec::new();
     for t in &point.tracks {
@@ -85,7 +93,7 @@ fn listed_tracks(point: &Point) -> Vec<ManifestTrack> {
         let Some((first, others)) = levels.split_first() else {
             continue;
         };
-        let common: Vec<FragmentTime> = first
+        let mut common: Vec<FragmentTime> = first
             .fragments
             .iter()
             .filter(|f| {
@@ -100,6 +108,10 @@ fn listed_tracks(point: &Point) -> Vec<ManifestTrack> {
                 duration: f.duration,
             })
             .collect();
+        if !levels.iter().all(|l| l.ended(point)) {
+            let hold = usize::from(lookahead).min(common.len().saturating_sub(1));
+            common.truncate(common.len() - hold);
+        }
         if common.is_empty() {
             continue;
         }
