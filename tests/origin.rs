@@ -8,6 +8,8 @@
 
 #[path = "origin/client.rs"]
 mod client;
+#[path = "origin/common.rs"]
+mod common;
 #[path = "origin/smooth.rs"]
 mod smooth;
 mod support;
@@ -26,112 +28,19 @@ mod source;
 #[allow(dead_code)]
 mod windows_media;
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use client::{Post, get, post, raw, request};
+use common::{
+    PLAYER_JS, aac_push, assert_cors, check_presentation, media, package, push, sample,
+    sample_inputs, start, wait_for,
+};
+use ssf::Options;
 use ssf::live::{LiveOptions, LivePublisher};
-use ssf::origin::{IngestLimits, Origin, OriginOptions, serve};
-use ssf::{Muxer, Options, Sample, StreamConfig};
-
-const PLAYER_JS: &str = "/dash/dash.all.min.js";
-
-/// The bundled sample's files.
-fn sample(file: &str) -> PathBuf {
-    support::root().join("sample").join(file)
-}
-
-/// Packages `inputs` with `ssfmux` into `dir` as presentation `name`.
-fn package(dir: &Path, name: &str, extra: &[&str], inputs: &[PathBuf]) {
-    support::run(
-        Command::new(support::ssfmux())
-            .args(["-q", "-n", name, "-o"])
-            .arg(dir)
-            .args(extra)
-            .args(inputs),
-    );
-}
-
-/// The three video bit rates and the audio of the sample.
-fn sample_inputs() -> Vec<PathBuf> {
-    [
-        "sample_360p.h264",
-        "sample_540p.h264",
-        "sample_720p.h264",
-        "sample.aac",
-    ]
-    .map(sample)
-    .to_vec()
-}
-
-/// An origin on a free loopback port.
-fn start(dir: &Path, options: OriginOptions) -> Origin {
-    let options = options
-        .listen(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .player_js(PLAYER_JS);
-    serve(dir, options).unwrap()
-}
-
-/// The headers every answer carries.
-fn assert_cors(r: &client::Response) {
-    assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{r:?}");
-}
-
-/// Fetches the manifest at `base` (`/PATH/NAME.ism`) and every fragment it lists for
-/// every QualityLevel, and checks each is exactly the file's `moof` + `mdat` at that
-/// `tfra` time (files found through the `.ism` in `dir`). Returns the manifest and the
-/// fragment count.
-fn check_presentation(
-    addr: SocketAddr,
-    base: &str,
-    dir: &Path,
-    ism_name: &str,
-) -> (smooth::Manifest, usize) {
-    let r = get(addr, &format!("{base}/Manifest"));
-    assert_eq!(r.status, 200, "{}", r.text());
-    assert_eq!(r.header("content-type"), Some("text/xml"));
-    assert_eq!(r.header("cache-control"), Some("public, max-age=10"));
-    assert_cors(&r);
-    let manifest = smooth::manifest(&r.text());
-    let tracks = smooth::ism(&std::fs::read_to_string(dir.join(ism_name)).unwrap());
-    let mut count = 0;
-    for s in &manifest.streams {
-        assert!(!s.times.is_empty(), "{} lists no fragment", s.name);
-        for &bitrate in &s.bitrates {
-            let track = tracks
-                .iter()
-                .find(|t| t.name == s.name && t.bitrate == bitrate)
-                .unwrap_or_else(|| panic!("{} at {bitrate} not in the .ism", s.name));
-            let file = std::fs::read(dir.join(&track.src)).unwrap();
-            for &t in &s.times {
-                let url = format!("{base}/QualityLevels({bitrate})/Fragments({}={t})", s.name);
-                let r = get(addr, &url);
-                assert_eq!(r.status, 200, "{url}: {}", r.text());
-                let kind = if s.kind == "audio" {
-                    "audio/mp4"
-                } else {
-                    "video/mp4"
-                };
-                assert_eq!(r.header("content-type"), Some(kind), "{url}");
-                assert_eq!(
-                    r.header("cache-control"),
-                    Some("public, max-age=31536000, immutable")
-                );
-                assert_cors(&r);
-                assert!(
-                    r.body == smooth::fragment_at(&file, track.track_id, t),
-                    "{url}: not the file's moof+mdat"
-                );
-                count += 1;
-            }
-        }
-    }
-    (manifest, count)
-}
+use ssf::origin::{IngestLimits, OriginOptions};
 
 #[test]
 fn on_demand_presentations_are_served_as_iis_serves_them() {
@@ -272,53 +181,6 @@ fn encrypted_presentations_with_captions_are_served() {
     origin.shutdown().unwrap();
 }
 
-/// A stream of the sample read into memory.
-struct Media {
-    config: StreamConfig,
-    timescale: u32,
-    samples: Vec<source::Next>,
-}
-
-fn media(file: &str) -> Media {
-    let path = sample(file);
-    let mut s = if file.ends_with(".aac") {
-        source::open_aac(&path).unwrap()
-    } else {
-        source::open_h264(&path, None).unwrap()
-    };
-    let mut samples = Vec::new();
-    while let Some(next) = s.source.next().unwrap() {
-        samples.push(next);
-    }
-    let source::Role::Media(config) = s.role else {
-        panic!("{file}: not media")
-    };
-    Media {
-        config: *config,
-        timescale: s.timescale,
-        samples,
-    }
-}
-
-fn push(live: &mut LivePublisher, id: ssf::StreamId, samples: &[source::Next]) {
-    for n in samples {
-        let s = Sample::new(n.data.clone(), n.dts)
-            .cts_offset(n.cts_offset)
-            .duration(n.duration)
-            .sync(n.sync);
-        live.push(id, s).unwrap();
-    }
-}
-
-/// Polls `what` until it holds (20 s at most).
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let until = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < until, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn a_live_push_is_served_live_then_archived_and_plays_on_demand() {
     let root = tempfile::tempdir().unwrap();
@@ -446,34 +308,6 @@ fn a_live_push_is_served_live_then_archived_and_plays_on_demand() {
         );
     }
     origin.shutdown().unwrap();
-}
-
-/// A live AAC stream made with the muxer: header, fragments (of ten frames), and the
-/// same with another bit rate (another header).
-fn aac_push(count: usize, bitrate: u32) -> (Vec<u8>, Vec<Vec<u8>>) {
-    let mut mux = Muxer::new(Options::default()).unwrap();
-    let id = mux
-        .add_stream(
-            StreamConfig::aac(&[0x11, 0x90])
-                .unwrap()
-                .bitrate(bitrate)
-                .timescale(48_000),
-        )
-        .unwrap();
-    let header = mux.live_header(&[id]).unwrap().to_vec();
-    let mut fragments = Vec::new();
-    for f in 0..count as u64 {
-        for i in 0..10 {
-            let n = f * 10 + i;
-            mux.push(
-                id,
-                Sample::new(vec![(n % 200) as u8; 64], n * 1024).duration(1024),
-            )
-            .unwrap();
-        }
-        fragments.push(mux.flush(id).unwrap().unwrap().to_vec());
-    }
-    (header, fragments)
 }
 
 #[test]
