@@ -23,6 +23,7 @@ mod recover;
 mod scan;
 pub mod staging;
 
+#[cfg(feature = "origin")]
 pub(crate) use recover::media_kind;
 pub use recover::{Recovered, RecoveredStream, patch_header, recover};
 
