@@ -343,3 +343,22 @@ fn ingest_credentials_are_required_when_set() {
     assert_eq!(probe(Some("ZW5jOnMzY3JldA==")).status, 200);
     origin.shutdown().unwrap();
 }
+
+#[test]
+fn a_shutdown_handle_stops_a_waiting_origin_and_ports_are_not_shared() {
+    let root = tempfile::tempdir().unwrap();
+    let origin = start(root.path(), OriginOptions::default());
+    let addr = origin.local_addr();
+    assert!(addr.ip().is_loopback());
+    let taken = ssf::origin::serve(root.path(), OriginOptions::default().listen(addr));
+    assert!(taken.unwrap_err().to_string().starts_with("bind "));
+    let handle = origin.shutdown_handle();
+    let waiting = std::thread::spawn(move || origin.wait());
+    assert_eq!(get(addr, "/").status, 200);
+    handle.shutdown();
+    waiting.join().unwrap().unwrap();
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "no longer listening"
+    );
+}

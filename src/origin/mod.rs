@@ -11,7 +11,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! URLs (IIS's grammar, [`route`](self) keywords case-insensitive):
+//! URLs (IIS's grammar; keywords such as `Manifest` or `QualityLevels` match in any case):
 //!
 //! | Request | Answer |
 //! |---|---|
@@ -179,7 +179,7 @@ impl Origin {
     /// Serves until a [`ShutdownHandle`] stops it, then shuts down as
     /// [`Origin::shutdown`].
     pub fn wait(mut self) -> Result<()> {
-        if let (Some(runtime), Some(task)) = (self.runtime.as_ref(), self.task.as_mut()) {
+        if let (Some(runtime), Some(task)) = (self.runtime.as_ref(), self.task.take()) {
             let _ = runtime.block_on(task);
         }
         self.stop_now()
