@@ -303,6 +303,16 @@ fn hostile_requests_and_ingest_get_4xx_while_other_clients_are_served() {
     p.chunk(&header);
     let r = p.response();
     assert_eq!(r.status, 408, "{}", r.text());
+    // A header change on reconnect.
+    let mut first = header.clone();
+    first.extend_from_slice(&fragments[0]);
+    assert_eq!(
+        post(addr, "/live/hc.isml/Streams(s)", &first, 4096).status,
+        200
+    );
+    let (changed, _) = aac_push(1, 128_000);
+    let r = post(addr, "/live/hc.isml/Streams(s)", &changed, 4096);
+    assert_eq!(r.status, 409, "{}", r.text());
     // A body ending inside a fragment.
     let mut cut = header.clone();
     cut.extend_from_slice(&fragments[0][..100]);
