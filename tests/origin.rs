@@ -102,6 +102,22 @@ fn on_demand_presentations_are_served_as_iis_serves_them() {
         &format!("/vod/show/show.ism/qualitylevels({b},x=y)/fragments(video={t})"),
     );
     assert_eq!(r.status, 200);
+    // FragmentInfo: the moof alone.
+    let whole = get(
+        addr,
+        &format!("/vod/show/show.ism/QualityLevels({b})/Fragments(video={t})"),
+    );
+    let info = get(
+        addr,
+        &format!("/vod/show/show.ism/QualityLevels({b})/FragmentInfo(video={t})"),
+    );
+    assert_eq!(info.status, 200);
+    let moof = ssf::isobmff::reader::boxes(&whole.body)
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(moof.is(b"moof"));
+    assert_eq!(info.body, moof.data);
 
     // HEAD: the same headers, no body. A CORS preflight: 204 with what browsers need.
     let url = format!("/vod/show/show.ism/QualityLevels({b})/Fragments(video={t})");

@@ -115,6 +115,20 @@ fn a_live_push_is_served_live_then_archived_and_plays_on_demand() {
         next.is_some()
     });
     assert_eq!(next.map(|e| e.0), Some(vs.times[0] + vs.durations[0]));
+    // FragmentInfo (dash.js follows the live edge with it): the moof, with its tfrf.
+    let info = get(addr, &url.replace("Fragments(", "FragmentInfo("));
+    assert_eq!(info.status, 200);
+    let moof = ssf::isobmff::reader::boxes(&info.body)
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(moof.is(b"moof") && moof.data.len() == info.body.len());
+    let traf = moof.find("traf").unwrap().unwrap();
+    assert!(
+        traf.find_uuid(&ssf::isobmff::uuids::TFRF_UUID)
+            .unwrap()
+            .is_some()
+    );
     let edge = vs.times.last().unwrap() + vs.durations.last().unwrap() + 1_000_000_000;
     let r = get(
         addr,

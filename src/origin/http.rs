@@ -28,6 +28,8 @@ pub(crate) const CACHE_VOD_MANIFEST: &str = "public, max-age=10";
 /// `Cache-Control` of live manifests and of live fragments whose look-ahead may still
 /// grow: about half a fragment.
 pub(crate) const CACHE_LIVE: &str = "public, max-age=1";
+/// `Cache-Control` of plain files (a local dash.js, styles): a minute.
+pub(crate) const CACHE_FILE: &str = "public, max-age=60";
 /// `Cache-Control` of errors and pages: never cached (a live fragment missing now exists
 /// a second later).
 pub(crate) const CACHE_NONE: &str = "no-store";

@@ -140,7 +140,7 @@ impl FileIndex {
     /// The fragment of track `track_id` starting at `time`.
     pub(crate) fn find(&self, track_id: u32, time: u64) -> Option<Entry> {
         let entries = self.tracks.get(&track_id)?;
-        let at = entries.binary_search_by_key(&time, |e| e.time).ok()?;
+        let at = find_time(entries.len(), |i| entries.get(i).map(|e| e.time), time)?;
         entries.get(at).copied()
     }
 
@@ -148,6 +148,36 @@ impl FileIndex {
     pub(crate) fn has_track(&self, track_id: u32) -> bool {
         self.tracks.contains_key(&track_id)
     }
+}
+
+/// The position, among `len` items sorted by time (`time_at`), of the one starting at
+/// `time`: exactly, or for times past 2⁵³ within the rounding of a JavaScript number.
+/// dash.js computes fragment URLs in doubles, so a wall-clock time in 100 ns units such
+/// as 17 964 602 960 106 667 (anchored at the Unix epoch, live-ingest.md §6) is asked
+/// for as …668; fragments are milliseconds apart, so the nearest one is meant.
+pub(crate) fn find_time(
+    len: usize,
+    time_at: impl Fn(usize) -> Option<u64>,
+    time: u64,
+) -> Option<usize> {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if time_at(mid)? < time {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let bits = 64 - time.leading_zeros();
+    let tolerance = if bits <= 53 { 0 } else { 1u64 << (bits - 53) };
+    [Some(lo), lo.checked_sub(1)]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| time_at(i).map(|t| (t.abs_diff(time), i)))
+        .filter(|&(diff, _)| diff <= tolerance)
+        .min()
+        .map(|(_, i)| i)
 }
 
 /// Reads `len` bytes at `offset` in one positioned read.
@@ -239,7 +269,11 @@ pub(crate) fn read_index(file: &File, len: u64, shown: &str) -> Result<FileIndex
 /// Reads the fragment at `entry`: one positioned read from its `moof` to the next
 /// fragment, checked to be a `moof` and an `mdat` that fill it (a `free` box after them
 /// is cut off), so the answer is exactly the pair.
-pub(crate) fn read_fragment(file: &File, entry: Entry, shown: &str) -> Result<Vec<u8>, HttpError> {
+pub(crate) fn read_fragment(
+    file: &File,
+    entry: Entry,
+    shown: &str,
+) -> Result<(Vec<u8>, usize), HttpError> {
     let bad = |why: String| {
         HttpError::internal(format!(
             "{shown}: fragment at offset {}: {why}",
@@ -259,10 +293,11 @@ pub(crate) fn read_fragment(file: &File, entry: Entry, shown: &str) -> Result<Ve
     let (Some(moof), Some(mdat)) = (moof, mdat) else {
         return Err(bad("not a moof followed by an mdat".into()));
     };
+    let moof_len = usize::try_from(moof.size()).map_err(|_| bad("too large".into()))?;
     let total = usize::try_from(moof.size().saturating_add(mdat.size()))
         .map_err(|_| bad("too large".into()))?;
     data.truncate(total);
-    Ok(data)
+    Ok((data, moof_len))
 }
 
 #[cfg(test)]
@@ -314,10 +349,11 @@ mod tests {
         assert_eq!(index.find(1, 10), None);
         let e = index.find(2, 0).unwrap();
         assert_eq!(e.end, c, "the fragment runs to the next one of any track");
-        let got = read_fragment(&file, e, "f").unwrap();
+        let (got, moof_len) = read_fragment(&file, e, "f").unwrap();
+        assert_eq!(moof_len, 16);
         assert_eq!(got.len(), 30, "the free box after the pair is cut off");
         assert!(got.ends_with(b"audio0"));
-        let last = read_fragment(&file, index.find(1, 20).unwrap(), "f").unwrap();
+        let (last, _) = read_fragment(&file, index.find(1, 20).unwrap(), "f").unwrap();
         assert!(last.ends_with(b"video1"));
         let short = tempfile::NamedTempFile::new().unwrap();
         assert_eq!(
@@ -326,6 +362,24 @@ mod tests {
                 .status(),
             500
         );
+    }
+
+    #[test]
+    fn times_are_found_exactly_or_within_a_javascript_number() {
+        let times = [0u64, 20, 40];
+        let at = |t| find_time(3, |i| times.get(i).copied(), t);
+        assert_eq!(
+            (at(0), at(20), at(40), at(21), at(60)),
+            (Some(0), Some(1), Some(2), None, None)
+        );
+        let big = [17_964_602_940_106_667u64, 17_964_602_960_106_667];
+        let at = |t| find_time(2, |i| big.get(i).copied(), t);
+        // What dash.js asks for: the time as a double, printed.
+        let asked = 17_964_602_960_106_667f64 as u64;
+        assert_eq!(asked, 17_964_602_960_106_668);
+        assert_eq!(at(asked), Some(1));
+        assert_eq!(at(17_964_602_960_106_667 + 100), None);
+        assert_eq!(find_time(0, |_| None, 5), None);
     }
 
     #[test]

@@ -19,13 +19,20 @@ use crate::isobmff::reader::{self, BoxRef, Tfhd, Trun};
 use crate::isobmff::uuids::TFRF_UUID;
 
 /// The fragment (`moof` of `moof_len` bytes, then its `mdat`) with a version 1 `tfrf`
-/// listing `next` (time, duration) in its `traf`, as the chunks to send. A fragment this
-/// cannot rewrite safely (64-bit box sizes, several `traf`s, a `tfrf` already there) is
-/// sent as received.
+/// listing `next` (time, duration) in its `traf`, as the chunks to send: the `moof`,
+/// then the `mdat` as received.
 pub(crate) fn with_tfrf(data: &Bytes, moof_len: usize, next: &[(u64, u64)]) -> Vec<Bytes> {
+    let mdat = data.slice(moof_len.min(data.len())..);
+    vec![moof_with_tfrf(data, moof_len, next), mdat]
+}
+
+/// The `moof` alone with the `tfrf` added (a FragmentInfo answer). A fragment this cannot
+/// rewrite safely (64-bit box sizes, several `traf`s, a `tfrf` already there) keeps its
+/// `moof` as received.
+pub(crate) fn moof_with_tfrf(data: &Bytes, moof_len: usize, next: &[(u64, u64)]) -> Bytes {
     match rewrite(data, moof_len, next) {
-        Some(moof) => vec![Bytes::from(moof), data.slice(moof_len.min(data.len())..)],
-        None => vec![data.clone()],
+        Some(moof) => Bytes::from(moof),
+        None => data.slice(..moof_len.min(data.len())),
     }
 }
 

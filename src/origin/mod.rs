@@ -20,6 +20,7 @@
 //! | `POST /PATH/NAME.isml[/Events(E)]/Streams(ID)` | live ingest (empty probe → 200) |
 //! | `GET /PATH/NAME.isml/Manifest`, `…/QualityLevels(B)/Fragments(S=T)` | the live presentation |
 //! | `GET /`, `GET /play/PATH` | the list of presentations; a dash.js player page |
+//! | `GET /PATH/FILE.js` (`.css`, `.html`, images, captions) | a plain file, e.g. a local dash.js |
 //!
 //! Safe by default: it listens on loopback, serves only regular files below the served
 //! directory (no `..`, no hidden entries, no symbolic link out of it), bounds every
@@ -44,6 +45,7 @@
 )]
 
 mod archive;
+mod files;
 mod http;
 mod index;
 pub mod ingest;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::ingest::IngestLimits;
 
 /// The dash.js build the player page loads by default: dash.js v4 from its public CDN
-/// (`dash.all.min.js` includes the Smooth Streaming support).
+/// (with `dash.mss.min.js`, its Smooth Streaming module, from beside it).
 pub const DEFAULT_PLAYER_JS: &str = "https://cdn.dashjs.org/v4.7.4/dash.all.min.js";
 
 /// Options of [`super::serve`]. Build with [`OriginOptions::default`] and the setters.
@@ -106,7 +106,11 @@ impl OriginOptions {
         self
     }
 
-    /// Where the player page loads dash.js from.
+    /// Where the player page loads dash.js from. When the URL ends in `dash.all.min.js`
+    /// (or `dash.all.debug.js`), the page also loads `dash.mss.min.js` (`.debug.js`) from
+    /// beside it: dash.js 4 ships its Smooth Streaming support as a module of its own. A
+    /// local copy can be served by the origin itself: put the two files in the served
+    /// directory and give `/dash.all.min.js`.
     pub fn player_js(mut self, url: impl Into<String>) -> Self {
         self.player_js = url.into();
         self

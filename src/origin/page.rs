@@ -82,23 +82,38 @@ pub(crate) fn play(path: &str, player_js: &str) -> String {
         title = escape(path),
         manifest = escape(&manifest),
     );
+    let mut scripts = format!("<script src=\"{}\"></script>\n", escape(player_js));
+    if let Some(mss) = mss_module(player_js) {
+        scripts.push_str(&format!("<script src=\"{}\"></script>\n", escape(&mss)));
+    }
     let script = format!(
-        "<script src=\"{js}\"></script>\n<script>\n\
+        "{scripts}<script>\n\
          const log = (m) => {{ document.getElementById('log').textContent += m + '\\n'; }};\n\
          const player = dashjs.MediaPlayer().create();\n\
          player.on(dashjs.MediaPlayer.events.ERROR, (e) => log('error: ' + JSON.stringify(e.error || e)));\n\
          player.on(dashjs.MediaPlayer.events.PLAYBACK_ENDED, () => log('ended'));\n\
          player.initialize(document.getElementById('player'), {manifest_js}, true);\n\
          </script>\n",
-        js = escape(player_js),
         manifest_js = js_string(&manifest),
     );
     document(path, &body, &script)
 }
 
+/// dash.js 4 ships its Smooth Streaming support as a module of its own beside the
+/// player (`dash.mss.min.js` next to `dash.all.min.js`, `dash.mss.debug.js` next to
+/// `dash.all.debug.js`); without it the player refuses a Smooth manifest. Another file
+/// name is taken to be a build that includes it.
+fn mss_module(player_js: &str) -> Option<String> {
+    ["min", "debug"].iter().find_map(|build| {
+        player_js
+            .strip_suffix(&format!("dash.all.{build}.js"))
+            .map(|dir| format!("{dir}dash.mss.{build}.js"))
+    })
+}
+
 fn document(title: &str, body: &str, script: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n\
          <style>body{{font-family:sans-serif;margin:2em}}video{{max-width:100%;background:#000}}</style>\n\
          </head>\n<body>\n{body}{script}</body>\n</html>\n",
         escape(title)

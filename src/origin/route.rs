@@ -2,6 +2,7 @@
 //!
 //! - `/` — the list of presentations and publishing points;
 //! - `/play/PATH` — a page playing `PATH` (an `.ism` or `.isml`) with dash.js;
+//! - `/PATH/FILE.js` (`.css`, `.html`, images, captions…) — a plain file a page needs;
 //! - `/PATH/NAME.ism/Manifest` and `/PATH/NAME.isml/Manifest` — the client manifest;
 //! - `/PATH/NAME.ism[l]/QualityLevels(BITRATE)/Fragments(STREAM=TIME)` — one fragment
 //!   (`QualityLevels(BITRATE,CUSTOM)` is accepted, the custom part ignored);
@@ -18,19 +19,12 @@ pub(crate) enum Route {
     Index,
     /// The player page of the presentation at these segments.
     Play(Vec<String>),
+    /// A plain file a page may need (a local dash.js, styles, images), by extension.
+    File(Vec<String>),
     /// A client manifest.
     Manifest(Presentation),
     /// One fragment.
-    Fragment {
-        /// The presentation.
-        presentation: Presentation,
-        /// `QualityLevels(BITRATE)`.
-        bitrate: u32,
-        /// The StreamIndex name in `Fragments(NAME=…)`.
-        stream: String,
-        /// The start time in `Fragments(…=TIME)`.
-        time: u64,
-    },
+    Fragment(FragmentRequest),
     /// Live ingest into a publishing point.
     Ingest {
         /// The `.isml` segments.
@@ -40,6 +34,23 @@ pub(crate) enum Route {
         /// `Streams(ID)`.
         stream: String,
     },
+}
+
+/// `…/QualityLevels(BITRATE)/Fragments(STREAM=TIME)`, or `FragmentInfo(STREAM=TIME)`
+/// for the fragment's `moof` alone (MS-SSTR's FragmentInfo request; dash.js follows a
+/// live edge with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FragmentRequest {
+    /// The presentation.
+    pub presentation: Presentation,
+    /// `QualityLevels(BITRATE)`.
+    pub bitrate: u32,
+    /// The StreamIndex name in `Fragments(NAME=…)`.
+    pub stream: String,
+    /// The start time in `Fragments(…=TIME)`.
+    pub time: u64,
+    /// `FragmentInfo`: the `moof` only.
+    pub info: bool,
 }
 
 /// An `.ism` (on demand) or `.isml` (live) presentation.
@@ -63,6 +74,12 @@ pub(crate) fn route(segments: Vec<String>) -> Result<Route, HttpError> {
         return Ok(Route::Play(segments.get(1..).unwrap_or_default().to_vec()));
     }
     let Some(at) = segments.iter().position(|s| presentation_kind(s).is_some()) else {
+        if segments
+            .last()
+            .is_some_and(|s| super::files::content_type(s).is_some())
+        {
+            return Ok(Route::File(segments));
+        }
         return Err(not_found(&segments));
     };
     let live = segments
@@ -78,13 +95,14 @@ pub(crate) fn route(segments: Vec<String>) -> Result<Route, HttpError> {
         [m] if m.eq_ignore_ascii_case("Manifest") => Ok(Route::Manifest(presentation)),
         [q, f] if keyword(q, "QualityLevels").is_some() => {
             let bitrate = quality_level(q)?;
-            let (stream, time) = fragments(f)?;
-            Ok(Route::Fragment {
+            let (stream, time, info) = fragments(f)?;
+            Ok(Route::Fragment(FragmentRequest {
                 presentation,
                 bitrate,
                 stream,
                 time,
-            })
+                info,
+            }))
         }
         [s] if live && keyword(s, "Streams").is_some() => Ok(Route::Ingest {
             point: presentation.segments,
@@ -144,19 +162,22 @@ fn quality_level(segment: &str) -> Result<u32, HttpError> {
         })
 }
 
-/// `Fragments(NAME=TIME)`.
-fn fragments(segment: &str) -> Result<(String, u64), HttpError> {
+/// `Fragments(NAME=TIME)` or `FragmentInfo(NAME=TIME)` (then true).
+fn fragments(segment: &str) -> Result<(String, u64, bool), HttpError> {
     let bad = || {
         HttpError::bad_request(format!(
             "{segment:?}: expected Fragments(STREAM=TIME) with a decimal TIME"
         ))
     };
-    let inner = keyword(segment, "Fragments").ok_or_else(bad)?;
+    let (inner, info) = match keyword(segment, "Fragments") {
+        Some(inner) => (inner, false),
+        None => (keyword(segment, "FragmentInfo").ok_or_else(bad)?, true),
+    };
     let (name, time) = inner.rsplit_once('=').ok_or_else(bad)?;
     if name.is_empty() {
         return Err(bad());
     }
-    Ok((name.to_string(), decimal(time).ok_or_else(bad)?))
+    Ok((name.to_string(), decimal(time).ok_or_else(bad)?, info))
 }
 
 /// `WORD(ID)` where ID is 1 to 128 URL-safe characters (live-ingest.md §1.1).
@@ -211,13 +232,20 @@ mod tests {
                 "b.ism/QualityLevels(125000,x=1)/Fragments(audio_eng=20000000)"
             ))
             .unwrap(),
-            Route::Fragment {
+            Route::Fragment(FragmentRequest {
                 presentation: p("b.ism", false),
                 bitrate: 125_000,
                 stream: "audio_eng".into(),
-                time: 20_000_000
-            }
+                time: 20_000_000,
+                info: false,
+            })
         );
+        let Route::Fragment(info) =
+            route(segs("c.isml/QualityLevels(1)/FragmentInfo(video=0)")).unwrap()
+        else {
+            panic!("a fragment request")
+        };
+        assert!(info.info && info.presentation.live);
         assert_eq!(
             route(segs("live/c.isml/Events(e1)/Streams(video_1.ismv)")).unwrap(),
             Route::Ingest {
@@ -229,6 +257,10 @@ mod tests {
         assert_eq!(
             route(segs("play/a/b.ism")).unwrap(),
             Route::Play(segs("a/b.ism"))
+        );
+        assert_eq!(
+            route(segs("js/dash.all.min.js")).unwrap(),
+            Route::File(segs("js/dash.all.min.js"))
         );
     }
 

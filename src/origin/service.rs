@@ -14,14 +14,15 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::OriginOptions;
 use super::archive::Archive;
 use super::http::{
-    AUDIO_FRAGMENT_TYPE, Body, CACHE_IMMUTABLE, CACHE_LIVE, CACHE_NONE, CACHE_VOD_MANIFEST,
-    HttpError, MANIFEST_TYPE, VIDEO_FRAGMENT_TYPE, finish_headers, preflight, response, text,
+    AUDIO_FRAGMENT_TYPE, Body, CACHE_FILE, CACHE_IMMUTABLE, CACHE_LIVE, CACHE_NONE,
+    CACHE_VOD_MANIFEST, HttpError, MANIFEST_TYPE, VIDEO_FRAGMENT_TYPE, finish_headers, preflight,
+    response, text,
 };
 use super::ingest::{IngestError, IngestEvent, IngestParser};
 use super::live::{self, Accepted, Live, Point};
-use super::route::{Presentation, Route, route};
+use super::route::{FragmentRequest, Presentation, Route, route};
 use super::vod::Vod;
-use super::{lookahead, manifest, page, paths};
+use super::{files, lookahead, manifest, page, paths};
 use crate::manifest::TrackKind;
 
 /// Longest request path served.
@@ -102,6 +103,19 @@ async fn dispatch(
             let list = blocking(shared, move |_| Ok(page::presentations(&root))).await?;
             Ok(html(page::index(&list, &shared.live.list())))
         }
+        Route::File(segments) => {
+            let kind = segments
+                .last()
+                .and_then(|s| files::content_type(s))
+                .unwrap_or("application/octet-stream");
+            let data = blocking(shared, move |s| files::read(s.vod.root(), &segments)).await?;
+            Ok(response(
+                StatusCode::OK,
+                kind,
+                CACHE_FILE,
+                Body::from_bytes(data),
+            ))
+        }
         Route::Play(segments) => Ok(html(page::play(
             &segments.join("/"),
             &shared.options.player_js,
@@ -116,28 +130,24 @@ async fn dispatch(
                 Body::from_bytes(xml),
             ))
         }
-        Route::Fragment {
-            presentation,
-            bitrate,
-            stream,
-            time,
-        } if presentation.live => live_fragment(shared, &presentation, bitrate, &stream, time),
-        Route::Fragment {
-            presentation,
-            bitrate,
-            stream,
-            time,
-        } => {
-            let f = blocking(shared, move |s| {
+        Route::Fragment(f) if f.presentation.live => live_fragment(shared, &f),
+        Route::Fragment(f) => {
+            let info = f.info;
+            let v = blocking(shared, move |s| {
                 s.vod
-                    .fragment(&presentation.segments, bitrate, &stream, time)
+                    .fragment(&f.presentation.segments, f.bitrate, &f.stream, f.time)
             })
             .await?;
+            let data = if info {
+                v.data.slice(..v.moof_len.min(v.data.len()))
+            } else {
+                v.data
+            };
             Ok(response(
                 StatusCode::OK,
-                fragment_type(f.kind),
+                fragment_type(v.kind),
                 CACHE_IMMUTABLE,
-                Body::from_bytes(f.data),
+                Body::from_bytes(data),
             ))
         }
     }
@@ -194,22 +204,24 @@ fn live_manifest(shared: &Shared, p: &Presentation) -> Result<Response<Body>, Ht
     ))
 }
 
-fn live_fragment(
-    shared: &Shared,
-    p: &Presentation,
-    bitrate: u32,
-    stream: &str,
-    time: u64,
-) -> Result<Response<Body>, HttpError> {
-    let point = shared.live.point(&p.segments, false)?;
+fn live_fragment(shared: &Shared, f: &FragmentRequest) -> Result<Response<Body>, HttpError> {
+    let point = shared.live.point(&f.presentation.segments, false)?;
     let (served, kind) = {
         let point = live::lock(&point)?;
-        let track = point.track(stream, bitrate)?;
-        let served = point.fragment_at(track, time, shared.options.lookahead)?;
+        let track = point.track(&f.stream, f.bitrate)?;
+        let served = point.fragment_at(track, f.time, shared.options.lookahead)?;
         (served, Point::kind(track))
     };
     let stored = &served.stored;
-    let chunks = lookahead::with_tfrf(&stored.data, stored.moof_len, &served.next);
+    let chunks = if f.info {
+        vec![lookahead::moof_with_tfrf(
+            &stored.data,
+            stored.moof_len,
+            &served.next,
+        )]
+    } else {
+        lookahead::with_tfrf(&stored.data, stored.moof_len, &served.next)
+    };
     // A fragment whose look-ahead may still grow must not be cached for long.
     let cache = if served.complete {
         CACHE_IMMUTABLE

@@ -31,6 +31,8 @@ pub(crate) struct Vod {
 pub(crate) struct VodFragment {
     /// The `moof` and `mdat`.
     pub data: Bytes,
+    /// Size of the `moof`.
+    pub moof_len: usize,
     /// Video, audio or text (the content type).
     pub kind: TrackKind,
 }
@@ -104,9 +106,10 @@ impl Vod {
                 "no fragment of {stream} at {bitrate} b/s starts at {time}"
             ))
         })?;
-        let data = read_fragment(&file, entry, &shown)?;
+        let (data, moof_len) = read_fragment(&file, entry, &shown)?;
         Ok(VodFragment {
             data: Bytes::from(data),
+            moof_len,
             kind: track.kind,
         })
     }

@@ -3,6 +3,7 @@
 
 use super::{HttpError, Point, Stored, Track, manifest_bitrate};
 use crate::manifest::TrackKind;
+use crate::origin::index::find_time;
 
 /// A fragment to serve.
 #[derive(Debug, Clone)]
@@ -47,10 +48,9 @@ impl Point {
         time: u64,
         lookahead: u8,
     ) -> Result<Served, HttpError> {
-        let at = track
-            .fragments
-            .binary_search_by_key(&time, |f| f.time)
-            .map_err(|_| {
+        let fragments = &track.fragments;
+        let at = find_time(fragments.len(), |i| fragments.get(i).map(|f| f.time), time)
+            .ok_or_else(|| {
                 let (first, end) = (track.fragments.front().map(|f| f.time), track.end());
                 HttpError::not_found(match (first, end) {
                     (Some(_), Some(end)) if time >= end => {
