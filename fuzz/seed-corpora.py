@@ -249,3 +249,53 @@ for doc in ttml_docs:
     declared = doc.replace('encoding="utf-8"', 'encoding="UTF-16"', 1)
     put("ttml", utf16(declared, False))
     put("ttml", utf16(declared, True))
+
+
+# Live ingest bodies (fuzz_targets/origin_ingest.rs: a chunk-size byte, then the body):
+# each packaged file's ftyp, a Live Server Manifest box describing its one track (as
+# LivePublisher writes it), its moov, a few fragments and the end-of-stream mfra.
+LSM_UUID = bytes.fromhex("a5d40b30e81411ddba2f0800200c9a66")
+
+
+def lsm_box(track_id, audio):
+    if audio:
+        media = (
+            '<audio systemBitrate="96000"><param name="trackID" value="%d"/>'
+            '<param name="trackName" value="audio"/><param name="FourCC" value="AACL"/>'
+            '<param name="CodecPrivateData" value="1190"/><param name="AudioTag" value="255"/>'
+            '<param name="Channels" value="2"/><param name="SamplingRate" value="48000"/></audio>'
+        ) % track_id
+    else:
+        media = (
+            '<video systemBitrate="125000"><param name="trackID" value="%d"/>'
+            '<param name="FourCC" value="H264"/><param name="CodecPrivateData" value="00000001"/>'
+            '<param name="MaxWidth" value="640"/><param name="MaxHeight" value="360"/></video>'
+        ) % track_id
+    xml = (
+        '<?xml version="1.0" encoding="utf-8"?><smil xmlns="http://www.w3.org/2001/SMIL20/Language">'
+        "<head/><body><switch>%s</switch></body></smil>" % media
+    ).encode("utf-8")
+    put("origin_ingest", b"\x00" + xml)
+    return struct.pack(">I4s", 28 + len(xml), b"uuid") + LSM_UUID + b"\x00" * 4 + xml
+
+
+for path in packaged:
+    data = read(path)
+    top = boxes(data)
+    tkhd = find(data, [b"moov", b"trak", b"tkhd"])
+    if not tkhd or len(tkhd[0]) < 24:
+        continue
+    track_id = struct.unpack(">I", tkhd[0][20:24])[0]
+    body = b""
+    fragments = 0
+    for n, (typ, s, e, h) in enumerate(top):
+        if typ == b"ftyp":
+            body += data[s:e] + lsm_box(track_id, path.endswith(".isma"))
+        elif typ == b"moov":
+            body += data[s:e]
+        elif typ == b"moof" and n + 1 < len(top) and fragments < 3 and len(body) < PREFIX:
+            fragments += 1
+            body += data[s : top[n + 1][2]]
+    body += struct.pack(">I4s", 8, b"mfra")
+    for chunk in (1, 7, 255):
+        put("origin_ingest", bytes([chunk]) + body)

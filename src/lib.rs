@@ -7,6 +7,8 @@
 //! - [`vod`]: [`VodWriter`] writes a presentation to files;
 //! - `live` (feature `live`, on by default): `LivePublisher` pushes it to publishing points;
 //! - [`input`]: readers of the files users hand us (Annex B H.264, ADTS, VC-1, ASF);
+//! - `origin` (feature `origin`, on by default): a Smooth origin and live publishing point
+//!   that serves presentations IIS-style, takes live ingest and archives it through `vod`;
 //! - [`mux`]: the sans-IO [`Muxer`], samples in, byte chunks and manifests out;
 //! - [`manifest`]: `.ism` and `.ismc` writers;
 //! - [`drm`]: AES-128-CTR sample encryption and the PlayReady header;
@@ -48,6 +50,8 @@ pub mod isobmff;
 pub mod live;
 pub mod manifest;
 pub mod mux;
+#[cfg(feature = "origin")]
+pub mod origin;
 pub mod vod;
 
 #[cfg(test)]

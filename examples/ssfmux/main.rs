@@ -2,12 +2,14 @@
 //! H.264/AAC, VC-1 elementary streams, WMA in ASF, and TTML captions into a Smooth
 //! Streaming presentation (`.ism`, `.ismc`, one `.ismv` per video bit rate, `.isma` per
 //! audio stream, `.ismt` for captions), pushes the same inputs live to publishing points,
-//! and finishes what a killed run left.
+//! finishes what a killed run left, and serves presentations and live pushes for
+//! playback.
 //!
 //! ```text
 //! ssfmux [package] INPUT[@BITRATE]…      package (no inputs: the bundled sample)
 //! ssfmux live --to URL [--to URL…] INPUT… push to publishing points
 //! ssfmux recover DIR                      finish an interrupted run
+//! ssfmux serve DIR [--listen ADDR:PORT]    serve, take live pushes, play in a browser
 //! ```
 //!
 //! The inputs are `ssf::input`'s business (opening, StreamIndex grouping, start
@@ -18,6 +20,7 @@ mod encryption;
 mod live;
 mod package;
 mod recover;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -26,6 +29,7 @@ use clap::{Parser, Subcommand};
 use live::LiveArgs;
 use package::PackageArgs;
 use recover::RecoverArgs;
+use serve::ServeArgs;
 
 /// Package H.264/AAC or VC-1/WMA (and TTML captions) into Smooth Streaming (PIFF
 /// .ismv/.isma/.ismt, .ism and .ismc).
@@ -56,6 +60,9 @@ enum Command {
     /// keeps every complete fragment the bit rates have in common, writes the index and
     /// manifests, and publishes it
     Recover(RecoverArgs),
+    /// Serve the presentations under DIR as an IIS Smooth origin, take live pushes into
+    /// publishing points, and play both in a browser page
+    Serve(ServeArgs),
 }
 
 /// Runs the CLI; any error is printed as `ssfmux: <error>` with exit status 1.
@@ -77,6 +84,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Recover(args)) => recover::run(&args).map(|()| true),
         Some(Command::Live(args)) => live::run(*args),
+        Some(Command::Serve(args)) => serve::run(args),
         Some(Command::Package(args)) => package::run(*args).map(|()| true),
         None => package::run(cli.package).map(|()| true),
     };

@@ -24,12 +24,15 @@ mod recover;
 mod scan;
 pub mod staging;
 
+#[cfg(feature = "origin")]
+pub(crate) use recover::media_kind;
 pub use recover::{Recovered, RecoveredStream, patch_header, recover};
 
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use crate::codec::MediaKind;
 use crate::error::{Error, Result};
 use crate::mux::{Fragment, Muxer, Options, Sample, StreamConfig, StreamId};
 use journal::{Journal, Record};
@@ -129,7 +132,7 @@ impl VodWriter {
         self.check_unique_bitrate(&config)?;
         let given = config.configured_source_file_name().map(str::to_string);
         let bitrate = config.configured_bitrate();
-        let ext = names::extension(config.codec().kind());
+        let kind = config.codec().kind();
         let id = self.mux.add_stream(config)?;
         self.journal.append(
             &Record::Stream {
@@ -140,10 +143,7 @@ impl VodWriter {
             false,
         )?;
         self.files.push(StreamFile {
-            staged: self
-                .paths
-                .partial
-                .join(format!("{STAGED_PREFIX}stream-{}.{ext}", id.index())),
+            staged: staged_stream_file(&self.paths.partial, id.index(), kind),
             file: None,
             header_len: 0,
         });
@@ -393,6 +393,17 @@ impl VodWriter {
         }
         Ok(names)
     }
+}
+
+/// Where a run stages the file of stream `index` (of `kind`) inside its partial
+/// directory, which is where [`recover`] looks for it: one place for the writer, recovery
+/// and the origin's live archive (which stages already-muxed fragments there and
+/// finishes with [`recover`]).
+pub(crate) fn staged_stream_file(partial: &Path, index: usize, kind: MediaKind) -> PathBuf {
+    partial.join(format!(
+        "{STAGED_PREFIX}stream-{index}.{}",
+        names::extension(kind)
+    ))
 }
 
 /// Discards what an interrupted run into `dir` left (its partial), so that a new run can

@@ -14,7 +14,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::journal::{self, Journal, Record};
-use super::names::{self, NameFacts, STAGED_PREFIX};
+use super::names::{self, NameFacts};
 use super::scan::{self, ScannedFile};
 use super::staging::{Leftover, Paths};
 use super::write_atomically;
@@ -207,8 +207,7 @@ fn streams_of(records: &[Record], partial: &Path) -> Result<Vec<Stream>> {
                 _ => None,
             })
             .unwrap_or((0, None));
-        let ext = names::extension(media_kind(track.kind));
-        let staged = partial.join(format!("{STAGED_PREFIX}stream-{index}.{ext}"));
+        let staged = super::staged_stream_file(partial, *index, media_kind(track.kind));
         if !staged.exists() {
             continue;
         }
@@ -466,7 +465,8 @@ fn stream_report(s: &Stream, file: String, bitrate: u32) -> RecoveredStream {
     }
 }
 
-fn media_kind(kind: TrackKind) -> MediaKind {
+/// The media kind of a manifest track kind (they name the same three kinds).
+pub(crate) fn media_kind(kind: TrackKind) -> MediaKind {
     match kind {
         TrackKind::Video => MediaKind::Video,
         TrackKind::Audio => MediaKind::Audio,
