@@ -10,13 +10,11 @@
 //!   StreamIndex has (a client may switch to any of them), `t` on the first and after any
 //!   gap, `d` on each (all are complete). A level with no fragment yet is left out until
 //!   it has one.
-//! - While a StreamIndex's streams run, its newest look-ahead-count fragments are held
-//!   back from the list (the first one excepted), as IIS does: every listed fragment is
-//!   then served with a full `tfrf`, and a player that joins starts that far behind the
-//!   live edge, learning each next fragment from the `tfrf` before it needs it instead
-//!   of reaching the edge and re-reading the manifest (GStreamer's `mssdemux` restarts
-//!   from the first fragment when a re-read finds nothing new). They are listed as later
-//!   ones arrive, all of them once the streams end, and served whenever asked.
+//! - Every fragment received is listed, up to the live edge. GStreamer's `mssdemux`
+//!   re-reads the manifest while it plays and looks its position up in the new list; a
+//!   position the list does not reach sends it back to the list's first fragment, so a
+//!   list held behind the edge (IIS-style, to give every listed fragment a full `tfrf`)
+//!   replays the event from the start to a viewer that has followed the `tfrf`s ahead.
 //! - Once every stream sent its end of stream the presentation is over: the live
 //!   attributes go and `Duration` is the real length, so every player stops at the last
 //!   fragment instead of polling for more (§6.8 allows keeping `IsLive`; dropping it is
@@ -37,7 +35,7 @@ pub(crate) fn live_manifest(
     lookahead: u8,
     dvr_window_ticks: u64,
 ) -> Result<String, HttpError> {
-    let tracks = listed_tracks(point, lookahead);
+    let tracks = listed_tracks(point);
     if tracks.is_empty() {
         return Err(HttpError::not_found(format!(
             "/{}: no fragment received yet",
@@ -71,9 +69,8 @@ pub(crate) fn live_manifest(
     )
 }
 
-/// Every track with its `c` list: per StreamIndex, the fragments common to its levels,
-/// less the newest `lookahead` ones while its streams run.
-fn listed_tracks(point: &Point, lookahead: u8) -> Vec<ManifestTrack> {
+/// Every track with its `c` list: per StreamIndex, the fragments common to its levels.
+fn listed_tracks(point: &Point) -> Vec<ManifestTrack> {
     let mut out: Vec<ManifestTrack> = Vec::new();
     let mut groups: Vec<(crate::manifest::TrackKind, &str)> = Vec::new();
     for t in &point.tracks {
@@ -93,7 +90,7 @@ fn listed_tracks(point: &Point, lookahead: u8) -> Vec<ManifestTrack> {
         let Some((first, others)) = levels.split_first() else {
             continue;
         };
-        let mut common: Vec<FragmentTime> = first
+        let common: Vec<FragmentTime> = first
             .fragments
             .iter()
             .filter(|f| {
@@ -108,10 +105,6 @@ fn listed_tracks(point: &Point, lookahead: u8) -> Vec<ManifestTrack> {
                 duration: f.duration,
             })
             .collect();
-        if !levels.iter().all(|l| l.ended(point)) {
-            let hold = usize::from(lookahead).min(common.len().saturating_sub(1));
-            common.truncate(common.len() - hold);
-        }
         if common.is_empty() {
             continue;
         }

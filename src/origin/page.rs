@@ -76,7 +76,8 @@ fn item(body: &mut String, path: &str, note: &str) {
 pub(crate) fn play(path: &str, player_js: &str) -> String {
     let manifest = format!("/{}/Manifest", url_path(path));
     let body = format!(
-        "<h1>{title}</h1>\n<video id=\"player\" controls muted autoplay width=\"960\"></video>\n\
+        "<h1>{title}</h1>\n<div class=\"screen\"><video id=\"player\" controls muted autoplay width=\"960\"></video>\
+         <div id=\"captions\"></div></div>\n\
          <p><a href=\"{manifest}\">client manifest</a> · <a href=\"/\">all presentations</a></p>\n\
          <pre id=\"log\"></pre>\n",
         title = escape(path),
@@ -93,6 +94,7 @@ pub(crate) fn play(path: &str, player_js: &str) -> String {
          player.on(dashjs.MediaPlayer.events.ERROR, (e) => log('error: ' + JSON.stringify(e.error || e)));\n\
          player.on(dashjs.MediaPlayer.events.PLAYBACK_ENDED, () => log('ended'));\n\
          player.initialize(document.getElementById('player'), {manifest_js}, true);\n\
+         player.attachTTMLRenderingDiv(document.getElementById('captions'));\n\
          </script>\n",
         manifest_js = js_string(&manifest),
     );
@@ -114,7 +116,7 @@ fn mss_module(player_js: &str) -> Option<String> {
 fn document(title: &str, body: &str, script: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n\
-         <style>body{{font-family:sans-serif;margin:2em}}video{{max-width:100%;background:#000}}</style>\n\
+         <style>body{{font-family:sans-serif;margin:2em}}video{{max-width:100%;background:#000}}.screen{{position:relative;display:inline-block}}#captions{{position:absolute;inset:0;pointer-events:none}}</style>\n\
          </head>\n<body>\n{body}{script}</body>\n</html>\n",
         escape(title)
     )

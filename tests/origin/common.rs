@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use ssf::input::InputSample;
 use ssf::live::LivePublisher;
 use ssf::origin::{Origin, OriginOptions, serve};
-use ssf::input::InputSample;
 use ssf::{Muxer, Options, Sample, StreamConfig};
 
 use crate::client::{self, get};

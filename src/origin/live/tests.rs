@@ -228,22 +228,19 @@ fn the_live_manifest_lists_what_every_level_has() {
     ] {
         assert!(xml.contains(attr), "{attr} in {xml}");
     }
-    // Both levels have 2; of those the newest is held back for the look-ahead.
-    assert_eq!(xml.matches("<c ").count(), 1, "{xml}");
+    // Both levels have 2, listed up to the edge.
+    assert_eq!(xml.matches("<c ").count(), 2, "{xml}");
     assert!(xml.contains("<c t=\"0\""));
     for x in &f2[2..] {
         p.fragment(&s, "b", x.clone()).unwrap();
     }
     let xml = live_manifest(&p, 2, 0).unwrap();
-    assert_eq!(
-        xml.matches("<c ").count(),
-        2,
-        "4 in both, 2 held back: {xml}"
-    );
+    assert_eq!(xml.matches("<c ").count(), 4, "4 in both: {xml}");
     p.end_of_stream("a").unwrap();
     p.end_of_stream("b").unwrap();
     let xml = live_manifest(&p, 2, 0).unwrap();
     assert_eq!(xml.matches("<c ").count(), 4, "all once ended: {xml}");
+    assert!(!xml.contains("IsLive"), "over once ended: {xml}");
 }
 
 #[test]
