@@ -223,8 +223,12 @@ fn handle(
         .header("transfer-encoding")
         .is_some_and(|v| v.eq_ignore_ascii_case("chunked"));
     req.probe = !chunked;
-    let index = requests.lock().unwrap().len();
-    requests.lock().unwrap().push(req.clone());
+    // Its place, taken and filled under one lock: connections arrive concurrently.
+    let index = {
+        let mut all = requests.lock().unwrap();
+        all.push(req.clone());
+        all.len() - 1
+    };
     let save = |req: &Request| requests.lock().unwrap()[index] = req.clone();
     if !open.load(Ordering::SeqCst) {
         req.answered = Some(503);
