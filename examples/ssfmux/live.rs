@@ -117,7 +117,11 @@ pub fn run(mut cli: LiveArgs) -> Result<bool, String> {
         .probe(!cli.no_probe)
         .on_state(|e| eprintln!("ssfmux: [{}] {}: {} {}", e.target, e.url, e.state, e.detail));
     if cli.fast {
-        live = live.catch_up_speed(None);
+        // As fast as the connections take it: wait for a streaming connection's queue
+        // rather than drop from it (a minute at most, then the usual drop and count).
+        live = live
+            .catch_up_speed(None)
+            .wait_for_room(Some(Duration::from_secs(60)));
     }
     let finish = cli
         .finish_timeout
@@ -279,7 +283,7 @@ fn summarize(reports: &[FinalReport], labels: &[String], streams: usize, took: D
     for r in reports {
         let s = &r.stats;
         println!(
-            "  [{}] {}: {} — sent {}, acknowledged {}, replayed {}, dropped {}, possibly lost {}, reconnects {}{}",
+            "  [{}] {}: {} — sent {}, acknowledged {}, replayed {}, dropped {}, possibly lost {}, reconnects {}; push-to-socket latency mean {:.1} ms, max {:.1} ms{}",
             s.target,
             s.url,
             s.state,
@@ -289,6 +293,8 @@ fn summarize(reports: &[FinalReport], labels: &[String], streams: usize, took: D
             s.fragments_dropped,
             s.fragments_possibly_lost,
             s.reconnects,
+            s.latency_mean().as_secs_f64() * 1e3,
+            s.latency_max.as_secs_f64() * 1e3,
             s.last_error
                 .as_deref()
                 .map(|e| format!("; last error: {e}"))

@@ -42,8 +42,11 @@ pub(crate) struct Ledger {
     /// have lost them even though the peer acknowledged them — a server that refuses a
     /// POST may read on only to discard, and a socket shut for reading still
     /// acknowledges. Failures show within the horizon (the stall timeout), so what was
-    /// confirmed earlier stays delivered.
+    /// confirmed earlier stays delivered. Bounded by bytes too (see [`Ledger::bound`]):
+    /// at full speed a horizon holds gigabytes.
     recent: VecDeque<(Arc<SharedFragment>, Instant)>,
+    /// Bytes held in `recent`.
+    recent_bytes: u64,
     horizon: Duration,
     /// Largest receive window the peer advertised on this POST.
     max_window: u64,
@@ -69,6 +72,7 @@ impl Ledger {
             delivered: VecDeque::new(),
             depth,
             recent: VecDeque::new(),
+            recent_bytes: 0,
             horizon,
             max_window: 0,
             last_acked: 0,
@@ -84,7 +88,7 @@ impl Ledger {
         self.max_window = 0;
         self.last_acked = 0;
         self.last_progress = Instant::now();
-        self.recent.clear();
+        self.clear_recent();
         let mut replay: Vec<Arc<SharedFragment>> = self.delivered.iter().cloned().collect();
         for entry in &mut self.unconfirmed {
             entry.end = None;
@@ -154,14 +158,26 @@ impl Ledger {
 
     fn remember_recent(&mut self, fragment: Arc<SharedFragment>) {
         let now = Instant::now();
+        self.recent_bytes = self.recent_bytes.saturating_add(fragment.size);
         self.recent.push_back((fragment, now));
         while self
             .recent
             .front()
             .is_some_and(|(_, at)| now.duration_since(*at) > self.horizon)
         {
-            self.recent.pop_front();
+            self.forget_oldest_recent();
         }
+    }
+
+    fn forget_oldest_recent(&mut self) {
+        if let Some((fragment, _)) = self.recent.pop_front() {
+            self.recent_bytes = self.recent_bytes.saturating_sub(fragment.size);
+        }
+    }
+
+    fn clear_recent(&mut self) {
+        self.recent.clear();
+        self.recent_bytes = 0;
     }
 
     /// The POST failed: the fragments it confirmed within the horizon are owed again,
@@ -169,6 +185,7 @@ impl Ledger {
     pub(crate) fn failed(&mut self) -> u64 {
         let mut count = 0;
         while let Some((fragment, at)) = self.recent.pop_back() {
+            self.recent_bytes = self.recent_bytes.saturating_sub(fragment.size);
             if at.elapsed() > self.horizon {
                 break;
             }
@@ -180,7 +197,7 @@ impl Ledger {
             });
             count += 1;
         }
-        self.recent.clear();
+        self.clear_recent();
         count
     }
 
@@ -220,9 +237,15 @@ impl Ledger {
         }
     }
 
-    /// Keeps the fragments not known delivered within `max_bytes`, dropping the oldest;
-    /// returns how many were dropped: fragments the server may never get.
+    /// Keeps what the ledger holds within `max_bytes`: first the lately confirmed
+    /// fragments go, oldest first (they stay counted delivered; only the extra guard
+    /// against a server that discards what it acknowledged is narrowed), then the
+    /// oldest not known delivered. Returns how many of those were dropped: fragments the
+    /// server may never get.
     pub(crate) fn bound(&mut self, max_bytes: u64) -> u64 {
+        while self.bytes.saturating_add(self.recent_bytes) > max_bytes && !self.recent.is_empty() {
+            self.forget_oldest_recent();
+        }
         let mut lost = 0;
         while self.bytes > max_bytes && self.unconfirmed.len() > 1 {
             let Some(entry) = self.unconfirmed.pop_front() else {
@@ -306,6 +329,22 @@ mod tests {
         assert_eq!(ledger.failed(), 2);
         let times: Vec<u64> = ledger.begin_post().iter().map(|f| f.time).collect();
         assert_eq!(times, [3, 4]);
+    }
+
+    #[test]
+    fn what_was_confirmed_lately_is_kept_within_the_byte_bound_too() {
+        let mut ledger = Ledger::new(0, Duration::from_secs(60));
+        ledger.begin_post();
+        for n in 0..10 {
+            ledger.sent(fragment(n, 100), (n + 1) * 100);
+            ledger.observe(progress((n + 1) * 100, (n + 1) * 100, Some(0)), 0);
+            assert_eq!(ledger.bound(300), 0, "nothing undelivered is lost");
+        }
+        assert_eq!(ledger.unconfirmed(), 0);
+        // Within the horizon, but only the newest 300 bytes are still held.
+        assert_eq!(ledger.failed(), 3);
+        let times: Vec<u64> = ledger.begin_post().iter().map(|f| f.time).collect();
+        assert_eq!(times, [7, 8, 9]);
     }
 
     #[test]

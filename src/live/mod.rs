@@ -318,6 +318,12 @@ impl LivePublisher {
             duration,
             chunks,
         });
+        if let Some(limit) = self.options.wait_for_room {
+            let deadline = std::time::Instant::now() + limit;
+            for link in &live.links {
+                link.wait_for_room(&shared, deadline);
+            }
+        }
         for link in &live.links {
             link.push(shared.clone());
         }

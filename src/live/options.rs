@@ -54,6 +54,7 @@ pub struct LiveOptions {
     pub(crate) queue_bytes: u64,
     pub(crate) replay_depth: usize,
     pub(crate) catch_up_speed: Option<f64>,
+    pub(crate) wait_for_room: Option<Duration>,
     pub(crate) end_of_stream: bool,
     pub(crate) finish_timeout: Duration,
     pub(crate) time_origin: TimeOrigin,
@@ -76,6 +77,7 @@ impl fmt::Debug for LiveOptions {
             .field("queue_bytes", &self.queue_bytes)
             .field("replay_depth", &self.replay_depth)
             .field("catch_up_speed", &self.catch_up_speed)
+            .field("wait_for_room", &self.wait_for_room)
             .field("end_of_stream", &self.end_of_stream)
             .field("finish_timeout", &self.finish_timeout)
             .field("time_origin", &self.time_origin)
@@ -105,6 +107,7 @@ impl Default for LiveOptions {
             queue_bytes: 64 << 20,
             replay_depth: 2,
             catch_up_speed: Some(4.0),
+            wait_for_room: None,
             end_of_stream: true,
             finish_timeout: Duration::from_secs(10),
             time_origin: TimeOrigin::Zero,
@@ -182,6 +185,17 @@ impl LiveOptions {
     /// 4; `None` sends as fast as the connection takes them).
     pub fn catch_up_speed(mut self, speed: Option<f64>) -> Self {
         self.catch_up_speed = speed.filter(|s| s.is_finite() && *s > 0.0);
+        self
+    }
+
+    /// Makes `push` wait, up to `limit` per fragment, while a connection that is
+    /// streaming has a full queue, instead of dropping that queue's oldest fragment: for
+    /// pushing files faster than real time, where the encoder can wait for the network
+    /// (default `None`: never wait, as a live encoder must not). Connections that are
+    /// down (connecting, backing off) never make it wait; past the limit the oldest
+    /// fragment is dropped and counted as usual.
+    pub fn wait_for_room(mut self, limit: Option<Duration>) -> Self {
+        self.wait_for_room = limit;
         self
     }
 

@@ -5,7 +5,7 @@
 //! queue passes its bounds the oldest fragments go, counted.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -65,6 +65,9 @@ pub(crate) struct Link {
     max_bytes: u64,
     state: Mutex<State>,
     wake: Notify,
+    /// Signalled when the task takes a fragment or the connection's state changes (an
+    /// encoder may wait for room).
+    room: Condvar,
     on_state: Option<StateCallback>,
 }
 
@@ -90,6 +93,7 @@ impl Link {
             shown: redact(&url),
             url,
             wake: Notify::new(),
+            room: Condvar::new(),
             on_state,
         }
     }
@@ -150,6 +154,26 @@ impl Link {
         dropped
     }
 
+    /// Waits until `fragment` fits in the queue without dropping one, the connection is
+    /// not streaming (a connection that is down never holds the encoder), or `deadline`.
+    pub(crate) fn wait_for_room(&self, fragment: &SharedFragment, deadline: Instant) {
+        let mut s = self.lock();
+        loop {
+            let full = !s.queue.is_empty()
+                && (s.queued_duration.saturating_add(fragment.duration) > self.max_duration
+                    || s.stats.queued_bytes.saturating_add(fragment.size) > self.max_bytes);
+            let streaming = matches!(s.stats.state, ConnectionState::Streaming);
+            let now = Instant::now();
+            if !full || !streaming || now >= deadline {
+                return;
+            }
+            s = match self.room.wait_timeout(s, deadline - now) {
+                Ok((guard, _)) => guard,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
+
     /// Marks the end of the stream: once the queue is empty the task closes the POST.
     pub(crate) fn finish(&self) {
         self.lock().finishing = true;
@@ -183,6 +207,8 @@ impl Link {
                     s.queued_duration = s.queued_duration.saturating_sub(item.fragment.duration);
                     s.stats.queued_bytes = s.stats.queued_bytes.saturating_sub(item.fragment.size);
                     s.stats.queued_fragments = s.queue.len();
+                    drop(s);
+                    self.room.notify_all();
                     return Next::Fragment(item);
                 }
                 if s.finishing {
@@ -226,6 +252,7 @@ impl Link {
             s.stats.state = state.clone();
             (s.stats.target, s.stats.stream)
         };
+        self.room.notify_all();
         match &state {
             ConnectionState::Failed | ConnectionState::Backoff { .. } => {
                 log::warn!("{}: {state}: {detail}", self.shown)
@@ -298,6 +325,51 @@ mod tests {
         assert_eq!(link.push(fragment(1, 1, 600)), 1);
         assert_eq!(link.push(fragment(2, 1, 5000)), 1);
         assert_eq!(link.queued(), 1);
+    }
+
+    #[test]
+    fn an_encoder_waits_for_room_only_on_a_streaming_connection() {
+        let link = Arc::new(Link::new(
+            0,
+            StreamId(0),
+            "http://h/x.isml/Streams(a)".into(),
+            8,
+            1 << 20,
+            None,
+        ));
+        link.push(fragment(0, 4, 1));
+        link.push(fragment(4, 4, 1));
+        let next = fragment(8, 4, 1);
+        let soon = || Instant::now() + std::time::Duration::from_secs(30);
+        // Down (here: waiting for its header): the encoder is never held.
+        let at = Instant::now();
+        link.wait_for_room(&next, soon());
+        assert!(at.elapsed() < std::time::Duration::from_secs(5));
+        // Streaming and full: it waits until the task takes a fragment.
+        link.set_state(ConnectionState::Streaming, "");
+        let task = {
+            let link = Arc::clone(&link);
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                rt.block_on(link.next());
+            })
+        };
+        let at = Instant::now();
+        link.wait_for_room(&next, soon());
+        assert!(at.elapsed() >= std::time::Duration::from_millis(150));
+        assert_eq!(link.push(next), 0, "room was made: nothing dropped");
+        task.join().unwrap();
+        // Full with nobody taking: it gives up at the deadline, and the push drops.
+        let at = Instant::now();
+        link.wait_for_room(
+            &fragment(12, 4, 1),
+            Instant::now() + std::time::Duration::from_millis(100),
+        );
+        assert!(at.elapsed() >= std::time::Duration::from_millis(90));
+        assert_eq!(link.push(fragment(12, 4, 1)), 1);
     }
 
     #[test]
