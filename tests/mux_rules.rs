@@ -360,3 +360,24 @@ fn file_payloads_are_taken_only_where_no_byte_needs_reading() {
         "{err}"
     );
 }
+
+#[test]
+fn a_muxer_that_keeps_no_index_stays_flat_and_refuses_what_needs_every_fragment() {
+    let (mut mux, a) = aac_muxer(Options::default());
+    mux.keep_no_index();
+    let mut fragments = 0usize;
+    // 10 000 fragments of 2 s: the kept log must not grow with them.
+    for n in 0..(10_000 * 20_000_000 / 213_333) {
+        if mux.push(a, frame(n)).unwrap().is_some() {
+            fragments += 1;
+        }
+    }
+    assert!(fragments > 9_000, "{fragments} fragments");
+    let kept = mux.fragment_times(a).unwrap();
+    assert!(kept.len() < 200, "kept {} fragment times", kept.len());
+    let last = kept.last().unwrap();
+    assert!(last.time > 9_000 * 20_000_000, "the newest is kept");
+    let err = mux.index(&[a]).unwrap_err().to_string();
+    assert!(err.contains("keeps no index"), "{err}");
+    assert!(mux.client_manifest().is_err());
+}

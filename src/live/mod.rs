@@ -109,7 +109,9 @@ impl LivePublisher {
                 "a live publisher needs at least one publishing point URL".into(),
             ));
         }
-        let mux = Muxer::new(options)?;
+        let mut mux = Muxer::new(options)?;
+        // A push writes no index or manifests: flat memory however long it runs.
+        mux.keep_no_index();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_err(|e| Error::LiveSetup(format!("system clock before 1970: {e}")))?

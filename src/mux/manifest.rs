@@ -83,7 +83,7 @@ impl Muxer {
                 .clone()
                 .unwrap_or_else(|| default_source_file_name(&state.config, bitrate)),
             track_id: state.id.track_id(),
-            fragments: state.fragments.clone(),
+            fragments: state.fragments.kept().to_vec(),
         })
     }
     /// The content protection headers of the client manifest (none when clear).
@@ -100,6 +100,7 @@ impl Muxer {
     /// The presentation as the manifest writers see it: every stream with at least one
     /// fragment.
     pub(super) fn presentation(&self) -> Result<Presentation> {
+        self.require_index("a manifest")?;
         let mut tracks = Vec::new();
         for state in &self.streams {
             if !state.fragments.is_empty() {

@@ -6,6 +6,7 @@
 mod config;
 mod encrypt;
 mod fragment;
+mod fragment_log;
 mod header;
 mod manifest;
 mod payload;
@@ -49,6 +50,9 @@ pub struct Muxer {
     options: Options,
     streams: Vec<StreamState>,
     output: Vec<OutputRecord>,
+    /// Whether `output` and the streams' fragment logs hold every fragment (false after
+    /// [`Muxer::keep_no_index`]).
+    indexed: bool,
 }
 
 impl Muxer {
@@ -59,7 +63,31 @@ impl Muxer {
             options,
             streams: Vec::new(),
             output: Vec::new(),
+            indexed: true,
         })
+    }
+
+    /// Stops keeping what the `mfra` index and the manifests need of every fragment
+    /// (some 40 bytes per fragment), for a live push, which writes neither: memory then
+    /// stays flat however long it runs. Afterwards [`Muxer::index`],
+    /// [`Muxer::client_manifest`] and [`Muxer::server_manifest`] fail, and
+    /// [`Muxer::fragment_times`] gives only the newest fragments.
+    pub fn keep_no_index(&mut self) {
+        self.indexed = false;
+        self.output = Vec::new();
+        for s in &mut self.streams {
+            s.fragments.bound();
+        }
+    }
+
+    /// Fails when [`Muxer::keep_no_index`] was called: `what` needs every fragment.
+    fn require_index(&self, what: &str) -> Result<()> {
+        if self.indexed {
+            return Ok(());
+        }
+        Err(Error::InvalidState(format!(
+            "{what} needs every fragment, and this muxer keeps no index (a live push)"
+        )))
     }
 
     /// The options in force.
@@ -97,12 +125,11 @@ impl Muxer {
             )),
             None => None,
         };
-        self.streams.push(StreamState::new(
-            id,
-            config,
-            self.options.timescale,
-            encryption,
-        ));
+        let mut state = StreamState::new(id, config, self.options.timescale, encryption);
+        if !self.indexed {
+            state.fragments.bound();
+        }
+        self.streams.push(state);
         Ok(id)
     }
 
@@ -118,8 +145,9 @@ impl Muxer {
     }
 
     /// The fragments of a stream so far (time, duration).
+    /// After [`Muxer::keep_no_index`], only the newest.
     pub fn fragment_times(&self, stream: StreamId) -> Result<&[crate::manifest::FragmentTime]> {
-        Ok(&self.stream(stream)?.fragments)
+        Ok(self.stream(stream)?.fragments.kept())
     }
 
     /// Adds a sample; returns the fragment it closed, if any (automatic fragmenting closes
@@ -173,6 +201,9 @@ impl Muxer {
     }
 
     fn record(&mut self, fragment: Fragment) -> Fragment {
+        if !self.indexed {
+            return fragment;
+        }
         self.output.push(OutputRecord {
             stream: fragment.stream.0 as u32,
             time: fragment.time,
@@ -241,6 +272,7 @@ impl Muxer {
     /// them out.
     pub fn index(&self, streams: &[StreamId]) -> Result<Bytes> {
         self.check_subset(streams)?;
+        self.require_index("the mfra index")?;
         let header_size = self.header(streams)?.len() as u64;
         let mut entries: Vec<Vec<(u64, u64)>> = vec![Vec::new(); streams.len()];
         let mut offset = header_size;

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use super::config::{Fragmentation, StreamConfig};
 use super::encrypt::{StreamEncryption, encrypt_fragment};
 use super::fragment::Fragment;
+use super::fragment_log::FragmentLog;
 use super::handler_kind;
 use super::payload::{Chunk, FileRange};
 use super::sample::Sample;
@@ -63,7 +64,7 @@ pub(crate) struct StreamState {
     /// In automatic mode, the next grid point a sync sample may cut at.
     next_boundary: u64,
     sequence: u32,
-    pub(crate) fragments: Vec<FragmentTime>,
+    pub(crate) fragments: FragmentLog,
     pub(crate) payload_bytes: u64,
     /// For sparse streams with ManifestOutput: each fragment's payloads, for the `.ismc`.
     pub(crate) inline_fragments: Vec<Vec<u8>>,
@@ -88,7 +89,7 @@ impl StreamState {
             first_dts: None,
             next_boundary: 0,
             sequence: 0,
-            fragments: Vec::new(),
+            fragments: FragmentLog::default(),
             payload_bytes: 0,
             inline_fragments: Vec::new(),
             encryption,
@@ -456,7 +457,11 @@ impl StreamState {
 
     /// Keeps the fragment's payloads for a sparse stream whose samples the client
     /// manifest carries inline.
+    /// Nothing is kept when the muxer keeps no index: no manifest will be written.
     fn keep_inline_payloads(&mut self) {
+        if self.fragments.is_bounded() {
+            return;
+        }
         let mut inline = Vec::new();
         for sample in &self.pending {
             inline.extend_from_slice(&sample.data);
