@@ -10,6 +10,8 @@
 # Cases (the table of issue 13): T1 LONG.mp4 -> Smooth clear; T6 LONG.mp4 -> PIFF
 # encrypted; T7 LONG.h264 + LONG.aac -> Smooth; T3 a 4-rung ladder of .h264 + .aac;
 # T8 a 1 s clip; RSS of each. A ratio is A/B of one pair of runs made back to back.
+# ssfmux syncs its files before it publishes them, so each case also times `cp` followed
+# by `sync` of the copies (the column ssfmux/(cp+sync)).
 set -euo pipefail
 
 seconds=600
@@ -28,7 +30,7 @@ while [ $# -gt 0 ]; do
         --work) work=$2; shift 2 ;;
         --tmpfs) tmpfs=$2; shift 2 ;;
         --keep) keep=1; shift ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -117,13 +119,16 @@ bench() {
     local bytes; bytes=$(cat "${inputs[@]}" | wc -c)
     for i in $(seq 1 "$runs"); do
         read -r t_cp _ < <(timed "$dest/cp" cp "${inputs[@]}" "$dest/cp/")
+        # ssfmux syncs what it wrote before it publishes (a presentation that exists is
+        # complete on disk), so it is also compared with a copy made as durable.
+        read -r t_cps _ < <(timed "$dest/cps" bash -c 'd=${!#}; cp "$@" && sync "$d"/*' _ "${inputs[@]}" "$dest/cps/")
         read -r t_ssf rss_ssf < <(timed "$dest/ssf" "$ssfmux" -q -o "$dest/ssf/p" -n p "${ssf_args[@]}")
         if [ ${#ff_args[@]} -gt 0 ]; then
             read -r t_ff rss_ff < <(timed "$dest/ff" ffmpeg -hide_banner -loglevel error -y "${ff_args[@]}" "$dest/ff/p.ismv")
         else
             t_ff=nan; rss_ff=0
         fi
-        results+=("$name $bytes $t_cp $t_ssf $t_ff $rss_ssf $rss_ff")
+        results+=("$name $bytes $t_cp $t_ssf $t_ff $rss_ssf $rss_ff $t_cps")
     done
 }
 
@@ -151,19 +156,20 @@ function show(a, n) { if (n == 0) return "-"; m = med(a, n); return sprintf("%.2
 {
     c = $1; if (!(c in seen)) { seen[c] = 1; order[++cases] = c }
     bytes[c] = $2; k = ++n[c]
-    tcp[c, k] = $3; tssf[c, k] = $4; tff[c, k] = $5
+    tcp[c, k] = $3; tssf[c, k] = $4; tff[c, k] = $5; tcps[c, k] = $8
     if ($6 > rss[c]) rss[c] = $6; if ($7 > rssff[c]) rssff[c] = $7
 }
 END {
-    printf "%-26s %9s %8s %8s %-22s %-22s %-22s %9s %9s\n", "case", "MB", "cp s", "ssf s", "ssfmux/cp", "ffmpeg/cp", "ssfmux/ffmpeg", "ssf RSS", "ff RSS"
+    printf "%-22s %6s %7s %7s %-20s %-20s %-20s %-20s %8s %8s\n", "case", "MB", "cp ms", "ssf ms", "ssfmux/cp", "ssfmux/(cp+sync)", "ffmpeg/cp", "ssfmux/ffmpeg", "ssf RSS", "ff RSS"
     for (i = 1; i <= cases; i++) {
-        c = order[i]; m = n[c]; a = 0; b = 0; d = 0; delete r1; delete r2; delete r3; delete s1; delete s2
+        c = order[i]; m = n[c]; a = 0; b = 0; d = 0; e = 0; delete r1; delete r2; delete r3; delete r4; delete s1; delete s2
         for (k = 1; k <= m; k++) {
             s1[k] = tcp[c, k]; s2[k] = tssf[c, k]
             if (tcp[c, k] > 0) r1[++a] = tssf[c, k] / tcp[c, k]
+            if (tcps[c, k] > 0) r4[++e] = tssf[c, k] / tcps[c, k]
             if (tcp[c, k] > 0 && tff[c, k] != "nan") r2[++b] = tff[c, k] / tcp[c, k]
             if (tff[c, k] != "nan" && tff[c, k] > 0) r3[++d] = tssf[c, k] / tff[c, k]
         }
-        printf "%-26s %9.0f %8.2f %8.2f %-22s %-22s %-22s %7.1fMi %7.1fMi\n", c, bytes[c] / 1e6, med(s1, m), med(s2, m), show(r1, a), show(r2, b), show(r3, d), rss[c] / 1024, rssff[c] / 1024
+        printf "%-22s %6.0f %7.1f %7.1f %-20s %-20s %-20s %-20s %6.1fMi %6.1fMi\n", c, bytes[c] / 1e6, med(s1, m) * 1000, med(s2, m) * 1000, show(r1, a), show(r4, e), show(r2, b), show(r3, d), rss[c] / 1024, rssff[c] / 1024
     }
 }'

@@ -7,3 +7,6 @@ mod reader;
 
 pub use pts::{PtsFromPoc, TimedFrame};
 pub use reader::{AccessUnit, AccessUnitReader};
+
+#[cfg(test)]
+mod tests;

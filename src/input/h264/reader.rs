@@ -1,10 +1,11 @@
 //! Access units of a raw H.264 Annex B stream read incrementally from a file or pipe.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Read;
+use std::ops::Range;
 use std::path::PathBuf;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::gop::OpenGopCheck;
 use crate::codec::avc::{
@@ -16,6 +17,10 @@ use crate::error::{Error, Result};
 
 /// Bytes read from the source at a time.
 const CHUNK: usize = 1 << 20;
+
+/// Earlier read buffers kept for reuse. Access units of a fragment being gathered
+/// pin the buffers they were cut from: a few MiB at high bit rates.
+const MAX_RETIRED: usize = 4;
 
 /// Largest NAL unit or access unit accepted; bounds memory on a stream with no start
 /// codes. Matches the crate's sample size limit.
@@ -52,25 +57,53 @@ pub struct AccessUnit {
     pub offset: usize,
 }
 
-/// Finds NAL units in a byte source with a bounded buffer.
+/// Finds NAL units in a byte source with a bounded buffer, and cuts access units out of
+/// that buffer: each 4-byte start code is overwritten with its NAL unit's length in
+/// place, so the usual access unit becomes a sample without a copy.
 struct NalScanner<R> {
     source: R,
     path: PathBuf,
-    buf: Vec<u8>,
+    /// The bytes not yet consumed. Access units handed out share its allocations.
+    buf: BytesMut,
     /// Start of the current NAL unit (after its start code); `None` before the first
     /// start code.
     start: Option<usize>,
     /// Where the search for the next start code resumes.
     scan: usize,
     eof: bool,
-    /// Bytes dropped from the front of `buf`, so offsets refer to the whole stream.
+    /// Bytes consumed from the front of the stream: `buf` starts at this stream offset.
     dropped: usize,
+    /// Stream offset from which bytes are kept across reads: the pending access unit's
+    /// first NAL unit and the four bytes before it, which become its length.
+    hold: Option<usize>,
+    /// Bytes read from the source at a time.
+    chunk: usize,
+    /// Earlier buffers, emptied, waiting for the access units cut from them to be
+    /// dropped: then their allocation is read into again. Reusing them keeps the memory
+    /// the allocator holds to what is alive and spares a page fault per 4 KiB read.
+    retired: VecDeque<BytesMut>,
 }
 
 impl<R: Read> NalScanner<R> {
-    /// The next NAL unit without start code and trailing zero bytes, with its offset.
-    fn next_nal(&mut self) -> Result<Option<(&[u8], usize)>> {
-        let range = loop {
+    fn new(source: R, path: PathBuf, chunk: usize) -> Self {
+        NalScanner {
+            source,
+            path,
+            buf: BytesMut::new(),
+            start: None,
+            scan: 0,
+            eof: false,
+            dropped: 0,
+            hold: None,
+            chunk,
+            retired: VecDeque::new(),
+        }
+    }
+
+    /// The stream offsets of the next NAL unit, without start code and trailing zero
+    /// bytes.
+    fn next_nal(&mut self) -> Result<Option<Range<usize>>> {
+        loop {
             let Some(start) = self.start else {
                 if let Some(sc) = find_start_code(&self.buf, self.scan) {
                     self.start = Some(sc + 3);
@@ -107,41 +140,147 @@ impl<R: Read> NalScanner<R> {
             };
             let nal = trim_trailing_zeros(self.buf.get(start..end).unwrap_or_default());
             if !nal.is_empty() {
-                break start..start + nal.len();
+                let at = self.dropped + start;
+                return Ok(Some(at..at + nal.len()));
             }
             if end == self.buf.len() && self.eof {
                 return Ok(None);
             }
-        };
-        let offset = self.dropped + range.start;
-        Ok(self.buf.get(range).map(|nal| (nal, offset)))
+        }
     }
 
-    /// Drops consumed bytes and reads one more chunk; sets `eof` at the end.
-    fn fill(&mut self) -> Result<()> {
-        let keep = self.start.unwrap_or(self.scan).min(self.buf.len());
-        self.buf.drain(..keep);
-        self.dropped += keep;
-        self.scan -= keep.min(self.scan);
-        if let Some(start) = &mut self.start {
-            *start -= keep;
+    /// The bytes of a NAL unit `next_nal` returned, while they are held.
+    fn get(&self, span: &Range<usize>) -> Result<&[u8]> {
+        span.start
+            .checked_sub(self.dropped)
+            .zip(span.end.checked_sub(self.dropped))
+            .and_then(|(from, to)| self.buf.get(from..to))
+            .ok_or_else(|| Error::InvalidState(format!("{WHAT}: NAL unit no longer buffered")))
+    }
+
+    /// The access unit made of the NAL units `nals` (in stream order, all still held),
+    /// each behind a 4-byte length; consumes the stream up to its end.
+    ///
+    /// When every NAL unit but the first follows the previous one's last byte by exactly
+    /// a 4-byte start code, and four consumed-free bytes precede the first, the lengths
+    /// are written over the start codes and the bytes are handed out where they are.
+    /// Otherwise (3-byte start codes, trailing zero bytes, skipped units in between) they
+    /// are copied.
+    fn cut(&mut self, nals: &[Range<usize>]) -> Result<Bytes> {
+        let (Some(first), Some(last)) = (nals.first(), nals.last()) else {
+            return Ok(Bytes::new());
+        };
+        let base = self.dropped;
+        let in_place = first.start >= base + 4
+            && nals
+                .iter()
+                .zip(nals.iter().skip(1))
+                .all(|(a, b)| b.start == a.end + 4);
+        let mut head = self.consume(last.end)?;
+        if !in_place {
+            let mut out = Vec::with_capacity(nals.iter().map(|n| n.len() + 4).sum());
+            for nal in nals {
+                let bytes = nal
+                    .start
+                    .checked_sub(base)
+                    .zip(nal.end.checked_sub(base))
+                    .and_then(|(from, to)| head.get(from..to))
+                    .unwrap_or_default();
+                push_length_prefixed4(&mut out, bytes)?;
+            }
+            return Ok(Bytes::from(out));
         }
-        if self.buf.len() > MAX_UNIT {
+        let origin = first.start - 4;
+        head.advance(origin - base);
+        for nal in nals {
+            let len = u32::try_from(nal.len()).map_err(|_| {
+                Error::malformed(WHAT, nal.start, "NAL unit too long for a 4-byte length")
+            })?;
+            let at = nal.start - 4 - origin;
+            if let Some(field) = head.get_mut(at..at + 4) {
+                field.copy_from_slice(&len.to_be_bytes());
+            }
+        }
+        Ok(head.freeze())
+    }
+
+    /// An empty buffer of at least `capacity` bytes: a retired one no access unit uses any
+    /// more, or a new one.
+    fn empty_buffer(&mut self, capacity: usize) -> Vec<u8> {
+        let free = self
+            .retired
+            .iter_mut()
+            .position(|b| b.try_reclaim(capacity));
+        match free.and_then(|at| self.retired.remove(at)) {
+            // Unique and empty: the conversion hands back the allocation, copying nothing.
+            Some(buffer) => Vec::from(buffer),
+            None => Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Takes the buffered bytes before stream offset `end` off the front.
+    fn consume(&mut self, end: usize) -> Result<BytesMut> {
+        let n = end
+            .checked_sub(self.dropped)
+            .filter(|&n| n <= self.buf.len())
+            .ok_or_else(|| {
+                Error::InvalidState(format!("{WHAT}: access unit no longer buffered"))
+            })?;
+        self.dropped += n;
+        self.scan = self.scan.saturating_sub(n);
+        if let Some(start) = &mut self.start {
+            *start = start.saturating_sub(n);
+        }
+        Ok(self.buf.split_to(n))
+    }
+
+    /// Moves what must be kept into a fresh buffer and reads one more chunk after it;
+    /// sets `eof` at the end. The old buffer stays alive only as long as access units cut
+    /// from it do.
+    fn fill(&mut self) -> Result<()> {
+        if let Some(start) = self.start
+            && self.buf.len().saturating_sub(start) > MAX_UNIT
+        {
             return Err(Error::malformed(
                 WHAT,
-                self.dropped,
+                self.dropped + start,
                 format!("NAL unit longer than {MAX_UNIT} bytes"),
             ));
         }
+        // The current NAL unit with the four bytes before it (its length if it begins an
+        // access unit), or the pending access unit from its first such bytes.
+        let mut keep = self
+            .start
+            .map_or(self.scan, |s| s.saturating_sub(4))
+            .min(self.buf.len());
+        if let Some(hold) = self.hold {
+            keep = keep.min(hold.saturating_sub(self.dropped));
+        }
+        let carried = self.buf.len().saturating_sub(keep);
+        // Buffers of one size (unless a long unit is carried) can all be reused.
+        let mut next = self.empty_buffer((carried + (self.chunk / 2).max(1)).max(self.chunk));
+        next.extend_from_slice(self.buf.get(keep..).unwrap_or_default());
         // read_to_end retries interrupted reads and does not zero the spare capacity.
         let read = (&mut self.source)
-            .take(CHUNK as u64)
-            .read_to_end(&mut self.buf)
+            .take((next.capacity() - next.len()) as u64)
+            .read_to_end(&mut next)
             .map_err(|source| Error::Io {
                 op: "read",
                 path: self.path.clone(),
                 source,
             })?;
+        let mut old = std::mem::replace(&mut self.buf, BytesMut::from(Bytes::from(next)));
+        old.clear();
+        self.retired.push_back(old);
+        if self.retired.len() > MAX_RETIRED {
+            // Still shared after this many reads: let its access units free it.
+            self.retired.pop_front();
+        }
+        self.dropped += keep;
+        self.scan -= keep.min(self.scan);
+        if let Some(start) = &mut self.start {
+            *start -= keep.min(*start);
+        }
         self.eof = read == 0;
         Ok(())
     }
@@ -150,7 +289,10 @@ impl<R: Read> NalScanner<R> {
 /// The access unit being gathered.
 #[derive(Debug, Default)]
 struct Pending {
-    data: Vec<u8>,
+    /// Stream offsets of its NAL units.
+    nals: Vec<Range<usize>>,
+    /// Its size as length-prefixed NAL units.
+    size: usize,
     /// The first slice header of the primary picture.
     first: Option<SliceHeader>,
     /// The latest slice header of the primary picture, to spot the next picture.
@@ -161,8 +303,6 @@ struct Pending {
     has_inter: bool,
     /// The first recovery point SEI message.
     recovery_point: Option<RecoveryPoint>,
-    /// Stream offset of the first NAL unit.
-    offset: Option<usize>,
     sps: Option<Bytes>,
     pps: Option<Bytes>,
 }
@@ -180,6 +320,9 @@ pub struct AccessUnitReader<R> {
     assembler: Assembler,
     gop: OpenGopCheck,
 }
+
+/// An access unit whose bytes are still in the scanner's buffer, at these stream offsets.
+type Finished = (AccessUnit, Vec<Range<usize>>);
 
 /// Groups NAL units into access units.
 #[derive(Default)]
@@ -202,15 +345,17 @@ impl<R: Read> AccessUnitReader<R> {
     /// Reads from `source`; I/O errors name `path`.
     pub fn with_path(source: R, path: impl Into<PathBuf>) -> Self {
         AccessUnitReader {
-            scanner: NalScanner {
-                source,
-                path: path.into(),
-                buf: Vec::new(),
-                start: None,
-                scan: 0,
-                eof: false,
-                dropped: 0,
-            },
+            scanner: NalScanner::new(source, path.into(), CHUNK),
+            assembler: Assembler::default(),
+            gop: OpenGopCheck::default(),
+        }
+    }
+
+    /// Reads `chunk` bytes at a time, so tests can put chunk edges anywhere.
+    #[cfg(test)]
+    pub(crate) fn with_chunk(source: R, chunk: usize) -> Self {
+        AccessUnitReader {
+            scanner: NalScanner::new(source, PathBuf::new(), chunk),
             assembler: Assembler::default(),
             gop: OpenGopCheck::default(),
         }
@@ -242,18 +387,37 @@ impl<R: Read> AccessUnitReader<R> {
 
     /// The next access unit, unchecked.
     fn read_access_unit(&mut self) -> Result<Option<AccessUnit>> {
-        while let Some((nal, offset)) = self.scanner.next_nal()? {
-            if let Some(au) = self.assembler.push(nal, offset)? {
-                return Ok(Some(au));
+        while let Some(span) = self.scanner.next_nal()? {
+            let nal = self.scanner.get(&span)?;
+            let done = self.assembler.push(nal, span)?;
+            self.scanner.hold = self
+                .assembler
+                .pending
+                .nals
+                .first()
+                .map(|n| n.start.saturating_sub(4));
+            if let Some(done) = done {
+                return self.cut(done).map(Some);
             }
         }
-        self.assembler.finish_pending()
+        self.assembler
+            .finish_pending()?
+            .map(|done| self.cut(done))
+            .transpose()
+    }
+
+    /// Gives a finished access unit its bytes.
+    fn cut(&mut self, (mut au, nals): Finished) -> Result<AccessUnit> {
+        au.data = self.scanner.cut(&nals)?;
+        Ok(au)
     }
 }
 
 impl Assembler {
-    /// Adds the next NAL unit; returns the access unit it completes, if any.
-    fn push(&mut self, nal: &[u8], offset: usize) -> Result<Option<AccessUnit>> {
+    /// Adds the next NAL unit, at stream offsets `span`; returns the access unit it
+    /// completes, if any.
+    fn push(&mut self, nal: &[u8], span: Range<usize>) -> Result<Option<Finished>> {
+        let offset = span.start;
         let nal_type = nal_unit_type(nal).unwrap_or(0);
         let starts_au = match nal_type {
             NAL_SLICE | NAL_IDR_SLICE => {
@@ -277,7 +441,7 @@ impl Assembler {
                     }
                     p.last = Some(h);
                 }
-                self.push_nal(nal, offset)?;
+                self.push_nal(span)?;
                 return Ok(done);
             }
             NAL_SLICE_DPA..=NAL_SLICE_DPC => {
@@ -319,7 +483,7 @@ impl Assembler {
             }
             _ => {}
         }
-        self.push_nal(nal, offset)?;
+        self.push_nal(span)?;
         Ok(done)
     }
 
@@ -354,21 +518,24 @@ impl Assembler {
             || (poc_type == 1 && h.delta_pic_order_cnt != prev.delta_pic_order_cnt)
     }
 
-    fn push_nal(&mut self, nal: &[u8], offset: usize) -> Result<()> {
-        if self.pending.data.len() + nal.len() + 4 > MAX_UNIT {
+    fn push_nal(&mut self, span: Range<usize>) -> Result<()> {
+        let size = self.pending.size + span.len() + 4;
+        if size > MAX_UNIT {
             return Err(Error::malformed(
                 WHAT,
-                offset,
+                span.start,
                 format!("access unit longer than {MAX_UNIT} bytes"),
             ));
         }
-        self.pending.offset.get_or_insert(offset);
-        push_length_prefixed4(&mut self.pending.data, nal)
+        self.pending.size = size;
+        self.pending.nals.push(span);
+        Ok(())
     }
 
-    /// Turns the gathered NAL units into an access unit; `None` when they hold no
-    /// picture (parameter sets or SEI at the end of the stream).
-    fn finish_pending(&mut self) -> Result<Option<AccessUnit>> {
+    /// Turns the gathered NAL units into an access unit (its bytes still to be cut from
+    /// the buffer); `None` when they hold no picture (parameter sets or SEI at the end of
+    /// the stream).
+    fn finish_pending(&mut self) -> Result<Option<Finished>> {
         let p = std::mem::take(&mut self.pending);
         let Some(first) = p.first else {
             return Ok(None);
@@ -382,8 +549,9 @@ impl Assembler {
             .ok_or_else(|| Error::malformed(WHAT, 0, "picture without its parameter sets"))?;
         let poc = self.poc.compute(sps, &first)?;
         self.active_sps = sps_id;
-        Ok(Some(AccessUnit {
-            data: Bytes::from(p.data),
+        let offset = p.nals.first().map_or(0, |n| n.start);
+        let au = AccessUnit {
+            data: Bytes::new(),
             is_idr: first.is_idr,
             starts_period: first.is_idr || first.has_mmco5,
             poc,
@@ -392,7 +560,8 @@ impl Assembler {
             pps: p.pps,
             is_intra: !p.has_inter,
             recovery_point: p.recovery_point,
-            offset: p.offset.unwrap_or_default(),
-        }))
+            offset,
+        };
+        Ok(Some((au, p.nals)))
     }
 }

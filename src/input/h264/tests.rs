@@ -1,0 +1,82 @@
+//! The reader cuts access units out of its read buffer: whatever the start codes (3 or
+//! 4 bytes, trailing zero bytes) and wherever the reads end, the samples are the stream's
+//! NAL units behind 4-byte lengths, as a plain conversion makes them.
+
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+use super::AccessUnitReader;
+use crate::codec::bitstream::{annexb_to_length_prefixed4, split_annexb};
+
+const STREAMS: [&[u8]; 3] = [
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/avc/small_bframes.h264"
+    )),
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/avc/baseline.h264"
+    )),
+    include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/avc/interlaced.h264"
+    )),
+];
+
+/// The stream's NAL units joined again with the start code `separator(i)` before unit i.
+fn rejoin(data: &[u8], separator: impl Fn(usize) -> &'static [u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, nal) in split_annexb(data).enumerate() {
+        out.extend_from_slice(separator(i));
+        out.extend_from_slice(nal);
+    }
+    out
+}
+
+fn variants(data: &[u8]) -> Vec<Vec<u8>> {
+    vec![
+        data.to_vec(),
+        rejoin(data, |_| &[0, 0, 0, 1]),
+        rejoin(data, |_| &[0, 0, 1]),
+        rejoin(data, |i| match i % 3 {
+            0 => &[0, 0, 0, 1],
+            1 => &[0, 0, 1],
+            _ => &[0, 0, 0, 0, 0, 1],
+        }),
+    ]
+}
+
+#[test]
+fn samples_equal_a_plain_conversion_for_any_start_codes_and_read_sizes() {
+    for (n, stream) in STREAMS.iter().enumerate() {
+        for (v, data) in variants(stream).iter().enumerate() {
+            let mut expected = Vec::new();
+            annexb_to_length_prefixed4(data, &mut expected).unwrap();
+            for chunk in [1, 2, 3, 5, 64, 1000, 4096, 1 << 20] {
+                let mut reader = AccessUnitReader::with_chunk(data.as_slice(), chunk);
+                let mut got = Vec::new();
+                let mut offsets = Vec::new();
+                while let Some(au) = reader.next_access_unit().unwrap() {
+                    got.extend_from_slice(&au.data);
+                    offsets.push(au.offset);
+                }
+                assert_eq!(got, expected, "stream {n} variant {v} chunk {chunk}");
+                // Each offset is just after a start code of the stream.
+                assert!(offsets.iter().all(|&o| data[o - 3..o] == [0, 0, 1]));
+            }
+        }
+    }
+}
+
+#[test]
+fn four_byte_start_codes_are_rewritten_in_place() {
+    let data = rejoin(STREAMS[0], |_| &[0, 0, 0, 1]);
+    let mut reader = AccessUnitReader::with_chunk(data.as_slice(), 1 << 20);
+    let first = reader.next_access_unit().unwrap().unwrap();
+    let second = reader.next_access_unit().unwrap().unwrap();
+    // Cut from one buffer, back to back: the second starts where the first ends.
+    assert_eq!(
+        first.data.as_ptr_range().end,
+        second.data.as_ptr(),
+        "both access units are slices of the read buffer"
+    );
+}
