@@ -47,6 +47,19 @@ fn cases() -> Vec<(&'static str, Vec<PathBuf>, Vec<&'static str>)> {
             ],
         ),
         ("mp4", vec![root().join("tests/data/mp4/clip.mp4")], vec![]),
+        // MP4 payloads read each into a buffer of its own and encrypted in place.
+        (
+            "mp4_encrypted",
+            vec![root().join("tests/data/mp4/clip.mp4")],
+            vec![
+                "--kid",
+                "8ba94ade-6eb9-449d-b44f-a5beefaf43b0",
+                "--key",
+                "00112233445566778899aabbccddeeff",
+                "--iv",
+                "0123456789abcdef",
+            ],
+        ),
         (
             "captions",
             vec![

@@ -255,9 +255,12 @@ fn mux_all(
         .map_err(|e| e.to_string())?;
     // Payloads that need no change (MP4 samples of clear streams) stay in their files:
     // the writer copies them file to file in the kernel, they never enter this process.
+    // The others (encrypted) come each in a buffer of its own, encrypted in place.
     for (i, &id) in ids.iter().enumerate() {
         if vod.takes_file_payloads(id) {
             set.leave_payloads_in_files(i);
+        } else {
+            set.own_payloads(i);
         }
     }
     for (s, &id) in set.streams().zip(&ids) {

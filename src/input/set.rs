@@ -364,6 +364,17 @@ impl InputSet {
             .is_some_and(|lane| lane.source.leave_payloads_in_files())
     }
 
+    /// Asks stream `index`'s source to hand out each payload in a buffer of its own, so
+    /// a muxer that encrypts it does so in place instead of copying each fragment.
+    /// Returns whether the source will (MP4 tracks read from a regular file do; readers
+    /// of elementary streams hand out buffers of their own anyway or must share them).
+    pub fn own_payloads(&mut self, index: usize) -> bool {
+        self.merge
+            .lanes
+            .get_mut(index)
+            .is_some_and(|lane| lane.source.own_payloads())
+    }
+
     /// The bit rate of stream `index`: given, else measured from its totals (size over
     /// media duration). A stream counted as it is read knows it once it has ended.
     pub fn bitrate(&self, index: usize) -> Result<u32> {

@@ -35,6 +35,13 @@ pub trait SampleSource: Send + Sync {
     fn leave_payloads_in_files(&mut self) -> bool {
         false
     }
+
+    /// Asks the source to hand out each payload in a buffer of its own rather than as a
+    /// slice of a buffer shared with other samples, for a muxer that rewrites payloads in
+    /// place (encryption): it then needs no copy. Returns whether it will.
+    fn own_payloads(&mut self) -> bool {
+        false
+    }
 }
 
 /// A reader that counts the bytes it hands out, so the bit rate of a stream read once

@@ -85,6 +85,7 @@ pub(crate) fn open(path: &Path, notes: &mut Vec<String>) -> Result<Vec<Opened>> 
             path: path.to_path_buf(),
             origin_file: origin_file.clone(),
             in_file: false,
+            owned: false,
         };
         opened.push((stream, Box::new(source) as Box<dyn SampleSource>));
     }
@@ -115,12 +116,19 @@ struct Mp4Track {
     origin_file: Option<Arc<File>>,
     /// Payloads are left in the file (only their origin is handed out).
     in_file: bool,
+    /// Each payload is read into a buffer of its own.
+    owned: bool,
 }
 
 impl SampleSource for Mp4Track {
     fn leave_payloads_in_files(&mut self) -> bool {
         self.in_file = self.origin_file.is_some();
         self.in_file
+    }
+
+    fn own_payloads(&mut self) -> bool {
+        self.owned = self.origin_file.is_some();
+        self.owned
     }
 
     fn next_sample(&mut self, _notes: &mut Vec<String>) -> Result<Option<InputSample>> {
@@ -134,6 +142,17 @@ impl SampleSource for Mp4Track {
             };
             let data = if self.in_file {
                 Bytes::new()
+            } else if let Some(own) = self.origin_file.as_ref().filter(|_| self.owned) {
+                let range = FileRange {
+                    file: Arc::clone(own),
+                    offset: info.offset,
+                    len: u64::from(info.size),
+                };
+                range.read().map_err(|source| Error::Io {
+                    op: "read",
+                    path: self.path.clone(),
+                    source,
+                })?
             } else {
                 file.read_sample(&info).map_err(in_track)?
             };
