@@ -21,6 +21,16 @@ use support::{root, run, shared_media, ssfmux};
 
 const EXPECTED: &str = "tests/data/output_hashes.txt";
 
+/// A fixed key and IV, so encrypted output is the same on every run.
+const KEY_ARGS: [&str; 6] = [
+    "--kid",
+    "8ba94ade-6eb9-449d-b44f-a5beefaf43b0",
+    "--key",
+    "00112233445566778899aabbccddeeff",
+    "--iv",
+    "0123456789abcdef",
+];
+
 /// One packaging run: a name and the CLI arguments (after `-q -o DIR -n NAME`).
 fn cases() -> Vec<(&'static str, Vec<PathBuf>, Vec<&'static str>)> {
     let sample = |f: &str| root().join("sample").join(f);
@@ -35,30 +45,14 @@ fn cases() -> Vec<(&'static str, Vec<PathBuf>, Vec<&'static str>)> {
         (
             "encrypted",
             ladder,
-            vec![
-                "--kid",
-                "8ba94ade-6eb9-449d-b44f-a5beefaf43b0",
-                "--key",
-                "00112233445566778899aabbccddeeff",
-                "--iv",
-                "0123456789abcdef",
-                "--la-url",
-                "https://example.com/pr",
-            ],
+            [KEY_ARGS.as_slice(), &["--la-url", "https://example.com/pr"]].concat(),
         ),
         ("mp4", vec![root().join("tests/data/mp4/clip.mp4")], vec![]),
         // MP4 payloads read each into a buffer of its own and encrypted in place.
         (
             "mp4_encrypted",
             vec![root().join("tests/data/mp4/clip.mp4")],
-            vec![
-                "--kid",
-                "8ba94ade-6eb9-449d-b44f-a5beefaf43b0",
-                "--key",
-                "00112233445566778899aabbccddeeff",
-                "--iv",
-                "0123456789abcdef",
-            ],
+            KEY_ARGS.to_vec(),
         ),
         (
             "captions",
