@@ -23,6 +23,7 @@ mod names;
 mod recover;
 mod scan;
 pub mod staging;
+mod writeback;
 
 #[cfg(feature = "origin")]
 pub(crate) use recover::media_kind;
@@ -60,6 +61,7 @@ struct StreamFile {
     staged: PathBuf,
     file: Option<File>,
     header_len: usize,
+    writeback: writeback::Writeback,
 }
 
 impl VodWriter {
@@ -146,6 +148,7 @@ impl VodWriter {
             staged: staged_stream_file(&self.paths.partial, id.index(), kind),
             file: None,
             header_len: 0,
+            writeback: writeback::Writeback::default(),
         });
         Ok(id)
     }
@@ -227,7 +230,9 @@ impl VodWriter {
                 path: slot.staged.clone(),
                 source,
             }
-        })
+        })?;
+        slot.writeback.wrote(file, fragment.size());
+        Ok(())
     }
 
     /// Journals how the stream appears in the manifests, then creates its file with the
