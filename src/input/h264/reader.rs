@@ -211,11 +211,13 @@ impl<R: Read> NalScanner<R> {
             .retired
             .iter_mut()
             .position(|b| b.try_reclaim(capacity));
-        match free.and_then(|at| self.retired.remove(at)) {
-            // Unique and empty: the conversion hands back the allocation, copying nothing.
-            Some(buffer) => Vec::from(buffer),
-            None => Vec::with_capacity(capacity),
-        }
+        // `try_reclaim` also succeeds on a buffer still shared whose own view has room;
+        // converting such a one gives an empty copy, so only a conversion that kept the
+        // allocation (unique and empty: nothing copied) is reused.
+        free.and_then(|at| self.retired.remove(at))
+            .map(Vec::from)
+            .filter(|reused| reused.capacity() >= capacity)
+            .unwrap_or_else(|| Vec::with_capacity(capacity))
     }
 
     /// Takes the buffered bytes before stream offset `end` off the front.
@@ -260,6 +262,8 @@ impl<R: Read> NalScanner<R> {
         // Buffers of one size (unless a long unit is carried) can all be reused.
         let mut next = self.empty_buffer((carried + (self.chunk / 2).max(1)).max(self.chunk));
         next.extend_from_slice(self.buf.get(keep..).unwrap_or_default());
+        // A read of nothing means the end of the stream: always ask for something.
+        next.reserve((self.chunk / 2).max(1));
         // read_to_end retries interrupted reads and does not zero the spare capacity.
         let read = (&mut self.source)
             .take((next.capacity() - next.len()) as u64)
@@ -563,5 +567,27 @@ impl Assembler {
             offset,
         };
         Ok(Some((au, p.nals)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A retired buffer with room in its own view but still shared with an access unit
+    /// must not be handed out as the next read buffer (it would come back empty, and the
+    /// read after it would look like the end of the stream).
+    #[test]
+    fn a_buffer_still_shared_is_not_reused() {
+        let mut scanner = NalScanner::new(std::io::empty(), PathBuf::new(), 16);
+        let mut buffer = BytesMut::from(Bytes::from(vec![7u8; 4096]));
+        let unit = buffer.split_to(8).freeze();
+        buffer.clear();
+        scanner.retired.push_back(buffer);
+        let next = scanner.empty_buffer(64);
+        assert!(next.capacity() >= 64 && next.is_empty());
+        assert_eq!(unit.as_ref(), [7u8; 8], "the access unit is untouched");
     }
 }

@@ -53,12 +53,14 @@ fn samples_equal_a_plain_conversion_for_any_start_codes_and_read_sizes() {
             annexb_to_length_prefixed4(data, &mut expected).unwrap();
             for chunk in [1, 2, 3, 5, 64, 1000, 4096, 1 << 20] {
                 let mut reader = AccessUnitReader::with_chunk(data.as_slice(), chunk);
-                let mut got = Vec::new();
-                let mut offsets = Vec::new();
+                // Held to the end, as a muxer holds a fragment's: the read buffers they
+                // were cut from stay shared, and must not be read into again.
+                let mut aus = Vec::new();
                 while let Some(au) = reader.next_access_unit().unwrap() {
-                    got.extend_from_slice(&au.data);
-                    offsets.push(au.offset);
+                    aus.push(au);
                 }
+                let got: Vec<u8> = aus.iter().flat_map(|au| au.data.to_vec()).collect();
+                let offsets: Vec<usize> = aus.iter().map(|au| au.offset).collect();
                 assert_eq!(got, expected, "stream {n} variant {v} chunk {chunk}");
                 // Each offset is just after a start code of the stream.
                 assert!(offsets.iter().all(|&o| data[o - 3..o] == [0, 0, 1]));

@@ -24,7 +24,14 @@ use crate::mux::StreamConfig;
 pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>) -> Result<Opened> {
     let label = path.display().to_string();
     let e = |e: Error| e.in_input(label.clone());
-    let (file, read) = Counted::new(open_file(path)?);
+    let file = open_file(path)?;
+    // A regular file's length, to check at the end that every byte was read.
+    let length = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let (file, read) = Counted::new(file);
     // A plain reader: the access unit reader reads 1 MiB chunks itself, so a
     // `BufReader` would only add a copy.
     let mut reader = AccessUnitReader::with_path(file, path);
@@ -63,6 +70,7 @@ pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>)
         skipped: 0,
         pictures: 0,
         read,
+        length,
     };
     Ok((stream, Box::new(source)))
 }
@@ -89,6 +97,8 @@ struct H264Source {
     pictures: u64,
     /// Bytes of the file read so far.
     read: Arc<AtomicU64>,
+    /// The file's length when it was opened, for a regular file.
+    length: Option<u64>,
 }
 
 impl SampleSource for H264Source {
@@ -116,6 +126,16 @@ impl SampleSource for H264Source {
                 None => self.reader.next_access_unit().map_err(e)?,
             };
             let Some(au) = next else {
+                let read = self.read.load(Ordering::Relaxed);
+                if let Some(length) = self.length.filter(|&length| read < length) {
+                    // Media must never go missing unsaid, whatever stopped the reading.
+                    return Err(Error::input(
+                        label.clone(),
+                        format!(
+                            "reading stopped at byte {read} of {length}: the file changed or could not be read to its end"
+                        ),
+                    ));
+                }
                 self.pts.finish().map_err(e)?;
                 self.done = true;
                 continue;
