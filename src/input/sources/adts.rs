@@ -9,7 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 
-use super::{Opened, file_size, open_file, origin_ending_at, origin_handle};
+use super::{
+    Opened, check_read_to_end, file_size, open_file, origin_ending_at, origin_handle,
+    regular_length,
+};
 use crate::codec::MediaKind;
 use crate::error::{Error, Result};
 use crate::input::adts::AdtsReader;
@@ -25,6 +28,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
     let e = |e: Error| e.in_input(label.clone());
     let file = open_file(path)?;
     let origin_file = origin_handle(&file);
+    let length = regular_length(&file);
     let (file, read) = Counted::new(file);
     let mut reader = AdtsReader::new(BufReader::with_capacity(64 << 10, file));
     let (header, first) = reader
@@ -50,6 +54,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
         index: 0,
         frame: u64::from(asc.frame_length),
         read,
+        length,
         origin_file,
     };
     Ok((stream, Box::new(source)))
@@ -70,6 +75,8 @@ struct AdtsSource {
     frame: u64,
     /// Bytes of the file read so far.
     read: Arc<AtomicU64>,
+    /// The file's length when it was opened, for a regular file.
+    length: Option<u64>,
     /// The file again, for payload origins (regular files only).
     origin_file: Option<Arc<File>>,
 }
@@ -83,7 +90,10 @@ impl SampleSource for AdtsSource {
                     frame.map_err(|e| e.in_input(self.label.clone()))?.1,
                     self.reader.position(),
                 ),
-                None => return Ok(None),
+                None => {
+                    check_read_to_end(&self.label, &self.read, self.length)?;
+                    return Ok(None);
+                }
             },
         };
         let dts = self.index * self.frame;

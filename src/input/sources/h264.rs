@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 
-use super::{Opened, file_size, frame_timing, open_file};
+use super::{Opened, check_read_to_end, file_size, frame_timing, open_file, regular_length};
 use crate::codec::MediaKind;
 use crate::codec::avc::NalFormat;
 use crate::error::{Error, Result};
@@ -25,12 +25,7 @@ pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>)
     let label = path.display().to_string();
     let e = |e: Error| e.in_input(label.clone());
     let file = open_file(path)?;
-    // A regular file's length, to check at the end that every byte was read.
-    let length = file
-        .metadata()
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.len());
+    let length = regular_length(&file);
     let (file, read) = Counted::new(file);
     // A plain reader: the access unit reader reads 1 MiB chunks itself, so a
     // `BufReader` would only add a copy.
@@ -126,16 +121,7 @@ impl SampleSource for H264Source {
                 None => self.reader.next_access_unit().map_err(e)?,
             };
             let Some(au) = next else {
-                let read = self.read.load(Ordering::Relaxed);
-                if let Some(length) = self.length.filter(|&length| read < length) {
-                    // Media must never go missing unsaid, whatever stopped the reading.
-                    return Err(Error::input(
-                        label.clone(),
-                        format!(
-                            "reading stopped at byte {read} of {length}: the file changed or could not be read to its end"
-                        ),
-                    ));
-                }
+                check_read_to_end(label, &self.read, self.length)?;
                 self.pts.finish().map_err(e)?;
                 self.done = true;
                 continue;
