@@ -1,13 +1,14 @@
 //! Where one stream's samples come from, and the byte counter that measures streams
 //! read once.
 
+use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::sample::InputSample;
 use super::stream::Totals;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// The samples of one stream, in decode order, timed in the stream's timescale from the
 /// stream's first sample (captions: from the programme's start).
@@ -44,8 +45,8 @@ pub trait SampleSource: Send + Sync {
     }
 }
 
-/// A reader that counts the bytes it hands out, so the bit rate of a stream read once
-/// (perhaps from a pipe) is known when it ends.
+/// A file read once (perhaps a pipe) that counts the bytes it hands out, so the bit rate
+/// of its stream is known when it ends.
 #[derive(Debug)]
 pub(crate) struct Counted<R> {
     /// The reader counted.
@@ -54,17 +55,52 @@ pub(crate) struct Counted<R> {
     count: Arc<AtomicU64>,
 }
 
-impl<R> Counted<R> {
-    /// Counts what `inner` reads; the count is shared with the returned handle.
-    pub(crate) fn new(inner: R) -> (Self, Arc<AtomicU64>) {
+/// The source's view of a [`Counted`] file: how much of it was read, and how long it is.
+#[derive(Debug)]
+pub(crate) struct ReadCount {
+    count: Arc<AtomicU64>,
+    /// A regular file's length when it was opened (None for a pipe).
+    length: Option<u64>,
+}
+
+impl Counted<File> {
+    /// Counts what is read from `file`; the count is shared with the returned handle.
+    pub(crate) fn new(file: File) -> (Self, ReadCount) {
         let count = Arc::new(AtomicU64::new(0));
-        (
-            Counted {
-                inner,
-                count: Arc::clone(&count),
-            },
-            count,
-        )
+        let length = file
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len());
+        let handle = ReadCount {
+            count: Arc::clone(&count),
+            length,
+        };
+        (Counted { inner: file, count }, handle)
+    }
+}
+
+impl ReadCount {
+    /// Bytes read so far.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// At the end of the stream: fails unless every byte of a regular file was read. A
+    /// stream that ends early (the file shrank, or a reader stopped) must never pass for
+    /// a whole one.
+    pub(crate) fn check_read_to_end(&self, label: &str) -> Result<()> {
+        let read = self.bytes();
+        match self.length {
+            Some(length) if read < length => Err(Error::input(
+                label.to_string(),
+                format!(
+                    "reading stopped at byte {read} of {length}: the file changed or could \
+                     not be read to its end"
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -73,5 +109,34 @@ impl<R: Read> Read for Counted<R> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_that_ends_before_its_file_does_is_an_error() {
+        let count = |read, length| ReadCount {
+            count: Arc::new(AtomicU64::new(read)),
+            length,
+        };
+        let err = count(1_000, Some(4_096))
+            .check_read_to_end("a.h264")
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("a.h264") && err.to_string().contains("byte 1000 of 4096"),
+            "{err}"
+        );
+        assert!(
+            count(1_000, Some(1_000))
+                .check_read_to_end("a.h264")
+                .is_ok()
+        );
+        assert!(
+            count(1_000, None).check_read_to_end("pipe").is_ok(),
+            "a pipe has no length"
+        );
     }
 }

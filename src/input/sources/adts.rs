@@ -5,19 +5,15 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 
-use super::{
-    Opened, check_read_to_end, file_size, open_file, origin_ending_at, origin_handle,
-    regular_length,
-};
+use super::{Opened, file_size, open_file, origin_ending_at, origin_handle};
 use crate::codec::MediaKind;
 use crate::error::{Error, Result};
 use crate::input::adts::AdtsReader;
 use crate::input::sample::InputSample;
-use crate::input::source::{Counted, SampleSource};
+use crate::input::source::{Counted, ReadCount, SampleSource};
 use crate::input::stream::{BitrateBasis, InputStream, StreamRole, Totals};
 use crate::mux::StreamConfig;
 
@@ -28,7 +24,6 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
     let e = |e: Error| e.in_input(label.clone());
     let file = open_file(path)?;
     let origin_file = origin_handle(&file);
-    let length = regular_length(&file);
     let (file, read) = Counted::new(file);
     let mut reader = AdtsReader::new(BufReader::with_capacity(64 << 10, file));
     let (header, first) = reader
@@ -54,7 +49,6 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
         index: 0,
         frame: u64::from(asc.frame_length),
         read,
-        length,
         origin_file,
     };
     Ok((stream, Box::new(source)))
@@ -73,10 +67,8 @@ struct AdtsSource {
     index: u64,
     /// Samples per frame (1024).
     frame: u64,
-    /// Bytes of the file read so far.
-    read: Arc<AtomicU64>,
-    /// The file's length when it was opened, for a regular file.
-    length: Option<u64>,
+    /// How much of the file was read.
+    read: ReadCount,
     /// The file again, for payload origins (regular files only).
     origin_file: Option<Arc<File>>,
 }
@@ -91,7 +83,7 @@ impl SampleSource for AdtsSource {
                     self.reader.position(),
                 ),
                 None => {
-                    check_read_to_end(&self.label, &self.read, self.length)?;
+                    self.read.check_read_to_end(&self.label)?;
                     return Ok(None);
                 }
             },
@@ -111,7 +103,7 @@ impl SampleSource for AdtsSource {
 
     fn counted(&self) -> Totals {
         Totals {
-            bytes: self.read.load(Ordering::Relaxed),
+            bytes: self.read.bytes(),
             duration: self.index.saturating_mul(self.frame),
         }
     }

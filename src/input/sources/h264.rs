@@ -3,19 +3,17 @@
 
 use std::fs::File;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 
-use super::{Opened, check_read_to_end, file_size, frame_timing, open_file, regular_length};
+use super::{Opened, file_size, frame_timing, open_file};
 use crate::codec::MediaKind;
 use crate::codec::avc::NalFormat;
 use crate::error::{Error, Result};
 use crate::input::frame_rate::FrameRate;
 use crate::input::h264::{AccessUnit, AccessUnitReader, PtsFromPoc};
 use crate::input::sample::InputSample;
-use crate::input::source::{Counted, SampleSource};
+use crate::input::source::{Counted, ReadCount, SampleSource};
 use crate::input::stream::{BitrateBasis, InputStream, StreamRole, Totals};
 use crate::mux::StreamConfig;
 
@@ -25,7 +23,6 @@ pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>)
     let label = path.display().to_string();
     let e = |e: Error| e.in_input(label.clone());
     let file = open_file(path)?;
-    let length = regular_length(&file);
     let (file, read) = Counted::new(file);
     // A plain reader: the access unit reader reads 1 MiB chunks itself, so a
     // `BufReader` would only add a copy.
@@ -65,7 +62,6 @@ pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>)
         skipped: 0,
         pictures: 0,
         read,
-        length,
     };
     Ok((stream, Box::new(source)))
 }
@@ -90,10 +86,8 @@ struct H264Source {
     skipped: u64,
     /// Pictures read, skipped ones included (the file's duration in frames).
     pictures: u64,
-    /// Bytes of the file read so far.
-    read: Arc<AtomicU64>,
-    /// The file's length when it was opened, for a regular file.
-    length: Option<u64>,
+    /// How much of the file was read.
+    read: ReadCount,
 }
 
 impl SampleSource for H264Source {
@@ -121,7 +115,7 @@ impl SampleSource for H264Source {
                 None => self.reader.next_access_unit().map_err(e)?,
             };
             let Some(au) = next else {
-                check_read_to_end(label, &self.read, self.length)?;
+                self.read.check_read_to_end(label)?;
                 self.pts.finish().map_err(e)?;
                 self.done = true;
                 continue;
@@ -156,7 +150,7 @@ impl SampleSource for H264Source {
 
     fn counted(&self) -> Totals {
         Totals {
-            bytes: self.read.load(Ordering::Relaxed),
+            bytes: self.read.bytes(),
             duration: self.pictures.saturating_mul(self.frame_duration),
         }
     }

@@ -10,7 +10,6 @@ pub(crate) mod windows_media;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::frame_rate::FrameRate;
 use super::sample::FileRange;
@@ -39,31 +38,6 @@ pub(crate) fn file_size(path: &Path) -> Result<u64> {
             path: path.to_path_buf(),
             source,
         })
-}
-
-/// A regular file's length (None for a pipe), to check at the end that every byte was
-/// read.
-pub(crate) fn regular_length(file: &File) -> Option<u64> {
-    file.metadata()
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-}
-
-/// Fails unless the `read` bytes cover the whole `length` of a regular file: a stream
-/// that ends early (the file shrank, or a reader stopped) must never pass for a whole one.
-pub(crate) fn check_read_to_end(label: &str, read: &AtomicU64, length: Option<u64>) -> Result<()> {
-    let read = read.load(Ordering::Relaxed);
-    match length {
-        Some(length) if read < length => Err(Error::input(
-            label.to_string(),
-            format!(
-                "reading stopped at byte {read} of {length}: the file changed or could not be \
-                 read to its end"
-            ),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// A second handle on `file` for sample origins, when it is a regular file (a pipe's
@@ -113,27 +87,5 @@ pub(crate) fn frame_timing(
         }
         (None, Some(f)) => Ok((u64::from(f.den), f.num)),
         (None, None) => Err(Error::input(label, missing)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-
-    use super::*;
-
-    #[test]
-    fn a_stream_that_ends_before_its_file_does_is_an_error() {
-        let read = AtomicU64::new(1_000);
-        let err = check_read_to_end("a.h264", &read, Some(4_096)).unwrap_err();
-        assert!(
-            err.to_string().contains("a.h264") && err.to_string().contains("byte 1000 of 4096"),
-            "{err}"
-        );
-        assert!(check_read_to_end("a.h264", &read, Some(1_000)).is_ok());
-        assert!(
-            check_read_to_end("pipe", &read, None).is_ok(),
-            "a pipe has no length"
-        );
     }
 }

@@ -84,8 +84,7 @@ pub(crate) fn open(path: &Path, notes: &mut Vec<String>) -> Result<Vec<Opened>> 
             label,
             path: path.to_path_buf(),
             origin_file: origin_file.clone(),
-            in_file: false,
-            owned: false,
+            payloads: Payloads::Windows,
         };
         opened.push((stream, Box::new(source) as Box<dyn SampleSource>));
     }
@@ -114,57 +113,65 @@ struct Mp4Track {
     path: PathBuf,
     /// The file again, for sample origins (MP4 samples are its bytes unchanged).
     origin_file: Option<Arc<File>>,
-    /// Payloads are left in the file (only their origin is handed out).
-    in_file: bool,
-    /// Each payload is read into a buffer of its own.
-    owned: bool,
+    /// How payloads are handed out.
+    payloads: Payloads,
+}
+
+/// How an MP4 track hands out its payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Payloads {
+    /// Slices of the reader's shared read windows.
+    Windows,
+    /// Each read into a buffer of its own (one positioned read per sample).
+    Owned,
+    /// Left in the file: only their origin is handed out.
+    InFile,
 }
 
 impl SampleSource for Mp4Track {
     fn leave_payloads_in_files(&mut self) -> bool {
-        self.in_file = self.origin_file.is_some();
-        self.in_file
+        self.hand_out(Payloads::InFile)
     }
 
     fn own_payloads(&mut self) -> bool {
-        self.owned = self.origin_file.is_some();
-        self.owned
+        self.hand_out(Payloads::Owned)
     }
 
     fn next_sample(&mut self, _notes: &mut Vec<String>) -> Result<Option<InputSample>> {
         let in_track = |e: Error| e.in_input(self.label.clone());
-        let (info, data) = {
+        let (info, windowed) = {
             let mut file = self.file.lock().map_err(|_| {
                 Error::InvalidState(format!("{}: the reader failed earlier", self.label))
             })?;
             let Some(info) = file.next_sample(&mut self.samples).map_err(in_track)? else {
                 return Ok(None);
             };
-            let data = if self.in_file {
-                Bytes::new()
-            } else if let Some(own) = self.origin_file.as_ref().filter(|_| self.owned) {
-                let range = FileRange {
-                    file: Arc::clone(own),
-                    offset: info.offset,
-                    len: u64::from(info.size),
-                };
-                range.read().map_err(|source| Error::Io {
-                    op: "read",
-                    path: self.path.clone(),
-                    source,
-                })?
-            } else {
-                file.read_sample(&info).map_err(in_track)?
+            let windowed = match self.payloads {
+                Payloads::Windows => Some(file.read_sample(&info).map_err(in_track)?),
+                Payloads::Owned | Payloads::InFile => None,
             };
-            (info, data)
+            (info, windowed)
         };
         let origin = self.origin_file.as_ref().map(|file| FileRange {
             file: Arc::clone(file),
             offset: info.offset,
             len: u64::from(info.size),
         });
-        let idr = match (&origin, self.in_file) {
-            (Some(range), true) => self.idr_in_file(info.sync, range).map_err(in_track)?,
+        let data = match (windowed, &origin) {
+            (Some(data), _) => data,
+            (None, Some(range)) if self.payloads == Payloads::Owned => {
+                range.read().map_err(|source| Error::Io {
+                    op: "read",
+                    path: self.path.clone(),
+                    source,
+                })?
+            }
+            (None, _) => Bytes::new(),
+        };
+        let idr = match (&origin, self.payloads) {
+            (Some(range), Payloads::InFile) => {
+                self.idr_in_file(info.sync, range).map_err(in_track)?
+            }
             _ => self.idr_in(&data),
         };
         let sync = self.is_sync(info.sync, info.index, idr)?;
@@ -180,6 +187,15 @@ impl SampleSource for Mp4Track {
 }
 
 impl Mp4Track {
+    /// Switches to `payloads` when the file can be read again at an offset (a regular
+    /// file); returns whether it did.
+    fn hand_out(&mut self, payloads: Payloads) -> bool {
+        if self.origin_file.is_some() {
+            self.payloads = payloads;
+        }
+        self.payloads == payloads
+    }
+
     /// For H.264: whether the payload holds an IDR slice; None for other codecs.
     fn idr_in(&self, data: &Bytes) -> Option<bool> {
         let length = self.nal_length?;
