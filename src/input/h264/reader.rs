@@ -151,11 +151,7 @@ impl<R: Read> NalScanner<R> {
 
     /// The bytes of a NAL unit `next_nal` returned, while they are held.
     fn get(&self, span: &Range<usize>) -> Result<&[u8]> {
-        span.start
-            .checked_sub(self.dropped)
-            .zip(span.end.checked_sub(self.dropped))
-            .and_then(|(from, to)| self.buf.get(from..to))
-            .ok_or_else(|| Error::InvalidState(format!("{WHAT}: NAL unit no longer buffered")))
+        held(&self.buf, self.dropped, span)
     }
 
     /// The access unit made of the NAL units `nals` (in stream order, all still held),
@@ -180,13 +176,7 @@ impl<R: Read> NalScanner<R> {
         if !in_place {
             let mut out = Vec::with_capacity(nals.iter().map(|n| n.len() + 4).sum());
             for nal in nals {
-                let bytes = nal
-                    .start
-                    .checked_sub(base)
-                    .zip(nal.end.checked_sub(base))
-                    .and_then(|(from, to)| head.get(from..to))
-                    .unwrap_or_default();
-                push_length_prefixed4(&mut out, bytes)?;
+                push_length_prefixed4(&mut out, held(&head, base, nal)?)?;
             }
             return Ok(Bytes::from(out));
         }
@@ -288,6 +278,15 @@ impl<R: Read> NalScanner<R> {
         self.eof = read == 0;
         Ok(())
     }
+}
+
+/// The stream bytes at `span` in `buf`, which starts at stream offset `base`.
+fn held<'a>(buf: &'a [u8], base: usize, span: &Range<usize>) -> Result<&'a [u8]> {
+    span.start
+        .checked_sub(base)
+        .zip(span.end.checked_sub(base))
+        .and_then(|(from, to)| buf.get(from..to))
+        .ok_or_else(|| Error::InvalidState(format!("{WHAT}: NAL unit no longer buffered")))
 }
 
 /// The access unit being gathered.
