@@ -131,16 +131,29 @@ fn feed(
 }
 
 /// The file a process is blocked reading, from the file descriptor of the system call
-/// it sleeps in (Linux).
+/// one of its threads sleeps in, while every other thread sleeps too (Linux): inputs are
+/// read on threads of their own, the main thread waits for them.
 fn blocked_on(child: &Child) -> Option<PathBuf> {
-    let wchan = std::fs::read_to_string(format!("/proc/{}/wchan", child.id())).ok()?;
-    if !wchan.contains("pipe") {
-        return None;
+    let tasks = std::fs::read_dir(format!("/proc/{}/task", child.id())).ok()?;
+    let mut reading = None;
+    for task in tasks.filter_map(Result::ok) {
+        let dir = task.path();
+        let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+        // The state follows the parenthesised command name.
+        let state = stat.rsplit(')').next()?.split_whitespace().next()?;
+        if state == "R" {
+            return None;
+        }
+        let wchan = std::fs::read_to_string(dir.join("wchan")).ok()?;
+        if !wchan.contains("pipe") {
+            continue;
+        }
+        let syscall = std::fs::read_to_string(dir.join("syscall")).ok()?;
+        let fd = syscall.split_whitespace().nth(1)?;
+        let fd = u64::from_str_radix(fd.trim_start_matches("0x"), 16).ok()?;
+        reading = std::fs::read_link(format!("/proc/{}/fd/{fd}", child.id())).ok();
     }
-    let syscall = std::fs::read_to_string(format!("/proc/{}/syscall", child.id())).ok()?;
-    let fd = syscall.split_whitespace().nth(1)?;
-    let fd = u64::from_str_radix(fd.trim_start_matches("0x"), 16).ok()?;
-    std::fs::read_link(format!("/proc/{}/fd/{fd}", child.id())).ok()
+    reading
 }
 
 /// Total size of every file under `dir`.

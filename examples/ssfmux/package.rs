@@ -263,6 +263,8 @@ fn mux_all(
             set.own_payloads(i);
         }
     }
+    // Each input is read on a thread of its own, so reading overlaps writing.
+    set.read_in_background().map_err(|e| e.to_string())?;
     for (s, &id) in set.streams().zip(&ids) {
         streams.push(Stream {
             label: s.label.clone(),

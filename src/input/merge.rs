@@ -2,6 +2,7 @@
 //! streams are shifted so that they all start presenting at the same instant, and then
 //! the stream whose next sample decodes first always goes next.
 
+use super::read_ahead::ReadAhead;
 use super::sample::InputSample;
 use super::source::SampleSource;
 use crate::error::{Error, Result};
@@ -45,6 +46,12 @@ impl Lane {
             stale: false,
             ended: false,
         }
+    }
+
+    /// The lane with its source read on a thread of its own, ahead of the merge.
+    pub(crate) fn in_background(self) -> Lane {
+        let source = Box::new(ReadAhead::start(self.source, &self.label));
+        Lane { source, ..self }
     }
 
     /// Reads the lane's next sample into `next`.
@@ -171,6 +178,7 @@ mod tests {
                 duration: 1,
                 sync: true,
                 origin: None,
+                pieces: Vec::new(),
             }))
         }
     }

@@ -30,6 +30,7 @@ mod kind;
 mod merge;
 pub mod mp4;
 mod open;
+mod read_ahead;
 mod sample;
 mod set;
 mod source;

@@ -9,8 +9,8 @@
 
 use bytes::Bytes;
 
-pub use crate::mux::FileRange;
 use crate::mux::Sample;
+pub use crate::mux::{Chunk, FileRange};
 
 /// One sample of an input stream, in the stream's timescale.
 #[derive(Debug, Clone)]
@@ -33,9 +33,29 @@ pub struct InputSample {
     /// reader rewrote them (Annex B to NAL lengths, reassembled ASF objects, captions)
     /// or read them from a pipe.
     pub origin: Option<FileRange>,
+    /// The payload when the source left it in its file and it is not one stretch of it
+    /// (an Annex B access unit: each NAL unit's 4-byte length in memory, then its range
+    /// of the file); `data` is then empty. Empty otherwise.
+    pub pieces: Vec<Chunk>,
 }
 
 impl InputSample {
+    /// The payload's length in bytes, wherever it is.
+    pub fn len(&self) -> u64 {
+        if !self.pieces.is_empty() {
+            self.pieces.iter().map(Chunk::len).sum()
+        } else if self.data.is_empty() {
+            self.origin.as_ref().map_or(0, |o| o.len)
+        } else {
+            self.data.len() as u64
+        }
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The muxer's sample: the payload (shared, not copied, or left in its file when
     /// the source left it there) and its times.
     pub fn to_sample(&self) -> Sample {
@@ -45,6 +65,7 @@ impl InputSample {
     /// Like [`Self::to_sample`], consuming the sample.
     pub fn into_sample(self) -> Sample {
         let sample = match self.origin {
+            _ if !self.pieces.is_empty() => Sample::from_pieces(self.pieces, self.dts),
             Some(range) if self.data.is_empty() && range.len > 0 => {
                 Sample::from_file(range, self.dts)
             }

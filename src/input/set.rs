@@ -375,6 +375,24 @@ impl InputSet {
             .is_some_and(|lane| lane.source.own_payloads())
     }
 
+    /// Reads every stream on a thread of its own, a few samples ahead, so that reading
+    /// and scanning the files overlaps muxing and writing (on a machine with more than
+    /// one core a file-to-file run then takes about the longer of the two, not their
+    /// sum). Call it once, after choosing the payload modes
+    /// ([`Self::leave_payloads_in_files`], [`Self::own_payloads`]) and before reading.
+    pub fn read_in_background(&mut self) -> Result<()> {
+        if self.merge.started() {
+            return Err(Error::InvalidState(
+                "reading in the background must be chosen before samples are read".into(),
+            ));
+        }
+        self.merge.lanes = std::mem::take(&mut self.merge.lanes)
+            .into_iter()
+            .map(super::merge::Lane::in_background)
+            .collect();
+        Ok(())
+    }
+
     /// The bit rate of stream `index`: given, else measured from its totals (size over
     /// media duration). A stream counted as it is read knows it once it has ended.
     pub fn bitrate(&self, index: usize) -> Result<u32> {

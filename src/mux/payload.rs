@@ -19,6 +19,15 @@ pub struct FileRange {
     pub len: u64,
 }
 
+/// Two ranges are equal when they are the same bytes of the same open file.
+impl PartialEq for FileRange {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.file, &other.file) && self.offset == other.offset && self.len == other.len
+    }
+}
+
+impl Eq for FileRange {}
+
 impl FileRange {
     /// The bytes, read with one positioned read.
     pub fn read(&self) -> io::Result<Bytes> {
@@ -43,7 +52,7 @@ fn read_exact_at(mut file: &File, buf: &mut [u8], offset: u64) -> io::Result<()>
 }
 
 /// One piece of a fragment: bytes in memory, or a stretch of a source file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Chunk {
     /// Bytes in memory (the header, and payloads given as bytes).
     Memory(Bytes),

@@ -2,15 +2,16 @@
 
 use bytes::Bytes;
 
-use super::payload::FileRange;
+use super::payload::{Chunk, FileRange};
 
 /// An encoded sample (an access unit or an audio frame) with its timing, in the stream's
 /// input timescale. The payload is shared, never copied, unless its framing must change.
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub(crate) data: Bytes,
-    /// The payload left in its source file instead of `data` ([`Sample::from_file`]).
-    pub(crate) file: Option<FileRange>,
+    /// The payload left in source files instead of `data` ([`Sample::from_file`],
+    /// [`Sample::from_pieces`]); empty when `data` holds it.
+    pub(crate) pieces: Vec<Chunk>,
     pub(crate) dts: u64,
     pub(crate) cts_offset: u64,
     pub(crate) duration: Option<u64>,
@@ -24,7 +25,7 @@ impl Sample {
     pub fn new(data: impl Into<Bytes>, dts: u64) -> Self {
         Self {
             data: data.into(),
-            file: None,
+            pieces: Vec::new(),
             dts,
             cts_offset: 0,
             duration: None,
@@ -39,16 +40,22 @@ impl Sample {
     /// ([`crate::Muxer::takes_file_payloads`]): raw AAC and WMA, H.264 with 4-byte NAL
     /// lengths and a configuration given up front, never encrypted.
     pub fn from_file(range: FileRange, dts: u64) -> Self {
+        Self::from_pieces(vec![Chunk::File(range)], dts)
+    }
+
+    /// A sample whose payload is `pieces` in order: stretches of source files left there
+    /// and bytes in memory between them (an Annex B access unit's NAL units, each behind
+    /// its 4-byte length). The same streams take it as [`Sample::from_file`].
+    pub fn from_pieces(pieces: Vec<Chunk>, dts: u64) -> Self {
         Self {
-            data: Bytes::new(),
-            file: Some(range),
+            pieces,
             ..Self::new(Bytes::new(), dts)
         }
     }
 
     /// The payload's length in bytes.
     pub fn len(&self) -> u64 {
-        self.file.as_ref().map_or(self.data.len() as u64, |f| f.len)
+        payload_len(&self.data, &self.pieces)
     }
 
     /// Whether the payload is empty.
@@ -92,5 +99,14 @@ impl Sample {
     /// The decode time.
     pub fn dts(&self) -> u64 {
         self.dts
+    }
+}
+
+/// The length of a payload held in `data` or, when not empty, in `pieces`.
+pub(crate) fn payload_len(data: &Bytes, pieces: &[Chunk]) -> u64 {
+    if pieces.is_empty() {
+        data.len() as u64
+    } else {
+        pieces.iter().map(Chunk::len).sum()
     }
 }

@@ -8,8 +8,8 @@ use super::encrypt::{StreamEncryption, encrypt_fragment};
 use super::fragment::Fragment;
 use super::fragment_log::FragmentLog;
 use super::handler_kind;
-use super::payload::{Chunk, FileRange};
-use super::sample::Sample;
+use super::payload::Chunk;
+use super::sample::{Sample, payload_len};
 use super::timescale::rescale;
 use super::{MAX_SAMPLE_SIZE, StreamId};
 use crate::codec::Codec;
@@ -24,8 +24,8 @@ use crate::manifest::FragmentTime;
 pub(super) struct Pending {
     /// The payload as stored (empty when it is left in its file).
     pub(super) data: Bytes,
-    /// The payload left in its source file.
-    file: Option<FileRange>,
+    /// The payload left in source files (empty when `data` holds it).
+    pieces: Vec<Chunk>,
     dts: u64,
     cts_offset: u32,
     /// Duration the caller gave, converted; used only when no later sample follows.
@@ -38,7 +38,7 @@ pub(super) struct Pending {
 impl Pending {
     /// The payload's length in bytes.
     fn len(&self) -> u64 {
-        self.file.as_ref().map_or(self.data.len() as u64, |f| f.len)
+        payload_len(&self.data, &self.pieces)
     }
 }
 
@@ -117,13 +117,12 @@ impl StreamState {
         let input_dts = sample.dts;
         let sync = sample.sync;
         let protected_ranges = sample.protected_ranges;
-        let file = sample.file;
-        let data = match &file {
-            Some(_) => {
-                self.check_file_payload(protected_ranges.is_some(), index)?;
-                Bytes::new()
-            }
-            None => self.prepare_payload(sample.data, sync, protected_ranges.as_deref(), index)?,
+        let pieces = sample.pieces;
+        let data = if pieces.is_empty() {
+            self.prepare_payload(sample.data, sync, protected_ranges.as_deref(), index)?
+        } else {
+            self.check_file_payload(protected_ranges.is_some(), index)?;
+            Bytes::new()
         };
         let closed = if starts_fragment && !self.pending.is_empty() {
             Some(self.close(Some(times.dts))?)
@@ -135,7 +134,7 @@ impl StreamState {
         }
         self.pending.push(Pending {
             data,
-            file,
+            pieces,
             dts: times.dts,
             cts_offset: times.cts_offset,
             duration_hint: times.duration_hint,
@@ -350,10 +349,11 @@ impl StreamState {
         for sample in self.pending.drain(..) {
             self.payload_bytes += sample.len();
             if encrypted.is_none() {
-                chunks.push(match sample.file {
-                    Some(range) => Chunk::File(range),
-                    None => Chunk::Memory(sample.data),
-                });
+                if sample.pieces.is_empty() {
+                    chunks.push(Chunk::Memory(sample.data));
+                } else {
+                    chunks.extend(sample.pieces);
+                }
             }
         }
         chunks.extend(encrypted.map(Chunk::Memory));

@@ -103,6 +103,7 @@ mod tests {
         });
         AccessUnit {
             data: bytes::Bytes::new(),
+            pieces: Vec::new(),
             is_idr: kind == 'I',
             starts_period: kind == 'I',
             poc: 0,

@@ -1,11 +1,13 @@
 //! Access units of a raw H.264 Annex B stream read incrementally from a file or pipe.
 
 use std::collections::{HashMap, VecDeque};
+use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use super::gop::OpenGopCheck;
 use crate::codec::avc::{
@@ -14,9 +16,14 @@ use crate::codec::avc::{
 };
 use crate::codec::bitstream::{find_start_code, push_length_prefixed4, trim_trailing_zeros};
 use crate::error::{Error, Result};
+use crate::mux::{Chunk, FileRange};
 
 /// Bytes read from the source at a time.
 const CHUNK: usize = 1 << 20;
+
+/// Bytes read at a time when access units are left in the file: no access unit pins a
+/// buffer then, so two small ones, reused, are all the reader holds.
+const IN_FILE_CHUNK: usize = 256 << 10;
 
 /// Earlier read buffers kept for reuse. Access units of a fragment being gathered
 /// pin the buffers they were cut from: a few MiB at high bit rates.
@@ -32,8 +39,12 @@ const WHAT: &str = "H.264 stream";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessUnit {
     /// All NAL units of the access unit (parameter sets included), each behind a 4-byte
-    /// big-endian length.
+    /// big-endian length; empty when they were left in the file.
     pub data: Bytes,
+    /// The same bytes left in the file, when the reader was asked to leave them there
+    /// ([`AccessUnitReader::leave_in_file`]): each NAL unit's 4-byte length in memory, then
+    /// its range of the file. Empty when `data` holds them.
+    pub pieces: Vec<Chunk>,
     /// Whether the picture is an IDR picture.
     pub is_idr: bool,
     /// Whether POCs restart here: an IDR picture or one with
@@ -82,6 +93,9 @@ struct NalScanner<R> {
     /// dropped: then their allocation is read into again. Reusing them keeps the memory
     /// the allocator holds to what is alive and spares a page fault per 4 KiB read.
     retired: VecDeque<BytesMut>,
+    /// The file being read, again, when access units are to be left in it: they are cut
+    /// as ranges of it, and no buffer outlives the read that filled it.
+    in_file: Option<Arc<File>>,
 }
 
 impl<R: Read> NalScanner<R> {
@@ -97,6 +111,7 @@ impl<R: Read> NalScanner<R> {
             hold: None,
             chunk,
             retired: VecDeque::new(),
+            in_file: None,
         }
     }
 
@@ -183,15 +198,36 @@ impl<R: Read> NalScanner<R> {
         let origin = first.start - 4;
         head.advance(origin - base);
         for nal in nals {
-            let len = u32::try_from(nal.len()).map_err(|_| {
-                Error::malformed(WHAT, nal.start, "NAL unit too long for a 4-byte length")
-            })?;
+            let len = nal_length(nal)?;
             let at = nal.start - 4 - origin;
             if let Some(field) = head.get_mut(at..at + 4) {
                 field.copy_from_slice(&len.to_be_bytes());
             }
         }
         Ok(head.freeze())
+    }
+
+    /// The access unit made of the NAL units `nals` as ranges of `file` behind their
+    /// lengths; consumes the stream up to its end.
+    fn cut_in_file(&mut self, file: &Arc<File>, nals: &[Range<usize>]) -> Result<Vec<Chunk>> {
+        let mut lengths = BytesMut::with_capacity(4 * nals.len());
+        for nal in nals {
+            lengths.put_u32(nal_length(nal)?);
+        }
+        let lengths = lengths.freeze();
+        let mut pieces = Vec::with_capacity(2 * nals.len());
+        for (i, nal) in nals.iter().enumerate() {
+            pieces.push(Chunk::Memory(lengths.slice(4 * i..4 * i + 4)));
+            pieces.push(Chunk::File(FileRange {
+                file: Arc::clone(file),
+                offset: nal.start as u64,
+                len: nal.len() as u64,
+            }));
+        }
+        if let Some(last) = nals.last() {
+            self.consume(last.end)?;
+        }
+        Ok(pieces)
     }
 
     /// An empty buffer of at least `capacity` bytes: a retired one no access unit uses any
@@ -280,6 +316,12 @@ impl<R: Read> NalScanner<R> {
     }
 }
 
+/// The 4-byte length field of the NAL unit at `span`.
+fn nal_length(span: &Range<usize>) -> Result<u32> {
+    u32::try_from(span.len())
+        .map_err(|_| Error::malformed(WHAT, span.start, "NAL unit too long for a 4-byte length"))
+}
+
 /// The stream bytes at `span` in `buf`, which starts at stream offset `base`.
 fn held<'a>(buf: &'a [u8], base: usize, span: &Range<usize>) -> Result<&'a [u8]> {
     span.start
@@ -364,6 +406,14 @@ impl<R: Read> AccessUnitReader<R> {
         }
     }
 
+    /// Leaves the access units read from now on in `file` (the file being read, opened
+    /// again): they come as [`AccessUnit::pieces`], ranges of it behind their lengths, so a
+    /// file-to-file writer copies them in the kernel and no read buffer is held.
+    pub fn leave_in_file(&mut self, file: Arc<File>) {
+        self.scanner.in_file = Some(file);
+        self.scanner.chunk = self.scanner.chunk.min(IN_FILE_CHUNK);
+    }
+
     /// The SPS of the last access unit returned.
     pub fn active_sps(&self) -> Option<&Sps> {
         let a = &self.assembler;
@@ -411,7 +461,10 @@ impl<R: Read> AccessUnitReader<R> {
 
     /// Gives a finished access unit its bytes.
     fn cut(&mut self, (mut au, nals): Finished) -> Result<AccessUnit> {
-        au.data = self.scanner.cut(&nals)?;
+        match self.scanner.in_file.clone() {
+            Some(file) => au.pieces = self.scanner.cut_in_file(&file, &nals)?,
+            None => au.data = self.scanner.cut(&nals)?,
+        }
         Ok(au)
     }
 }
@@ -555,6 +608,7 @@ impl Assembler {
         let offset = p.nals.first().map_or(0, |n| n.start);
         let au = AccessUnit {
             data: Bytes::new(),
+            pieces: Vec::new(),
             is_idr: first.is_idr,
             starts_period: first.is_idr || first.has_mmco5,
             poc,

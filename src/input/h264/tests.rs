@@ -82,3 +82,35 @@ fn four_byte_start_codes_are_rewritten_in_place() {
         "both access units are slices of the read buffer"
     );
 }
+
+#[test]
+fn access_units_left_in_the_file_are_its_nal_units_behind_their_lengths() {
+    use crate::mux::Chunk;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    for (n, stream) in STREAMS.iter().enumerate() {
+        for (v, data) in variants(stream).iter().enumerate() {
+            let mut expected = Vec::new();
+            annexb_to_length_prefixed4(data, &mut expected).unwrap();
+            let path = dir.path().join(format!("{n}-{v}.h264"));
+            std::fs::write(&path, data).unwrap();
+            for chunk in [3, 4096, 1 << 20] {
+                let file = std::fs::File::open(&path).unwrap();
+                let mut reader = AccessUnitReader::with_chunk(file, chunk);
+                reader.leave_in_file(Arc::new(std::fs::File::open(&path).unwrap()));
+                let mut got = Vec::new();
+                while let Some(au) = reader.next_access_unit().unwrap() {
+                    assert!(au.data.is_empty() && !au.pieces.is_empty());
+                    // A length in memory, then the unit's range of the file, for each.
+                    for pair in au.pieces.chunks(2) {
+                        assert!(matches!(pair, [Chunk::Memory(_), Chunk::File(_)]));
+                    }
+                    for piece in &au.pieces {
+                        got.extend_from_slice(&piece.to_bytes().unwrap());
+                    }
+                }
+                assert_eq!(got, expected, "stream {n} variant {v} chunk {chunk}");
+            }
+        }
+    }
+}

@@ -98,6 +98,7 @@ impl SampleSource for AdtsSource {
             duration: self.frame,
             sync: true,
             origin,
+            pieces: Vec::new(),
         }))
     }
 

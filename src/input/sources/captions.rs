@@ -62,6 +62,7 @@ impl SampleSource for CaptionSource {
             data: Bytes::from(s.document),
             sync: true,
             origin: None,
+            pieces: Vec::new(),
         }))
     }
 }

@@ -3,16 +3,17 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::{Opened, file_size, frame_timing, open_file};
+use super::{Opened, file_size, frame_timing, open_file, origin_handle};
 use crate::codec::MediaKind;
 use crate::codec::avc::NalFormat;
 use crate::error::{Error, Result};
 use crate::input::frame_rate::FrameRate;
 use crate::input::h264::{AccessUnit, AccessUnitReader, PtsFromPoc};
-use crate::input::sample::InputSample;
+use crate::input::sample::{Chunk, InputSample};
 use crate::input::source::{Counted, ReadCount, SampleSource};
 use crate::input::stream::{BitrateBasis, InputStream, StreamRole, Totals};
 use crate::mux::StreamConfig;
@@ -23,14 +24,35 @@ pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>)
     let label = path.display().to_string();
     let e = |e: Error| e.in_input(label.clone());
     let file = open_file(path)?;
+    let origin_file = origin_handle(&file);
     let (file, read) = Counted::new(file);
     // A plain reader: the access unit reader reads 1 MiB chunks itself, so a
     // `BufReader` would only add a copy.
     let mut reader = AccessUnitReader::with_path(file, path);
-    let first = reader
-        .next_access_unit()
-        .map_err(e)?
-        .ok_or_else(|| Error::input(label.clone(), "no H.264 pictures found"))?;
+    // Pictures before the first IDR picture reference frames the stream does not hold:
+    // no decoder can show them and a fragment cannot start there.
+    let mut skipped = 0u64;
+    let first = loop {
+        let au = reader.next_access_unit().map_err(e)?.ok_or_else(|| {
+            Error::input(
+                label.clone(),
+                match skipped {
+                    0 => "no H.264 pictures found".to_string(),
+                    n => format!("no IDR picture in {n} pictures: a fragment must start at one"),
+                },
+            )
+        })?;
+        check_frame(&label, &au)?;
+        if au.is_idr {
+            break au;
+        }
+        skipped += 1;
+    };
+    if skipped > 0 {
+        notes.push(format!(
+            "{label}: skipped {skipped} pictures before the first IDR picture"
+        ));
+    }
     let sps = reader.active_sps();
     let timing = sps.and_then(|s| s.frame_duration());
     let depth = sps.and_then(|s| s.max_num_reorder_frames);
@@ -41,7 +63,17 @@ pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>)
         "the SPS has no VUI timing, so the frame rate is unknown; give it with --fps",
         notes,
     )?;
-    let config = StreamConfig::h264_in_band(NalFormat::LengthPrefixed(4)).map_err(e)?;
+    // The first IDR picture's parameter sets configure the stream up front (as the
+    // muxer would take them from it), so its payloads may stay in the file.
+    let format = NalFormat::LengthPrefixed(4);
+    let (config, origin_file) = match (&first.sps, &first.pps) {
+        (Some(sps), Some(pps)) => (
+            StreamConfig::h264_parameter_sets(sps.clone(), pps.clone(), format),
+            origin_file,
+        ),
+        _ => (StreamConfig::h264_in_band(format), None),
+    };
+    let config = config.map_err(e)?;
     let stream = InputStream {
         label: label.clone(),
         kind: MediaKind::Video,
@@ -58,12 +90,24 @@ pub(crate) fn open(path: &Path, fps: Option<FrameRate>, notes: &mut Vec<String>)
         pts: PtsFromPoc::new(frame_duration, depth),
         frame_duration,
         done: false,
-        seen_idr: false,
-        skipped: 0,
-        pictures: 0,
+        pictures: skipped,
         read,
+        origin_file,
     };
     Ok((stream, Box::new(source)))
+}
+
+/// Refuses an access unit the muxer cannot take.
+fn check_frame(label: &str, au: &AccessUnit) -> Result<()> {
+    if au.field_pic {
+        // Each field is its own access unit here; PIFF wants field pairs as one sample,
+        // which the reader does not assemble.
+        return Err(Error::input(
+            label.to_string(),
+            "field-coded (interlaced) H.264 is not supported",
+        ));
+    }
+    Ok(())
 }
 
 /// Access units of a raw stream, timed from their picture order counts.
@@ -74,29 +118,29 @@ struct H264Source {
     reader: AccessUnitReader<Counted<File>>,
     /// The picture read when the stream was opened, not yet timed.
     first: Option<AccessUnit>,
-    /// Holds frames until their presentation order is known (B-frames).
-    pts: PtsFromPoc<(Bytes, bool)>,
+    /// Holds frames (payload in memory or left in the file, and whether IDR) until their
+    /// presentation order is known (B-frames).
+    pts: PtsFromPoc<(Bytes, Vec<Chunk>, bool)>,
     /// Ticks per frame.
     frame_duration: u64,
     /// The reader is exhausted.
     done: bool,
-    /// An IDR picture has been passed on.
-    seen_idr: bool,
-    /// Pictures dropped before the first IDR.
-    skipped: u64,
     /// Pictures read, skipped ones included (the file's duration in frames).
     pictures: u64,
     /// How much of the file was read.
     read: ReadCount,
+    /// The file again, when its payloads may be left in it (a regular file whose stream
+    /// is configured up front).
+    origin_file: Option<Arc<File>>,
 }
 
 impl SampleSource for H264Source {
-    fn next_sample(&mut self, notes: &mut Vec<String>) -> Result<Option<InputSample>> {
+    fn next_sample(&mut self, _notes: &mut Vec<String>) -> Result<Option<InputSample>> {
         let label = &self.label;
         let e = |e: Error| e.in_input(label.clone());
         loop {
             if let Some(frame) = self.pts.pop().map_err(e)? {
-                let (data, sync) = frame.payload;
+                let (data, pieces, sync) = frame.payload;
                 return Ok(Some(InputSample {
                     data,
                     dts: frame.dts,
@@ -105,6 +149,7 @@ impl SampleSource for H264Source {
                     sync,
                     // Annex B start codes became NAL lengths: not the file's bytes.
                     origin: None,
+                    pieces,
                 }));
             }
             if self.done {
@@ -120,31 +165,21 @@ impl SampleSource for H264Source {
                 self.done = true;
                 continue;
             };
-            if au.field_pic {
-                // Each field is its own access unit here; PIFF wants field pairs as one
-                // sample, which the reader does not assemble.
-                return Err(Error::input(
-                    label.clone(),
-                    "field-coded (interlaced) H.264 is not supported",
-                ));
-            }
+            check_frame(label, &au)?;
             self.pictures += 1;
-            // Pictures before the first IDR reference frames the stream does not hold; no
-            // decoder can show them and a fragment cannot start there.
-            if !self.seen_idr && !au.is_idr {
-                self.skipped += 1;
-                continue;
-            }
-            if self.skipped > 0 && !self.seen_idr {
-                notes.push(format!(
-                    "{label}: skipped {} pictures before the first IDR picture",
-                    self.skipped
-                ));
-            }
-            self.seen_idr = true;
             self.pts
-                .push(au.poc, au.starts_period, (au.data, au.is_idr))
+                .push(au.poc, au.starts_period, (au.data, au.pieces, au.is_idr))
                 .map_err(e)?;
+        }
+    }
+
+    fn leave_payloads_in_files(&mut self) -> bool {
+        match &self.origin_file {
+            Some(file) => {
+                self.reader.leave_in_file(Arc::clone(file));
+                true
+            }
+            None => false,
         }
     }
 

@@ -182,6 +182,7 @@ impl SampleSource for Mp4Track {
             duration: info.duration,
             sync,
             origin,
+            pieces: Vec::new(),
         }))
     }
 }

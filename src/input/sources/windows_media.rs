@@ -139,6 +139,7 @@ impl Vc1Source {
                 duration: d,
                 sync: frame.sync,
                 origin,
+                pieces: Vec::new(),
             });
         }
         self.decoded += types.len() as u64;
@@ -243,6 +244,7 @@ impl SampleSource for WmaSource {
             duration,
             sync: true,
             origin: None,
+            pieces: Vec::new(),
         };
         if let Some(per_block) = self.wma.samples_per_block() {
             let Some(payload) = self.reader.next_payload().map_err(e)? else {

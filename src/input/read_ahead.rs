@@ -1,0 +1,334 @@
+//! A source read on a thread of its own, a few samples ahead of the caller, so that
+//! reading a file (and scanning it: start codes, sample tables) overlaps the muxing and
+//! writing of what was read before. On a machine with two cores a file-to-file run then
+//! costs about the larger of the two halves instead of their sum.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use super::sample::InputSample;
+use super::source::SampleSource;
+use super::stream::Totals;
+use crate::error::{Error, Result};
+
+/// Samples read ahead at most per stream: more than a fragment holds (2 s at 60 frames
+/// per second), so the reader keeps going while the writer writes one out whole.
+const MAX_SAMPLES: usize = 512;
+
+/// Payload bytes in memory read ahead at most per stream (payloads left in files cost
+/// nothing here): enough to cover a fragment's write at common bit rates, little enough
+/// to keep memory flat.
+const MAX_BYTES: usize = 4 << 20;
+
+/// What the reading thread hands over for one call of the source.
+struct Read {
+    /// The source's answer: a sample, its end, or its error (after which it stops).
+    sample: Result<Option<InputSample>>,
+    /// Notes the source pushed during the call.
+    notes: Vec<String>,
+    /// The source's totals after the call.
+    totals: Totals,
+}
+
+impl Read {
+    /// The payload bytes it holds in memory.
+    fn bytes(&self) -> usize {
+        match &self.sample {
+            Ok(Some(sample)) => sample.data.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// The samples between the reading thread and the caller, bounded in count and bytes.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    /// Signalled whenever either side changes the state.
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    reads: VecDeque<Read>,
+    /// In-memory payload bytes of `reads`.
+    bytes: usize,
+    /// The reading thread has ended (however it ended).
+    reader_gone: bool,
+    /// The caller dropped the source: reading on is pointless.
+    caller_gone: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // Nothing panics while holding the lock; a poisoned state is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `read` once there is room; false when the caller is gone.
+    fn push(&self, read: Read) -> bool {
+        let mut state = self.lock();
+        while !state.caller_gone
+            && (state.reads.len() >= MAX_SAMPLES
+                || (state.bytes >= MAX_BYTES && !state.reads.is_empty()))
+        {
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        if state.caller_gone {
+            return false;
+        }
+        state.bytes += read.bytes();
+        state.reads.push_back(read);
+        self.changed.notify_all();
+        true
+    }
+
+    /// The next read, waiting for it; `None` once the reader is gone and all is taken.
+    fn pop(&self) -> Option<Read> {
+        let mut state = self.lock();
+        loop {
+            if let Some(read) = state.reads.pop_front() {
+                state.bytes = state.bytes.saturating_sub(read.bytes());
+                self.changed.notify_all();
+                return Some(read);
+            }
+            if state.reader_gone {
+                return None;
+            }
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Marks one side gone and wakes the other.
+    fn leave(&self, reader: bool) {
+        let mut state = self.lock();
+        if reader {
+            state.reader_gone = true;
+        } else {
+            state.caller_gone = true;
+        }
+        self.changed.notify_all();
+    }
+}
+
+/// Marks the reader gone when the reading thread ends, even by a panic, so the caller
+/// never waits for samples that cannot come.
+struct ReaderGone(Arc<Queue>);
+
+impl Drop for ReaderGone {
+    fn drop(&mut self) {
+        self.0.leave(true);
+    }
+}
+
+/// A [`SampleSource`] whose source is read on its own thread.
+pub(crate) struct ReadAhead {
+    /// The stream, for messages.
+    label: String,
+    /// Shared with the reading thread, or why it could not start.
+    queue: std::result::Result<Arc<Queue>, String>,
+    /// The totals the source reported last.
+    totals: Totals,
+    /// The source has ended or failed: nothing more comes.
+    finished: bool,
+}
+
+impl ReadAhead {
+    /// Starts reading `source` (its payload modes already chosen) on a thread of its
+    /// own; `label` names the stream in messages.
+    pub(crate) fn start(source: Box<dyn SampleSource>, label: &str) -> Self {
+        let queue = Arc::new(Queue::default());
+        let gone = ReaderGone(Arc::clone(&queue));
+        let queue = std::thread::Builder::new()
+            .name("ssf-read".into())
+            .spawn(move || read_all(source, gone))
+            .map(|_| queue)
+            .map_err(|e| format!("no thread to read it on: {e}"));
+        ReadAhead {
+            label: label.to_string(),
+            queue,
+            totals: Totals::default(),
+            finished: false,
+        }
+    }
+}
+
+impl Drop for ReadAhead {
+    fn drop(&mut self) {
+        if let Ok(queue) = &self.queue {
+            queue.leave(false);
+        }
+    }
+}
+
+/// The reading thread: every sample, until the end, an error, or a caller that stopped
+/// listening (the run ended early).
+fn read_all(mut source: Box<dyn SampleSource>, gone: ReaderGone) {
+    loop {
+        let mut notes = Vec::new();
+        let sample = source.next_sample(&mut notes);
+        let last = !matches!(sample, Ok(Some(_)));
+        let read = Read {
+            sample,
+            notes,
+            totals: source.counted(),
+        };
+        if !gone.0.push(read) || last {
+            return;
+        }
+    }
+}
+
+impl SampleSource for ReadAhead {
+    fn next_sample(&mut self, notes: &mut Vec<String>) -> Result<Option<InputSample>> {
+        if self.finished {
+            return Ok(None);
+        }
+        let label = &self.label;
+        let queue = self
+            .queue
+            .as_ref()
+            .map_err(|why| Error::input(label.clone(), why.clone()))?;
+        let Some(read) = queue.pop() else {
+            // The thread ended without saying the stream had: it cannot have finished
+            // cleanly, and a stream cut short must never pass for a whole one.
+            self.finished = true;
+            return Err(Error::input(
+                label.clone(),
+                "reading stopped unexpectedly before the end of the stream",
+            ));
+        };
+        notes.extend(read.notes);
+        self.totals = read.totals;
+        self.finished = !matches!(read.sample, Ok(Some(_)));
+        read.sample
+    }
+
+    fn counted(&self) -> Totals {
+        self.totals
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use bytes::Bytes;
+
+    /// Counts up to `n` samples, then fails if `fail` or ends; says something once.
+    struct Counting {
+        n: u64,
+        at: u64,
+        fail: bool,
+    }
+
+    impl SampleSource for Counting {
+        fn next_sample(&mut self, notes: &mut Vec<String>) -> Result<Option<InputSample>> {
+            if self.at == 1 {
+                notes.push("one sample read".into());
+            }
+            if self.at == self.n {
+                return if self.fail {
+                    Err(Error::input("counting", "broken at the end"))
+                } else {
+                    Ok(None)
+                };
+            }
+            self.at += 1;
+            Ok(Some(InputSample {
+                data: Bytes::from(vec![0u8; 10]),
+                dts: self.at,
+                cts_offset: 0,
+                duration: 1,
+                sync: true,
+                origin: None,
+                pieces: Vec::new(),
+            }))
+        }
+
+        fn counted(&self) -> Totals {
+            Totals {
+                bytes: self.at * 10,
+                duration: self.at,
+            }
+        }
+    }
+
+    #[test]
+    fn every_sample_note_and_total_arrives_in_order() {
+        let source = Counting {
+            n: 100,
+            at: 0,
+            fail: false,
+        };
+        let mut ahead = ReadAhead::start(Box::new(source), "counting");
+        let mut notes = Vec::new();
+        let mut dts = Vec::new();
+        while let Some(s) = ahead.next_sample(&mut notes).unwrap() {
+            dts.push(s.dts);
+        }
+        assert_eq!(dts, (1..=100).collect::<Vec<_>>());
+        assert_eq!(notes, ["one sample read"]);
+        assert_eq!(ahead.counted().bytes, 1000);
+        assert!(ahead.next_sample(&mut notes).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_error_is_handed_over_after_the_samples_before_it() {
+        let source = Counting {
+            n: 40,
+            at: 0,
+            fail: true,
+        };
+        let mut ahead = ReadAhead::start(Box::new(source), "counting");
+        let mut notes = Vec::new();
+        for _ in 0..40 {
+            assert!(ahead.next_sample(&mut notes).unwrap().is_some());
+        }
+        let err = ahead.next_sample(&mut notes).unwrap_err();
+        assert!(err.to_string().contains("broken at the end"), "{err}");
+    }
+
+    /// A source whose reader dies (here: panics) must not look like one that ended.
+    struct Dies;
+
+    impl SampleSource for Dies {
+        fn next_sample(&mut self, _: &mut Vec<String>) -> Result<Option<InputSample>> {
+            #[allow(clippy::panic)]
+            {
+                panic!("reader died")
+            }
+        }
+    }
+
+    #[test]
+    fn a_reader_that_dies_is_an_error_not_an_end() {
+        let mut ahead = ReadAhead::start(Box::new(Dies), "dies.h264");
+        let err = ahead.next_sample(&mut Vec::new()).unwrap_err();
+        assert!(
+            err.to_string().contains("dies.h264") && err.to_string().contains("stopped"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dropping_the_reader_early_stops_the_thread() {
+        let source = Counting {
+            n: u64::MAX,
+            at: 0,
+            fail: false,
+        };
+        let mut ahead = ReadAhead::start(Box::new(source), "endless");
+        assert!(ahead.next_sample(&mut Vec::new()).unwrap().is_some());
+        // The thread blocks on a full channel, then sees the receiver gone and returns;
+        // nothing to assert but that this does not hang or crash.
+        drop(ahead);
+    }
+}
