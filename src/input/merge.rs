@@ -48,9 +48,10 @@ impl Lane {
         }
     }
 
-    /// The lane with its source read on a thread of its own, ahead of the merge.
-    pub(crate) fn in_background(self) -> Lane {
-        let source = Box::new(ReadAhead::start(self.source, &self.label));
+    /// The lane with its source read on a thread of its own, ahead of the merge, as one
+    /// of `lanes` lanes read so.
+    pub(crate) fn in_background(self, lanes: usize) -> Lane {
+        let source = Box::new(ReadAhead::start(self.source, &self.label, lanes));
         Lane { source, ..self }
     }
 

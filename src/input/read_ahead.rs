@@ -15,10 +15,13 @@ use crate::error::{Error, Result};
 /// per second), so the reader keeps going while the writer writes one out whole.
 const MAX_SAMPLES: usize = 512;
 
-/// Payload bytes in memory read ahead at most per stream (payloads left in files cost
-/// nothing here): enough to cover a fragment's write at common bit rates, little enough
-/// to keep memory flat.
+/// Payload bytes in memory read ahead at most, all streams of a set together, shared out
+/// evenly (payloads left in files cost nothing here): about a fragment's write at common
+/// bit rates, little enough to keep memory flat.
 const MAX_BYTES: usize = 4 << 20;
+
+/// The least any stream may read ahead, however many streams share [`MAX_BYTES`].
+const MIN_BYTES: usize = 1 << 20;
 
 /// What the reading thread hands over for one call of the source.
 struct Read {
@@ -41,8 +44,9 @@ impl Read {
 }
 
 /// The samples between the reading thread and the caller, bounded in count and bytes.
-#[derive(Default)]
 struct Queue {
+    /// In-memory payload bytes this stream may have queued (one sample always passes).
+    max_bytes: usize,
     state: Mutex<QueueState>,
     /// Signalled whenever either side changes the state.
     changed: Condvar,
@@ -70,7 +74,7 @@ impl Queue {
         let mut state = self.lock();
         while !state.caller_gone
             && (state.reads.len() >= MAX_SAMPLES
-                || (state.bytes >= MAX_BYTES && !state.reads.is_empty()))
+                || (state.bytes >= self.max_bytes && !state.reads.is_empty()))
         {
             state = self
                 .changed
@@ -141,9 +145,13 @@ pub(crate) struct ReadAhead {
 
 impl ReadAhead {
     /// Starts reading `source` (its payload modes already chosen) on a thread of its
-    /// own; `label` names the stream in messages.
-    pub(crate) fn start(source: Box<dyn SampleSource>, label: &str) -> Self {
-        let queue = Arc::new(Queue::default());
+    /// own, as one of `streams` streams read so; `label` names the stream in messages.
+    pub(crate) fn start(source: Box<dyn SampleSource>, label: &str, streams: usize) -> Self {
+        let queue = Arc::new(Queue {
+            max_bytes: (MAX_BYTES / streams.max(1)).max(MIN_BYTES),
+            state: Mutex::default(),
+            changed: Condvar::default(),
+        });
         let gone = ReaderGone(Arc::clone(&queue));
         let queue = std::thread::Builder::new()
             .name("ssf-read".into())
@@ -268,7 +276,7 @@ mod tests {
             at: 0,
             fail: false,
         };
-        let mut ahead = ReadAhead::start(Box::new(source), "counting");
+        let mut ahead = ReadAhead::start(Box::new(source), "counting", 1);
         let mut notes = Vec::new();
         let mut dts = Vec::new();
         while let Some(s) = ahead.next_sample(&mut notes).unwrap() {
@@ -287,7 +295,7 @@ mod tests {
             at: 0,
             fail: true,
         };
-        let mut ahead = ReadAhead::start(Box::new(source), "counting");
+        let mut ahead = ReadAhead::start(Box::new(source), "counting", 1);
         let mut notes = Vec::new();
         for _ in 0..40 {
             assert!(ahead.next_sample(&mut notes).unwrap().is_some());
@@ -310,7 +318,7 @@ mod tests {
 
     #[test]
     fn a_reader_that_dies_is_an_error_not_an_end() {
-        let mut ahead = ReadAhead::start(Box::new(Dies), "dies.h264");
+        let mut ahead = ReadAhead::start(Box::new(Dies), "dies.h264", 1);
         let err = ahead.next_sample(&mut Vec::new()).unwrap_err();
         assert!(
             err.to_string().contains("dies.h264") && err.to_string().contains("stopped"),
@@ -325,7 +333,7 @@ mod tests {
             at: 0,
             fail: false,
         };
-        let mut ahead = ReadAhead::start(Box::new(source), "endless");
+        let mut ahead = ReadAhead::start(Box::new(source), "endless", 1);
         assert!(ahead.next_sample(&mut Vec::new()).unwrap().is_some());
         // The thread blocks on a full channel, then sees the receiver gone and returns;
         // nothing to assert but that this does not hang or crash.

@@ -386,9 +386,11 @@ impl InputSet {
                 "reading in the background must be chosen before samples are read".into(),
             ));
         }
-        self.merge.lanes = std::mem::take(&mut self.merge.lanes)
+        let lanes = std::mem::take(&mut self.merge.lanes);
+        let count = lanes.len();
+        self.merge.lanes = lanes
             .into_iter()
-            .map(super::merge::Lane::in_background)
+            .map(|lane| lane.in_background(count))
             .collect();
         Ok(())
     }

@@ -25,6 +25,11 @@ const CHUNK: usize = 1 << 20;
 /// buffer then, so two small ones, reused, are all the reader holds.
 const IN_FILE_CHUNK: usize = 256 << 10;
 
+/// Smallest access unit left in the file when asked to: copying a smaller one out of the
+/// read buffer costs less than the two system calls per NAL unit that move it from the
+/// file (pictures of a low rung are a few KiB).
+const MIN_IN_FILE: usize = 64 << 10;
+
 /// Earlier read buffers kept for reuse. Access units of a fragment being gathered
 /// pin the buffers they were cut from: a few MiB at high bit rates.
 const MAX_RETIRED: usize = 4;
@@ -177,12 +182,15 @@ impl<R: Read> NalScanner<R> {
     /// are written over the start codes and the bytes are handed out where they are.
     /// Otherwise (3-byte start codes, trailing zero bytes, skipped units in between) they
     /// are copied.
-    fn cut(&mut self, nals: &[Range<usize>]) -> Result<Bytes> {
+    ///
+    /// With `copy`, they are always copied, so that no read buffer stays pinned.
+    fn cut(&mut self, nals: &[Range<usize>], copy: bool) -> Result<Bytes> {
         let (Some(first), Some(last)) = (nals.first(), nals.last()) else {
             return Ok(Bytes::new());
         };
         let base = self.dropped;
-        let in_place = first.start >= base + 4
+        let in_place = !copy
+            && first.start >= base + 4
             && nals
                 .iter()
                 .zip(nals.iter().skip(1))
@@ -364,6 +372,8 @@ pub struct AccessUnitReader<R> {
     scanner: NalScanner<R>,
     assembler: Assembler,
     gop: OpenGopCheck,
+    /// Smallest access unit left in the file ([`MIN_IN_FILE`]; tests lower it).
+    min_in_file: usize,
 }
 
 /// An access unit whose bytes are still in the scanner's buffer, at these stream offsets.
@@ -393,6 +403,7 @@ impl<R: Read> AccessUnitReader<R> {
             scanner: NalScanner::new(source, path.into(), CHUNK),
             assembler: Assembler::default(),
             gop: OpenGopCheck::default(),
+            min_in_file: MIN_IN_FILE,
         }
     }
 
@@ -403,15 +414,24 @@ impl<R: Read> AccessUnitReader<R> {
             scanner: NalScanner::new(source, PathBuf::new(), chunk),
             assembler: Assembler::default(),
             gop: OpenGopCheck::default(),
+            min_in_file: MIN_IN_FILE,
         }
     }
 
     /// Leaves the access units read from now on in `file` (the file being read, opened
     /// again): they come as [`AccessUnit::pieces`], ranges of it behind their lengths, so a
-    /// file-to-file writer copies them in the kernel and no read buffer is held.
+    /// file-to-file writer copies them in the kernel and no read buffer is held. Units
+    /// under 64 KiB are copied out instead (see [`MIN_IN_FILE`]).
     pub fn leave_in_file(&mut self, file: Arc<File>) {
         self.scanner.in_file = Some(file);
         self.scanner.chunk = self.scanner.chunk.min(IN_FILE_CHUNK);
+    }
+
+    /// Leaves every access unit in the file, however small, so tests see both forms.
+    #[cfg(test)]
+    pub(crate) fn leave_all_in_file(&mut self, file: Arc<File>) {
+        self.leave_in_file(file);
+        self.min_in_file = 0;
     }
 
     /// The SPS of the last access unit returned.
@@ -461,9 +481,12 @@ impl<R: Read> AccessUnitReader<R> {
 
     /// Gives a finished access unit its bytes.
     fn cut(&mut self, (mut au, nals): Finished) -> Result<AccessUnit> {
+        let size: usize = nals.iter().map(|n| n.len() + 4).sum();
         match self.scanner.in_file.clone() {
-            Some(file) => au.pieces = self.scanner.cut_in_file(&file, &nals)?,
-            None => au.data = self.scanner.cut(&nals)?,
+            Some(file) if size >= self.min_in_file => {
+                au.pieces = self.scanner.cut_in_file(&file, &nals)?;
+            }
+            in_file => au.data = self.scanner.cut(&nals, in_file.is_some())?,
         }
         Ok(au)
     }
