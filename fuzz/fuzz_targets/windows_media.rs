@@ -7,9 +7,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use ssf::codec::vc1::{Vc1Config, inspect_sample};
+use ssf::codec::wma::WmaConfig;
 use ssf::input::asf::AsfReader;
 use ssf::input::vc1::Vc1FrameReader;
-use ssf::codec::wma::WmaConfig;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(config) = Vc1Config::from_codec_private_data(data) {

@@ -6,7 +6,7 @@ mod pts;
 mod reader;
 
 pub use pts::{PtsFromPoc, TimedFrame};
-pub use reader::{AccessUnit, AccessUnitReader};
+pub use reader::{AccessUnit, AccessUnitReader, MIN_IN_FILE};
 
 #[cfg(test)]
 mod tests;

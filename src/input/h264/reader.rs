@@ -25,10 +25,10 @@ const CHUNK: usize = 1 << 20;
 /// buffer then, so two small ones, reused, are all the reader holds.
 const IN_FILE_CHUNK: usize = 256 << 10;
 
-/// Smallest access unit left in the file when asked to: copying a smaller one out of the
-/// read buffer costs less than the two system calls per NAL unit that move it from the
-/// file (pictures of a low rung are a few KiB).
-const MIN_IN_FILE: usize = 64 << 10;
+/// The smallest access unit worth leaving in the file ([`AccessUnitReader::leave_in_file`]):
+/// copying a smaller one out of the read buffer costs less than the two system calls per
+/// NAL unit that move it from the file (pictures of a low rung are a few KiB).
+pub const MIN_IN_FILE: usize = 64 << 10;
 
 /// Earlier read buffers kept for reuse. Access units of a fragment being gathered
 /// pin the buffers they were cut from: a few MiB at high bit rates.
@@ -372,7 +372,7 @@ pub struct AccessUnitReader<R> {
     scanner: NalScanner<R>,
     assembler: Assembler,
     gop: OpenGopCheck,
-    /// Smallest access unit left in the file ([`MIN_IN_FILE`]; tests lower it).
+    /// Smallest access unit left in the file, once asked to.
     min_in_file: usize,
 }
 
@@ -418,20 +418,15 @@ impl<R: Read> AccessUnitReader<R> {
         }
     }
 
-    /// Leaves the access units read from now on in `file` (the file being read, opened
-    /// again): they come as [`AccessUnit::pieces`], ranges of it behind their lengths, so a
-    /// file-to-file writer copies them in the kernel and no read buffer is held. Units
-    /// under 64 KiB are copied out instead (see [`MIN_IN_FILE`]).
-    pub fn leave_in_file(&mut self, file: Arc<File>) {
+    /// Leaves the access units of at least `smallest` bytes read from now on in `file`
+    /// (the file being read, opened again): they come as [`AccessUnit::pieces`], ranges of
+    /// it behind their lengths, so a file-to-file writer copies them in the kernel. Smaller
+    /// ones are copied out of the read buffer, so no read buffer is held either way
+    /// ([`MIN_IN_FILE`] is a good `smallest`).
+    pub fn leave_in_file(&mut self, file: Arc<File>, smallest: usize) {
         self.scanner.in_file = Some(file);
         self.scanner.chunk = self.scanner.chunk.min(IN_FILE_CHUNK);
-    }
-
-    /// Leaves every access unit in the file, however small, so tests see both forms.
-    #[cfg(test)]
-    pub(crate) fn leave_all_in_file(&mut self, file: Arc<File>) {
-        self.leave_in_file(file);
-        self.min_in_file = 0;
+        self.min_in_file = smallest;
     }
 
     /// The SPS of the last access unit returned.

@@ -98,11 +98,7 @@ fn access_units_left_in_the_file_are_its_nal_units_behind_their_lengths() {
                 let file = std::fs::File::open(&path).unwrap();
                 let mut reader = AccessUnitReader::with_chunk(file, chunk);
                 let again = Arc::new(std::fs::File::open(&path).unwrap());
-                if all {
-                    reader.leave_all_in_file(again);
-                } else {
-                    reader.leave_in_file(again);
-                }
+                reader.leave_in_file(again, if all { 0 } else { super::MIN_IN_FILE });
                 let mut got = Vec::new();
                 while let Some(au) = reader.next_access_unit().unwrap() {
                     if au.pieces.is_empty() {

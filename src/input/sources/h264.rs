@@ -12,7 +12,7 @@ use crate::codec::MediaKind;
 use crate::codec::avc::NalFormat;
 use crate::error::{Error, Result};
 use crate::input::frame_rate::FrameRate;
-use crate::input::h264::{AccessUnit, AccessUnitReader, PtsFromPoc};
+use crate::input::h264::{AccessUnit, AccessUnitReader, MIN_IN_FILE, PtsFromPoc};
 use crate::input::sample::{Chunk, InputSample};
 use crate::input::source::{Counted, ReadCount, SampleSource};
 use crate::input::stream::{BitrateBasis, InputStream, StreamRole, Totals};
@@ -176,7 +176,7 @@ impl SampleSource for H264Source {
     fn leave_payloads_in_files(&mut self) -> bool {
         match &self.origin_file {
             Some(file) => {
-                self.reader.leave_in_file(Arc::clone(file));
+                self.reader.leave_in_file(Arc::clone(file), MIN_IN_FILE);
                 true
             }
             None => false,
