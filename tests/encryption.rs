@@ -634,3 +634,84 @@ fn payloads_owned_by_the_muxer_are_encrypted_in_place_with_the_same_bytes() {
         "the same bytes either way"
     );
 }
+
+#[test]
+fn samples_sealed_ahead_are_stored_as_the_muxer_would_encrypt_them() {
+    use ssf::input::InputSet;
+    use ssf::{ContentKey, Kid, Muxer, Options, Protection, Sample, StreamConfig};
+    let muxer = || {
+        let protection = Protection::new(
+            Kid::parse(KID).unwrap(),
+            ContentKey::parse_hex(KEY).unwrap(),
+        )
+        .first_iv(FIRST_IV);
+        Muxer::new(Options::default().protection(protection)).unwrap()
+    };
+    let mut set = InputSet::new();
+    set.add(
+        ssf::input::open(support::root().join("tests/data/mp4/clip.mp4")).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let (mut plain, mut sealing) = (muxer(), muxer());
+    let ids = set.add_streams(|c| plain.add_stream(c)).unwrap();
+    for i in 0..ids.len() {
+        sealing.add_stream(set.config(i, None).unwrap()).unwrap();
+    }
+    let sealers: Vec<_> = ids
+        .iter()
+        .map(|&id| {
+            sealing
+                .sample_sealer(id)
+                .unwrap()
+                .expect("a protected stream")
+        })
+        .collect();
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let mut counts = vec![0u64; ids.len()];
+    while let Some((id, sample)) = set.next_sample().unwrap() {
+        let n = &mut counts[id.index()];
+        let mut data = sample.data.to_vec();
+        let sealed = sealers[id.index()].seal(*n, &mut data).unwrap();
+        *n += 1;
+        let ahead = Sample::new(data, sample.dts)
+            .cts_offset(sample.cts_offset)
+            .duration(sample.duration)
+            .sync(sample.sync)
+            .sealed(sealed);
+        a.extend(plain.push(id, sample.into_sample()).unwrap());
+        b.extend(sealing.push(id, ahead).unwrap());
+    }
+    a.extend(plain.finish().unwrap());
+    b.extend(sealing.finish().unwrap());
+    assert!(a.len() > 4, "{} fragments", a.len());
+    let bytes =
+        |f: &[ssf::Fragment]| -> Vec<Vec<u8>> { f.iter().map(|f| f.to_vec().unwrap()).collect() };
+    assert_eq!(bytes(&a), bytes(&b), "the same fragments, byte for byte");
+
+    // Sealed as another sample than the one it arrives as: refused, not stored.
+    let mut mux = muxer();
+    let s = mux
+        .add_stream(StreamConfig::aac(&[0x11, 0x90]).unwrap().timescale(48_000))
+        .unwrap();
+    let sealer = mux.sample_sealer(s).unwrap().unwrap();
+    let mut data = vec![7u8; 100];
+    let sealed = sealer.seal(1, &mut data).unwrap();
+    let err = mux
+        .push(s, Sample::new(data, 0).sealed(sealed))
+        .unwrap_err();
+    assert!(err.to_string().contains("in order"), "{err}");
+
+    // And on a stream that is not protected.
+    let mut clear = Muxer::new(Options::default()).unwrap();
+    let c = clear
+        .add_stream(StreamConfig::aac(&[0x11, 0x90]).unwrap().timescale(48_000))
+        .unwrap();
+    assert!(clear.sample_sealer(c).unwrap().is_none());
+    let mut data = vec![7u8; 100];
+    let sealed = sealer.seal(0, &mut data).unwrap();
+    let err = clear
+        .push(c, Sample::new(data, 0).sealed(sealed))
+        .unwrap_err();
+    assert!(err.to_string().contains("protected stream"), "{err}");
+}

@@ -263,8 +263,13 @@ fn mux_all(
             set.own_payloads(i);
         }
     }
-    // Each input is read on a thread of its own, so reading overlaps writing.
-    set.read_in_background().map_err(|e| e.to_string())?;
+    // Each input is read on a thread of its own, so reading overlaps writing; samples of
+    // protected streams are encrypted there too.
+    set.read_in_background(|i| {
+        ids.get(i)
+            .and_then(|&id| vod.muxer().sample_sealer(id).ok().flatten())
+    })
+    .map_err(|e| e.to_string())?;
     for (s, &id) in set.streams().zip(&ids) {
         streams.push(Stream {
             label: s.label.clone(),

@@ -97,6 +97,7 @@ pub fn apply_ctr(
 /// The expanded key is zeroized when this is dropped (aes's `zeroize` feature gives
 /// `Aes128` a zeroizing `Drop`), and `Debug` shows only the next IV, which is public
 /// anyway (it is written into every sample's encryption box).
+#[derive(Clone)]
 pub struct SampleEncryptor {
     /// Round keys, expanded once for the whole track.
     aes: Aes128,
@@ -121,6 +122,35 @@ impl SampleEncryptor {
         // random first IV near u64::MAX simply continues from 0.
         self.next_iv = iv.wrapping_add(1);
         iv.to_be_bytes()
+    }
+
+    /// Takes the next IV without encrypting anything: the sample that gets it was
+    /// encrypted ahead with [`Self::encrypt_at`].
+    pub fn skip(&mut self) -> [u8; 8] {
+        self.take_iv()
+    }
+
+    /// The IV the sample `ahead` places after the next one gets.
+    pub fn iv_after(&self, ahead: u64) -> [u8; 8] {
+        self.next_iv.wrapping_add(ahead).to_be_bytes()
+    }
+
+    /// Encrypts a sample in place with IV `iv`, leaving this encryptor's own IV where it
+    /// is: whole when `subsamples` is empty, else its encrypted ranges. Samples can so be
+    /// encrypted out of turn (on another thread, from a clone) and their IVs skipped here.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the map does not cover `data` exactly; `data` is
+    /// untouched then.
+    pub fn encrypt_at(&self, iv: [u8; 8], data: &mut [u8], subsamples: &[Subsample]) -> Result<()> {
+        if subsamples.is_empty() {
+            // apply_keystream can only panic past 2^64 keystream blocks, which a slice
+            // (at most isize::MAX bytes) cannot reach.
+            sample_ctr(&self.aes, iv).apply_keystream(data);
+            Ok(())
+        } else {
+            apply_ctr(&self.aes, iv, data, subsamples)
+        }
     }
 
     /// Encrypts the whole sample in place (audio, VC-1); returns the IV used (the

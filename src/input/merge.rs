@@ -6,6 +6,7 @@ use super::read_ahead::ReadAhead;
 use super::sample::InputSample;
 use super::source::SampleSource;
 use crate::error::{Error, Result};
+use crate::mux::SampleSealer;
 
 /// One stream being merged.
 pub(crate) struct Lane {
@@ -49,9 +50,9 @@ impl Lane {
     }
 
     /// The lane with its source read on a thread of its own, ahead of the merge, as one
-    /// of `lanes` lanes read so.
-    pub(crate) fn in_background(self, lanes: usize) -> Lane {
-        let source = Box::new(ReadAhead::start(self.source, &self.label, lanes));
+    /// of `lanes` lanes read so, its samples encrypted there too with `sealer`.
+    pub(crate) fn in_background(self, lanes: usize, sealer: Option<SampleSealer>) -> Lane {
+        let source = Box::new(ReadAhead::start(self.source, &self.label, lanes, sealer));
         Lane { source, ..self }
     }
 
@@ -180,6 +181,7 @@ mod tests {
                 sync: true,
                 origin: None,
                 pieces: Vec::new(),
+                sealed: None,
             }))
         }
     }

@@ -6,10 +6,13 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
+use bytes::BytesMut;
+
 use super::sample::InputSample;
 use super::source::SampleSource;
 use super::stream::Totals;
 use crate::error::{Error, Result};
+use crate::mux::SampleSealer;
 
 /// Samples read ahead at most per stream: more than a fragment holds (2 s at 60 frames
 /// per second), so the reader keeps going while the writer writes one out whole.
@@ -146,7 +149,15 @@ pub(crate) struct ReadAhead {
 impl ReadAhead {
     /// Starts reading `source` (its payload modes already chosen) on a thread of its
     /// own, as one of `streams` streams read so; `label` names the stream in messages.
-    pub(crate) fn start(source: Box<dyn SampleSource>, label: &str, streams: usize) -> Self {
+    ///
+    /// With a `sealer`, each sample is also encrypted on that thread, as the stream's
+    /// sample 0, 1, 2, … (the muxer checks the numbering when it gets them).
+    pub(crate) fn start(
+        source: Box<dyn SampleSource>,
+        label: &str,
+        streams: usize,
+        sealer: Option<SampleSealer>,
+    ) -> Self {
         let queue = Arc::new(Queue {
             max_bytes: (MAX_BYTES / streams.max(1)).max(MIN_BYTES),
             state: Mutex::default(),
@@ -155,7 +166,7 @@ impl ReadAhead {
         let gone = ReaderGone(Arc::clone(&queue));
         let queue = std::thread::Builder::new()
             .name("ssf-read".into())
-            .spawn(move || read_all(source, gone))
+            .spawn(move || read_all(source, sealer, gone))
             .map(|_| queue)
             .map_err(|e| format!("no thread to read it on: {e}"));
         ReadAhead {
@@ -177,10 +188,17 @@ impl Drop for ReadAhead {
 
 /// The reading thread: every sample, until the end, an error, or a caller that stopped
 /// listening (the run ended early).
-fn read_all(mut source: Box<dyn SampleSource>, gone: ReaderGone) {
+fn read_all(mut source: Box<dyn SampleSource>, sealer: Option<SampleSealer>, gone: ReaderGone) {
+    let mut index = 0;
     loop {
         let mut notes = Vec::new();
-        let sample = source.next_sample(&mut notes);
+        let mut sample = source.next_sample(&mut notes);
+        if let (Some(sealer), Ok(Some(read))) = (&sealer, &mut sample) {
+            if let Err(e) = seal(sealer, index, read) {
+                sample = Err(e);
+            }
+            index += 1;
+        }
         let last = !matches!(sample, Ok(Some(_)));
         let read = Read {
             sample,
@@ -191,6 +209,18 @@ fn read_all(mut source: Box<dyn SampleSource>, gone: ReaderGone) {
             return;
         }
     }
+}
+
+/// Encrypts `sample` in place (in a copy when its buffer is shared) as the stream's
+/// sample `index`, and records how.
+fn seal(sealer: &SampleSealer, index: u64, sample: &mut InputSample) -> Result<()> {
+    let mut data = std::mem::take(&mut sample.data)
+        .try_into_mut()
+        .unwrap_or_else(|shared| BytesMut::from(shared.as_ref()));
+    let sealed = sealer.seal(index, &mut data);
+    sample.data = data.freeze();
+    sample.sealed = Some(sealed?);
+    Ok(())
 }
 
 impl SampleSource for ReadAhead {
@@ -258,6 +288,7 @@ mod tests {
                 sync: true,
                 origin: None,
                 pieces: Vec::new(),
+                sealed: None,
             }))
         }
 
@@ -276,7 +307,7 @@ mod tests {
             at: 0,
             fail: false,
         };
-        let mut ahead = ReadAhead::start(Box::new(source), "counting", 1);
+        let mut ahead = ReadAhead::start(Box::new(source), "counting", 1, None);
         let mut notes = Vec::new();
         let mut dts = Vec::new();
         while let Some(s) = ahead.next_sample(&mut notes).unwrap() {
@@ -295,7 +326,7 @@ mod tests {
             at: 0,
             fail: true,
         };
-        let mut ahead = ReadAhead::start(Box::new(source), "counting", 1);
+        let mut ahead = ReadAhead::start(Box::new(source), "counting", 1, None);
         let mut notes = Vec::new();
         for _ in 0..40 {
             assert!(ahead.next_sample(&mut notes).unwrap().is_some());
@@ -318,7 +349,7 @@ mod tests {
 
     #[test]
     fn a_reader_that_dies_is_an_error_not_an_end() {
-        let mut ahead = ReadAhead::start(Box::new(Dies), "dies.h264", 1);
+        let mut ahead = ReadAhead::start(Box::new(Dies), "dies.h264", 1, None);
         let err = ahead.next_sample(&mut Vec::new()).unwrap_err();
         assert!(
             err.to_string().contains("dies.h264") && err.to_string().contains("stopped"),
@@ -333,7 +364,7 @@ mod tests {
             at: 0,
             fail: false,
         };
-        let mut ahead = ReadAhead::start(Box::new(source), "endless", 1);
+        let mut ahead = ReadAhead::start(Box::new(source), "endless", 1, None);
         assert!(ahead.next_sample(&mut Vec::new()).unwrap().is_some());
         // The thread blocks on a full channel, then sees the receiver gone and returns;
         // nothing to assert but that this does not hang or crash.

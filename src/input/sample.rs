@@ -9,8 +9,8 @@
 
 use bytes::Bytes;
 
-use crate::mux::Sample;
 pub use crate::mux::{Chunk, FileRange};
+use crate::mux::{Sample, Sealed};
 
 /// One sample of an input stream, in the stream's timescale.
 #[derive(Debug, Clone)]
@@ -37,6 +37,9 @@ pub struct InputSample {
     /// (an Annex B access unit: each NAL unit's 4-byte length in memory, then its range
     /// of the file); `data` is then empty. Empty otherwise.
     pub pieces: Vec<Chunk>,
+    /// Set when the payload was encrypted ahead for its stream
+    /// ([`super::InputSet::read_in_background`] with a sealer): its IV and map.
+    pub sealed: Option<Sealed>,
 }
 
 impl InputSample {
@@ -71,9 +74,13 @@ impl InputSample {
             }
             _ => Sample::new(self.data, self.dts),
         };
-        sample
+        let sample = sample
             .cts_offset(self.cts_offset)
             .duration(self.duration)
-            .sync(self.sync)
+            .sync(self.sync);
+        match self.sealed {
+            Some(sealed) => sample.sealed(sealed),
+            None => sample,
+        }
     }
 }

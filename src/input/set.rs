@@ -14,7 +14,7 @@ use super::spec::{InputOptions, InputSpec};
 use super::stream::{BitrateBasis, InputStream, StreamRole};
 use crate::codec::MediaKind;
 use crate::error::{Error, Result};
-use crate::mux::{StreamConfig, StreamId};
+use crate::mux::{SampleSealer, StreamConfig, StreamId};
 
 /// One stream of the set.
 #[derive(Debug)]
@@ -380,7 +380,15 @@ impl InputSet {
     /// one core a file-to-file run then takes about the longer of the two, not their
     /// sum). Call it once, after choosing the payload modes
     /// ([`Self::leave_payloads_in_files`], [`Self::own_payloads`]) and before reading.
-    pub fn read_in_background(&mut self) -> Result<()> {
+    ///
+    /// `sealer(index)` may give stream `index` the muxer's
+    /// [`SampleSealer`](crate::mux::SampleSealer): its samples are then encrypted on the
+    /// reading thread too, and must all be pushed, in order (as [`InputSample::into_sample`]
+    /// marks them).
+    pub fn read_in_background(
+        &mut self,
+        mut sealer: impl FnMut(usize) -> Option<SampleSealer>,
+    ) -> Result<()> {
         if self.merge.started() {
             return Err(Error::InvalidState(
                 "reading in the background must be chosen before samples are read".into(),
@@ -390,7 +398,8 @@ impl InputSet {
         let count = lanes.len();
         self.merge.lanes = lanes
             .into_iter()
-            .map(|lane| lane.in_background(count))
+            .enumerate()
+            .map(|(i, lane)| lane.in_background(count, sealer(i)))
             .collect();
         Ok(())
     }

@@ -10,10 +10,50 @@ use crate::error::{Error, Result};
 use crate::isobmff::boxes::{SencSample, write_sample_encryption};
 use crate::isobmff::writer::BoxWriter;
 
+/// What encrypting one sample ahead recorded: its IV and its subsample map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    iv: [u8; 8],
+    /// `(clear, encrypted)` byte counts; empty when the sample is encrypted whole.
+    entries: Vec<(u16, u32)>,
+}
+
+/// A protected stream's sample encryption, detached from the muxer so that its samples
+/// can be encrypted ahead, on another thread (the one that reads them), while the muxer
+/// writes earlier ones. Sample `index` of the stream (0 for its first) gets the IV the
+/// muxer would give it; the muxer checks it when the sample arrives
+/// ([`crate::Sample::sealed`]). Holds the expanded key, wiped when dropped.
+#[derive(Debug, Clone)]
+pub struct SampleSealer {
+    /// At the stream's first IV.
+    encryptor: SampleEncryptor,
+    nal_aware: bool,
+}
+
+impl SampleSealer {
+    /// Encrypts `payload`, the stream's sample number `index` as the muxer will store it,
+    /// in place (H.264: NAL-aware subsamples; otherwise whole).
+    ///
+    /// # Errors
+    /// When an H.264 payload's NAL units cannot be mapped; `payload` is untouched then.
+    pub fn seal(&self, index: u64, payload: &mut [u8]) -> Result<Sealed> {
+        let mut map = Vec::new();
+        subsample_map(payload, None, self.nal_aware, self.nal_aware, &mut map)?;
+        let iv = self.encryptor.iv_after(index);
+        self.encryptor.encrypt_at(iv, payload, &map)?;
+        Ok(Sealed {
+            iv,
+            entries: map.iter().map(|s| (s.clear, s.encrypted)).collect(),
+        })
+    }
+}
+
 /// Encryption state of a protected stream.
 #[derive(Debug)]
 pub(crate) struct StreamEncryption {
     encryptor: SampleEncryptor,
+    /// The IV of the stream's first sample.
+    first: SampleEncryptor,
     cenc: bool,
     /// Scratch for one sample's subsample map.
     map: Vec<Subsample>,
@@ -29,8 +69,10 @@ pub(crate) struct StreamEncryption {
 
 impl StreamEncryption {
     pub(crate) fn new(key: &[u8; 16], first_iv: u64, cenc: bool) -> Self {
+        let encryptor = SampleEncryptor::new(key, first_iv);
         Self {
-            encryptor: SampleEncryptor::new(key, first_iv),
+            first: encryptor.clone(),
+            encryptor,
             cenc,
             map: Vec::new(),
             entries: Vec::new(),
@@ -41,6 +83,27 @@ impl StreamEncryption {
 }
 
 impl StreamEncryption {
+    /// A sealer for this stream's samples.
+    pub(crate) fn sealer(&self, nal_aware: bool) -> SampleSealer {
+        SampleSealer {
+            encryptor: self.first.clone(),
+            nal_aware,
+        }
+    }
+
+    /// Refuses a sealed sample unless it was sealed as sample `index` of this stream.
+    pub(crate) fn check_sealed(&self, sealed: &Sealed, index: u64) -> Result<()> {
+        if sealed.iv == self.first.iv_after(index) {
+            return Ok(());
+        }
+        Err(Error::InvalidArgument(format!(
+            "encrypted ahead with IV {:016x}, but as sample {index} it gets {:016x}: samples \
+             sealed ahead must all be pushed, in order",
+            u64::from_be_bytes(sealed.iv),
+            u64::from_be_bytes(self.first.iv_after(index))
+        )))
+    }
+
     /// Checks, when a sample arrives, that its payload can be mapped into subsamples
     /// (H.264 NAL units, or the caller's ranges): the map is made again when the fragment
     /// closes, and a payload it cannot map must be refused now rather than leave the
@@ -106,7 +169,9 @@ pub(crate) fn encrypt_fragment(
                 Err(shared) => BytesMut::from(shared.as_ref()),
             };
             let ranges = sample.protected_ranges.as_deref();
-            let result = encrypt_sample(enc, &mut owned, ranges, nal_aware, with_subsamples);
+            let sealed = sample.sealed.as_ref();
+            let result =
+                encrypt_sample(enc, &mut owned, ranges, sealed, nal_aware, with_subsamples);
             sample.data = owned.freeze();
             result.map_err(|e| failed(i, e))?;
         }
@@ -128,7 +193,8 @@ pub(crate) fn encrypt_fragment(
             continue;
         };
         let ranges = sample.protected_ranges.as_deref();
-        encrypt_sample(enc, payload, ranges, nal_aware, with_subsamples)
+        let sealed = sample.sealed.as_ref();
+        encrypt_sample(enc, payload, ranges, sealed, nal_aware, with_subsamples)
             .map_err(|e| failed(i, e))?;
     }
     let payload = out.freeze();
@@ -136,34 +202,70 @@ pub(crate) fn encrypt_fragment(
     Ok(Some(payload))
 }
 
-/// Encrypts one payload in place and records its IV and subsample entries.
+/// Encrypts one payload in place (unless it was `sealed` ahead: then only its IV is
+/// taken) and records its IV and subsample entries.
 fn encrypt_sample(
     enc: &mut StreamEncryption,
     payload: &mut [u8],
     ranges: Option<&[(u32, u32)]>,
+    sealed: Option<&Sealed>,
     nal_aware: bool,
     with_subsamples: bool,
 ) -> Result<()> {
     enc.map.clear();
-    match ranges {
-        Some(ranges) => range_subsamples(payload.len(), ranges, &mut enc.map),
-        None if nal_aware => avc_subsamples(payload, &mut enc.map),
-        None => Ok(()),
-    }?;
-    if with_subsamples && enc.map.is_empty() {
-        enc.map.push(Subsample {
-            clear: 0,
-            encrypted: u32::try_from(payload.len()).unwrap_or(u32::MAX),
-        });
-    }
-    let iv = if enc.map.is_empty() {
-        enc.encryptor.encrypt_whole(payload)
-    } else {
-        enc.encryptor.encrypt_subsamples(payload, &enc.map)?
+    let iv = match sealed {
+        Some(sealed) => {
+            enc.map.extend(
+                sealed
+                    .entries
+                    .iter()
+                    .map(|&(clear, encrypted)| Subsample { clear, encrypted }),
+            );
+            whole_if_none(&mut enc.map, payload.len(), with_subsamples);
+            enc.encryptor.skip()
+        }
+        None => {
+            subsample_map(payload, ranges, nal_aware, with_subsamples, &mut enc.map)?;
+            if enc.map.is_empty() {
+                enc.encryptor.encrypt_whole(payload)
+            } else {
+                enc.encryptor.encrypt_subsamples(payload, &enc.map)?
+            }
+        }
     };
     let first = enc.entries.len();
     enc.entries
         .extend(enc.map.iter().map(|s| (s.clear, s.encrypted)));
     enc.samples.push((iv, first..enc.entries.len()));
     Ok(())
+}
+
+/// The subsample map of `payload` into `map`: the caller's ranges, else H.264 NAL units
+/// when `nal_aware`, else none (encrypted whole) unless the fragment needs a map for
+/// every sample (`with_subsamples`): then one encrypted range.
+fn subsample_map(
+    payload: &[u8],
+    ranges: Option<&[(u32, u32)]>,
+    nal_aware: bool,
+    with_subsamples: bool,
+    map: &mut Vec<Subsample>,
+) -> Result<()> {
+    match ranges {
+        Some(ranges) => range_subsamples(payload.len(), ranges, map),
+        None if nal_aware => avc_subsamples(payload, map),
+        None => Ok(()),
+    }?;
+    whole_if_none(map, payload.len(), with_subsamples);
+    Ok(())
+}
+
+/// Gives a payload without a map one encrypted range when the fragment needs a map for
+/// every sample (encrypting it whole or as that range gives the same bytes).
+fn whole_if_none(map: &mut Vec<Subsample>, len: usize, with_subsamples: bool) {
+    if with_subsamples && map.is_empty() {
+        map.push(Subsample {
+            clear: 0,
+            encrypted: u32::try_from(len).unwrap_or(u32::MAX),
+        });
+    }
 }

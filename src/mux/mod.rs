@@ -17,6 +17,7 @@ mod stream;
 mod timescale;
 
 pub use config::{Fragmentation, Options, SMOOTH_TIMESCALE, StreamConfig, StreamId};
+pub use encrypt::{SampleSealer, Sealed};
 pub use fragment::Fragment;
 pub use header::LIVE_END_OF_STREAM;
 pub use payload::{Chunk, FileRange};
@@ -350,6 +351,14 @@ impl Muxer {
     pub fn takes_file_payloads(&self, stream: StreamId) -> bool {
         self.stream(stream)
             .is_ok_and(StreamState::takes_file_payloads)
+    }
+
+    /// A sealer that encrypts `stream`'s samples ahead, as the muxer would (for a caller
+    /// that reads samples on one thread and pushes them on another), when the stream is
+    /// protected and its payloads are stored as given; `None` otherwise. Every sample
+    /// sealed must then be pushed, in order, marked [`Sample::sealed`].
+    pub fn sample_sealer(&self, stream: StreamId) -> Result<Option<SampleSealer>> {
+        Ok(self.stream(stream)?.sample_sealer())
     }
 
     /// Sets a stream's bit rate once it is known (e.g. measured by the caller at the end

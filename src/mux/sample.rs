@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use super::encrypt::Sealed;
 use super::payload::{Chunk, FileRange};
 
 /// An encoded sample (an access unit or an audio frame) with its timing, in the stream's
@@ -17,6 +18,7 @@ pub struct Sample {
     pub(crate) duration: Option<u64>,
     pub(crate) sync: bool,
     pub(crate) protected_ranges: Option<Vec<(u32, u32)>>,
+    pub(crate) sealed: Option<Sealed>,
 }
 
 impl Sample {
@@ -31,6 +33,7 @@ impl Sample {
             duration: None,
             sync: true,
             protected_ranges: None,
+            sealed: None,
         }
     }
 
@@ -88,6 +91,14 @@ impl Sample {
     /// rewriting (4-byte NAL lengths or 4-byte start codes for H.264).
     pub fn protected_ranges(mut self, ranges: impl Into<Vec<(u32, u32)>>) -> Self {
         self.protected_ranges = Some(ranges.into());
+        self
+    }
+
+    /// Marks the payload as encrypted ahead by the stream's
+    /// [`SampleSealer`](super::SampleSealer) (`sealed` is what it returned): the muxer
+    /// records its IV and subsample map and does not encrypt it again.
+    pub fn sealed(mut self, sealed: Sealed) -> Self {
+        self.sealed = Some(sealed);
         self
     }
 

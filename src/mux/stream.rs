@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::config::{Fragmentation, StreamConfig};
-use super::encrypt::{StreamEncryption, encrypt_fragment};
+use super::encrypt::{SampleSealer, Sealed, StreamEncryption, encrypt_fragment};
 use super::fragment::Fragment;
 use super::fragment_log::FragmentLog;
 use super::handler_kind;
@@ -33,6 +33,8 @@ pub(super) struct Pending {
     sync: bool,
     /// Caller-chosen encrypted ranges, already checked against the payload.
     pub(super) protected_ranges: Option<Vec<(u32, u32)>>,
+    /// The payload was encrypted ahead: its IV and map.
+    pub(super) sealed: Option<Sealed>,
 }
 
 impl Pending {
@@ -118,7 +120,15 @@ impl StreamState {
         let sync = sample.sync;
         let protected_ranges = sample.protected_ranges;
         let pieces = sample.pieces;
-        let data = if pieces.is_empty() {
+        let sealed = sample.sealed;
+        let data = if let Some(sealed) = &sealed {
+            self.check_sealed(
+                sealed,
+                protected_ranges.is_some() || !pieces.is_empty(),
+                index,
+            )?;
+            sample.data
+        } else if pieces.is_empty() {
             self.prepare_payload(sample.data, sync, protected_ranges.as_deref(), index)?
         } else {
             self.check_file_payload(protected_ranges.is_some(), index)?;
@@ -140,6 +150,7 @@ impl StreamState {
             duration_hint: times.duration_hint,
             sync,
             protected_ranges,
+            sealed,
         });
         self.samples_seen += 1;
         self.last_input_dts = Some(input_dts);
@@ -300,9 +311,46 @@ impl StreamState {
     /// (no framing rewrite, no inspection, no encryption), so the muxer never needs the
     /// bytes.
     pub(crate) fn takes_file_payloads(&self) -> bool {
-        self.encryption.is_none()
-            && !self.config.manifest_output
-            && self.config.codec.passes_through()
+        self.encryption.is_none() && self.stores_as_given()
+    }
+
+    /// A sealer for this stream's samples, when it is protected and stores payloads as
+    /// given (a sealed payload is not prepared again).
+    pub(crate) fn sample_sealer(&self) -> Option<SampleSealer> {
+        let nal_aware = matches!(self.config.codec, Codec::Avc(_));
+        self.encryption
+            .as_ref()
+            .filter(|_| self.stores_as_given())
+            .map(|enc| enc.sealer(nal_aware))
+    }
+
+    /// Whether payloads are stored as given: no framing rewrite, nothing kept inline.
+    fn stores_as_given(&self) -> bool {
+        !self.config.manifest_output && self.config.codec.passes_through()
+    }
+
+    /// Refuses a sealed payload this stream cannot take as it is: not protected, stored
+    /// otherwise than as given, with caller ranges or left in a file, or sealed as
+    /// another sample than `index`.
+    fn check_sealed(&self, sealed: &Sealed, other_form: bool, index: u64) -> Result<()> {
+        let invalid = |reason: String| Error::InvalidSample {
+            stream: self.id.0,
+            sample: index,
+            reason,
+        };
+        let enc = self
+            .encryption
+            .as_ref()
+            .filter(|_| self.stores_as_given() && !other_form)
+            .ok_or_else(|| {
+                invalid(
+                    "a sealed payload needs a protected stream that stores payloads as given, \
+                     in memory and without protected ranges"
+                        .into(),
+                )
+            })?;
+        enc.check_sealed(sealed, index)
+            .map_err(|e| invalid(e.to_string()))
     }
 
     /// Refuses a payload left in a file where this stream needs the bytes.

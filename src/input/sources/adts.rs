@@ -99,6 +99,7 @@ impl SampleSource for AdtsSource {
             sync: true,
             origin,
             pieces: Vec::new(),
+            sealed: None,
         }))
     }
 

@@ -63,6 +63,7 @@ impl SampleSource for CaptionSource {
             sync: true,
             origin: None,
             pieces: Vec::new(),
+            sealed: None,
         }))
     }
 }

@@ -150,6 +150,7 @@ impl SampleSource for H264Source {
                     // Annex B start codes became NAL lengths: not the file's bytes.
                     origin: None,
                     pieces,
+                    sealed: None,
                 }));
             }
             if self.done {

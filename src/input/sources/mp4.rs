@@ -183,6 +183,7 @@ impl SampleSource for Mp4Track {
             sync,
             origin,
             pieces: Vec::new(),
+            sealed: None,
         }))
     }
 }

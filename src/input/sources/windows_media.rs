@@ -140,6 +140,7 @@ impl Vc1Source {
                 sync: frame.sync,
                 origin,
                 pieces: Vec::new(),
+                sealed: None,
             });
         }
         self.decoded += types.len() as u64;
@@ -245,6 +246,7 @@ impl SampleSource for WmaSource {
             sync: true,
             origin: None,
             pieces: Vec::new(),
+            sealed: None,
         };
         if let Some(per_block) = self.wma.samples_per_block() {
             let Some(payload) = self.reader.next_payload().map_err(e)? else {
