@@ -2,8 +2,9 @@
 //! writer copies each NAL unit in the kernel behind its length): the pictures decode
 //! exactly as the source's, and memory stays flat however long the stream. The stream is
 //! the 720p sample with a filler NAL unit after every slice, so that every access unit
-//! is over the 64 KiB from which units stay in the file. Not timed: only each child's
-//! peak resident set is measured, against the same stream read from a pipe (held in memory).
+//! is over 64 KiB, well above the size from which units stay in the file. Not timed: only
+//! each child's peak resident set is measured, against the same stream read from a pipe
+//! (held in memory).
 
 #![cfg(target_os = "linux")]
 #![allow(

@@ -103,7 +103,7 @@ fn access_units_left_in_the_file_are_its_nal_units_behind_their_lengths() {
                 while let Some(au) = reader.next_access_unit().unwrap() {
                     if au.pieces.is_empty() {
                         // Small units are copied out, never pinning the read buffer.
-                        assert!(!all && au.data.len() < 64 << 10);
+                        assert!(!all && au.data.len() < super::MIN_IN_FILE);
                         got.extend_from_slice(&au.data);
                         continue;
                     }
