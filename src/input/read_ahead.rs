@@ -64,6 +64,23 @@ struct QueueState {
     reader_gone: bool,
     /// The caller dropped the source: reading on is pointless.
     caller_gone: bool,
+    /// The reading thread waits for room.
+    reader_waits: bool,
+    /// The caller waits for a sample.
+    caller_waits: bool,
+}
+
+impl QueueState {
+    /// Whether the queue has no room for one more sample.
+    fn full(&self, max_bytes: usize) -> bool {
+        self.reads.len() >= MAX_SAMPLES || (self.bytes >= max_bytes && !self.reads.is_empty())
+    }
+
+    /// Whether the queue has drained to half: a waiting reader is woken only then, so
+    /// that the two threads do not wake each other for every sample.
+    fn half_empty(&self, max_bytes: usize) -> bool {
+        self.reads.len() <= MAX_SAMPLES / 2 && self.bytes <= max_bytes / 2
+    }
 }
 
 impl Queue {
@@ -75,21 +92,19 @@ impl Queue {
     /// Adds `read` once there is room; false when the caller is gone.
     fn push(&self, read: Read) -> bool {
         let mut state = self.lock();
-        while !state.caller_gone
-            && (state.reads.len() >= MAX_SAMPLES
-                || (state.bytes >= self.max_bytes && !state.reads.is_empty()))
-        {
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+        while !state.caller_gone && state.full(self.max_bytes) {
+            state.reader_waits = true;
+            state = self.wait(state);
         }
+        state.reader_waits = false;
         if state.caller_gone {
             return false;
         }
         state.bytes += read.bytes();
         state.reads.push_back(read);
-        self.changed.notify_all();
+        if state.caller_waits {
+            self.changed.notify_all();
+        }
         true
     }
 
@@ -98,18 +113,25 @@ impl Queue {
         let mut state = self.lock();
         loop {
             if let Some(read) = state.reads.pop_front() {
+                state.caller_waits = false;
                 state.bytes = state.bytes.saturating_sub(read.bytes());
-                self.changed.notify_all();
+                if state.reader_waits && state.half_empty(self.max_bytes) {
+                    self.changed.notify_all();
+                }
                 return Some(read);
             }
             if state.reader_gone {
                 return None;
             }
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+            state.caller_waits = true;
+            state = self.wait(state);
         }
+    }
+
+    fn wait<'a>(&self, state: MutexGuard<'a, QueueState>) -> MutexGuard<'a, QueueState> {
+        self.changed
+            .wait(state)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Marks one side gone and wakes the other.
@@ -317,6 +339,27 @@ mod tests {
         assert_eq!(notes, ["one sample read"]);
         assert_eq!(ahead.counted().bytes, 1000);
         assert!(ahead.next_sample(&mut notes).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_reader_held_up_by_a_full_queue_goes_on_once_it_drains() {
+        let source = Counting {
+            n: 3000,
+            at: 0,
+            fail: false,
+        };
+        let mut ahead = ReadAhead::start(Box::new(source), "counting", 1, None);
+        let mut notes = Vec::new();
+        let mut last = 0;
+        while let Some(s) = ahead.next_sample(&mut notes).unwrap() {
+            assert_eq!(s.dts, last + 1, "in order");
+            last = s.dts;
+            if last % 700 == 0 {
+                // Let the reader fill the queue and wait for room.
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        assert_eq!(last, 3000);
     }
 
     #[test]
