@@ -140,8 +140,6 @@ struct Stream {
     bitrate: Option<u32>,
     /// Samples pushed.
     samples: u64,
-    /// Payload bytes pushed.
-    payload: u64,
 }
 
 /// Packages the inputs; on failure the output directory is left as it was.
@@ -277,7 +275,6 @@ fn mux_all(
             id,
             bitrate: None,
             samples: 0,
-            payload: 0,
         });
     }
 
@@ -294,13 +291,10 @@ fn mux_all(
             break;
         };
         let Some(s) = streams.get_mut(i) else { break };
-        let len = sample
-            .origin
-            .as_ref()
-            .map_or(sample.data.len() as u64, |o| o.len);
+        // Wherever the payload is (in memory, or left in its file).
+        let len = sample.len();
         let id = s.id;
         s.samples += 1;
-        s.payload += len;
         let captions = s.kind == MediaKind::Text;
         vod.push(id, sample.into_sample())
             .map_err(|e| describe(&e, streams))?;
