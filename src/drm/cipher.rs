@@ -130,11 +130,6 @@ impl SampleEncryptor {
         self.take_iv()
     }
 
-    /// The IV the sample `ahead` places after the next one gets.
-    pub fn iv_after(&self, ahead: u64) -> [u8; 8] {
-        self.next_iv.wrapping_add(ahead).to_be_bytes()
-    }
-
     /// Encrypts a sample in place with IV `iv`, leaving this encryptor's own IV where it
     /// is: whole when `subsamples` is empty, else its encrypted ranges. Samples can so be
     /// encrypted out of turn (on another thread, from a clone) and their IVs skipped here.

@@ -1,7 +1,8 @@
 //! A source read on a thread of its own, a few samples ahead of the caller, so that
 //! reading a file (and scanning it: start codes, sample tables) overlaps the muxing and
 //! writing of what was read before. On a machine with two cores a file-to-file run then
-//! costs about the larger of the two halves instead of their sum.
+//! costs about the larger of the two halves instead of their sum. Samples of protected
+//! streams may be encrypted there too (a [`SampleSealer`]), off the muxer's thread.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -51,7 +52,8 @@ struct Queue {
     /// In-memory payload bytes this stream may have queued (one sample always passes).
     max_bytes: usize,
     state: Mutex<QueueState>,
-    /// Signalled whenever either side changes the state.
+    /// Signalled when one side may go on: a sample for a waiting caller, room for a
+    /// waiting reader, or the other side gone.
     changed: Condvar,
 }
 

@@ -10,7 +10,7 @@
 use bytes::Bytes;
 
 pub use crate::mux::{Chunk, FileRange};
-use crate::mux::{Sample, Sealed};
+use crate::mux::{Sample, Sealed, payload_len};
 
 /// One sample of an input stream, in the stream's timescale.
 #[derive(Debug, Clone)]
@@ -45,12 +45,9 @@ pub struct InputSample {
 impl InputSample {
     /// The payload's length in bytes, wherever it is.
     pub fn len(&self) -> u64 {
-        if !self.pieces.is_empty() {
-            self.pieces.iter().map(Chunk::len).sum()
-        } else if self.data.is_empty() {
-            self.origin.as_ref().map_or(0, |o| o.len)
-        } else {
-            self.data.len() as u64
+        match &self.origin {
+            Some(range) if self.data.is_empty() && self.pieces.is_empty() => range.len,
+            _ => payload_len(&self.data, &self.pieces),
         }
     }
 

@@ -14,8 +14,8 @@ use crate::isobmff::writer::BoxWriter;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sealed {
     iv: [u8; 8],
-    /// `(clear, encrypted)` byte counts; empty when the sample is encrypted whole.
-    entries: Vec<(u16, u32)>,
+    /// Empty when the sample is encrypted whole.
+    map: Vec<Subsample>,
 }
 
 /// A protected stream's sample encryption, detached from the muxer so that its samples
@@ -25,8 +25,9 @@ pub struct Sealed {
 /// ([`crate::Sample::sealed`]). Holds the expanded key, wiped when dropped.
 #[derive(Debug, Clone)]
 pub struct SampleSealer {
-    /// At the stream's first IV.
     encryptor: SampleEncryptor,
+    /// The IV of the stream's first sample, as a big-endian u64.
+    first_iv: u64,
     nal_aware: bool,
 }
 
@@ -39,21 +40,24 @@ impl SampleSealer {
     pub fn seal(&self, index: u64, payload: &mut [u8]) -> Result<Sealed> {
         let mut map = Vec::new();
         subsample_map(payload, None, self.nal_aware, self.nal_aware, &mut map)?;
-        let iv = self.encryptor.iv_after(index);
+        let iv = iv_of(self.first_iv, index);
         self.encryptor.encrypt_at(iv, payload, &map)?;
-        Ok(Sealed {
-            iv,
-            entries: map.iter().map(|s| (s.clear, s.encrypted)).collect(),
-        })
+        Ok(Sealed { iv, map })
     }
+}
+
+/// The IV of sample `index` of a stream whose first sample has `first_iv`: one more per
+/// sample, as the encryptor takes them.
+fn iv_of(first_iv: u64, index: u64) -> [u8; 8] {
+    first_iv.wrapping_add(index).to_be_bytes()
 }
 
 /// Encryption state of a protected stream.
 #[derive(Debug)]
 pub(crate) struct StreamEncryption {
     encryptor: SampleEncryptor,
-    /// The IV of the stream's first sample.
-    first: SampleEncryptor,
+    /// The IV of the stream's first sample, as a big-endian u64.
+    first_iv: u64,
     cenc: bool,
     /// Scratch for one sample's subsample map.
     map: Vec<Subsample>,
@@ -69,10 +73,9 @@ pub(crate) struct StreamEncryption {
 
 impl StreamEncryption {
     pub(crate) fn new(key: &[u8; 16], first_iv: u64, cenc: bool) -> Self {
-        let encryptor = SampleEncryptor::new(key, first_iv);
         Self {
-            first: encryptor.clone(),
-            encryptor,
+            encryptor: SampleEncryptor::new(key, first_iv),
+            first_iv,
             cenc,
             map: Vec::new(),
             entries: Vec::new(),
@@ -86,21 +89,23 @@ impl StreamEncryption {
     /// A sealer for this stream's samples.
     pub(crate) fn sealer(&self, nal_aware: bool) -> SampleSealer {
         SampleSealer {
-            encryptor: self.first.clone(),
+            encryptor: self.encryptor.clone(),
+            first_iv: self.first_iv,
             nal_aware,
         }
     }
 
     /// Refuses a sealed sample unless it was sealed as sample `index` of this stream.
     pub(crate) fn check_sealed(&self, sealed: &Sealed, index: u64) -> Result<()> {
-        if sealed.iv == self.first.iv_after(index) {
+        let expected = iv_of(self.first_iv, index);
+        if sealed.iv == expected {
             return Ok(());
         }
         Err(Error::InvalidArgument(format!(
             "encrypted ahead with IV {:016x}, but as sample {index} it gets {:016x}: samples \
              sealed ahead must all be pushed, in order",
             u64::from_be_bytes(sealed.iv),
-            u64::from_be_bytes(self.first.iv_after(index))
+            u64::from_be_bytes(expected)
         )))
     }
 
@@ -215,12 +220,7 @@ fn encrypt_sample(
     enc.map.clear();
     let iv = match sealed {
         Some(sealed) => {
-            enc.map.extend(
-                sealed
-                    .entries
-                    .iter()
-                    .map(|&(clear, encrypted)| Subsample { clear, encrypted }),
-            );
+            enc.map.extend_from_slice(&sealed.map);
             whole_if_none(&mut enc.map, payload.len(), with_subsamples);
             enc.encryptor.skip()
         }

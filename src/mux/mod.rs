@@ -23,6 +23,7 @@ pub use header::LIVE_END_OF_STREAM;
 pub use payload::{Chunk, FileRange};
 pub use reorder::{MAX_REORDER_DEPTH, Release, ReorderBuffer};
 pub use sample::Sample;
+pub(crate) use sample::payload_len;
 pub use timescale::rescale;
 
 use bytes::Bytes;
